@@ -1,0 +1,691 @@
+//! Loading an ONNX model from bytes, defensively, and running it with tract.
+//!
+//! tract alone trusts its input too much for files that come from a user (see `shared/FACTS.md`):
+//! it panics on some malformed tensors, allocates whatever a constant op declares, and happily
+//! runs models that are not binary classifiers. So the protobuf is inspected first, and only a
+//! model that passes every check reaches tract.
+
+use std::collections::{HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+use tract_onnx::pb;
+use tract_onnx::pb::tensor_proto::{DataLocation, DataType};
+use tract_onnx::prelude::*;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::schema::{SCHEMA_METADATA_KEY, Schema};
+
+/// Most inputs a model may take.
+pub const MAX_FEATURES: usize = 256;
+/// Newest default-domain opset accepted; newer ones may change operator meaning.
+const MAX_OPSET: i64 = 22;
+/// Newest `ai.onnx.ml` opset accepted.
+const MAX_ML_OPSET: i64 = 5;
+/// The `ai.onnx.ml` operators tract runs.
+const SUPPORTED_ML_OPS: &[&str] =
+    &["TreeEnsembleClassifier", "LinearClassifier", "LinearRegressor", "Normalizer", "CategoryMapper"];
+/// Operators whose output size comes from an input's values.
+const SIZED_BY_VALUES: &[(&str, usize)] = &[("ConstantOfShape", 0), ("Expand", 1), ("Tile", 1)];
+
+/// Limits applied while loading a model.
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Largest accepted file, in bytes.
+    pub max_bytes: usize,
+    /// Largest tensor a model may hold or declare, in elements.
+    pub max_elements: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { max_bytes: 64 << 20, max_elements: 16 << 20 }
+    }
+}
+
+type Plan = Arc<TypedRunnableModel>;
+
+/// A loaded, checked and optimized model with its schema.
+#[derive(Debug, Clone)]
+pub struct Model {
+    plan: Plan,
+    k: usize,
+    pd_column: usize,
+    has_logit: bool,
+    schema: Schema,
+    sha256: String,
+    input_name: String,
+}
+
+/// One scored row: probability of default and its log-odds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prediction {
+    /// Probability of default, in [0, 1].
+    pub pd: f64,
+    /// Natural log-odds of default, ln(pd / (1 − pd)).
+    pub logit: f64,
+}
+
+fn err(kind: ErrorKind, message: impl Into<String>) -> Error {
+    Error::new(kind, message)
+}
+
+/// Hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Model {
+    /// Loads a model from the bytes of an `.onnx` file with the default limits.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
+        Model::from_bytes_with(bytes, &LoadOptions::default())
+    }
+
+    /// Loads a model from the bytes of an `.onnx` file.
+    pub fn from_bytes_with(bytes: &[u8], options: &LoadOptions) -> Result<Model> {
+        if bytes.is_empty() {
+            return Err(err(ErrorKind::ModelFormat, "the model file is empty; choose an .onnx model file"));
+        }
+        if bytes.len() > options.max_bytes {
+            return Err(err(
+                ErrorKind::ModelTooLarge,
+                format!(
+                    "the model file is {} MiB, above the limit of {} MiB; a credit model is usually far smaller — check the file",
+                    bytes.len() >> 20,
+                    options.max_bytes >> 20
+                ),
+            ));
+        }
+        let mut proto = decode(bytes)?;
+        let graph = proto
+            .graph
+            .as_ref()
+            .ok_or_else(|| err(ErrorKind::ModelFormat, "the ONNX file holds no graph; export the model again"))?;
+        check_opsets(&proto)?;
+        check_graph(graph, options)?;
+        let input = check_input(graph)?;
+        let schema = match proto.metadata_props.iter().find(|p| p.key == SCHEMA_METADATA_KEY) {
+            Some(entry) => Schema::from_json(&entry.value, input.k)?,
+            None => Schema::generic(input.k),
+        };
+        let (pd_name, logit_name) = choose_outputs(graph, &schema)?;
+        normalize_binary_tree_ensembles(&mut proto);
+
+        let k = input.k;
+        let outputs: Vec<String> = [Some(pd_name.clone()), logit_name.clone()].into_iter().flatten().collect();
+        let plan = guard_panics(|| build_plan(&proto, k, &outputs))?;
+        let pd_fact = plan.model().output_fact(0).map_err(|e| inference(&e))?;
+        let pd_column = check_pd_fact(&pd_name, pd_fact)?;
+        let model = Model {
+            plan,
+            k,
+            pd_column,
+            has_logit: logit_name.is_some(),
+            schema,
+            sha256: sha256_hex(bytes),
+            input_name: input.name,
+        };
+        // One run on the baseline applicant proves the plan works and gives probabilities.
+        let baseline = model.schema.baseline();
+        let check = model.predict(&baseline)?;
+        if check.iter().any(|p| !p.pd.is_finite() || !(0.0..=1.0).contains(&p.pd)) {
+            return Err(err(
+                ErrorKind::ModelInvalid,
+                format!("output `{pd_name}` is not a probability (got values outside 0–1); export the classifier's probabilities, not its scores"),
+            ));
+        }
+        Ok(model)
+    }
+
+    /// Number of inputs per applicant.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// The schema the model carries (or the generic one derived for it).
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// Hex SHA-256 of the model file.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// Name of the graph's input.
+    pub fn input_name(&self) -> &str {
+        &self.input_name
+    }
+
+    /// Scores `rows.len() / k` applicants laid out row after row.
+    pub fn predict(&self, rows: &[f32]) -> Result<Vec<Prediction>> {
+        let mut out = Vec::new();
+        self.predict_into(rows, &mut out)?;
+        Ok(out)
+    }
+
+    /// Like [`Model::predict`], appending to `out` so batch callers can reuse one buffer.
+    pub fn predict_into(&self, rows: &[f32], out: &mut Vec<Prediction>) -> Result<()> {
+        if rows.len() % self.k != 0 {
+            return Err(err(
+                ErrorKind::Input,
+                format!("got {} values, not a whole number of rows of {} features", rows.len(), self.k),
+            ));
+        }
+        let n = rows.len() / self.k;
+        if n == 0 {
+            return Ok(());
+        }
+        let input = Tensor::from_shape(&[n, self.k], rows).map_err(|e| inference(&e))?;
+        let outputs = self.plan.run(tvec!(input.into_tvalue())).map_err(|e| inference(&e))?;
+        let pd_view = outputs
+            .first()
+            .ok_or_else(|| err(ErrorKind::Inference, "the model produced no output"))?
+            .to_plain_array_view::<f32>()
+            .map_err(|e| inference(&e))?;
+        let columns = pd_view.shape().get(1).copied().unwrap_or(1);
+        let pds = pd_view.iter().skip(self.pd_column).step_by(columns.max(1));
+        let logits: Option<Vec<f32>> = match outputs.get(1) {
+            Some(t) if self.has_logit => {
+                Some(t.to_plain_array_view::<f32>().map_err(|e| inference(&e))?.iter().copied().collect())
+            }
+            _ => None,
+        };
+        let start = out.len();
+        out.reserve(n);
+        for (i, &pd) in pds.enumerate() {
+            let pd = f64::from(pd);
+            let logit = match logits.as_ref().and_then(|l| l.get(i)) {
+                Some(&l) => f64::from(l),
+                None => logit_of(pd),
+            };
+            out.push(Prediction { pd, logit });
+        }
+        if out.len() - start != n {
+            return Err(err(
+                ErrorKind::Inference,
+                format!("the model returned {} probabilities for {n} rows", out.len() - start),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// ln(p / (1 − p)), finite for p in [0, 1] by clamping to float precision.
+pub fn logit_of(pd: f64) -> f64 {
+    let p = pd.clamp(1e-15, 1.0 - 1e-15);
+    (p / (1.0 - p)).ln()
+}
+
+fn inference(e: &TractError) -> Error {
+    err(ErrorKind::Inference, format!("the inference engine failed: {e:#}"))
+}
+
+fn decode(bytes: &[u8]) -> Result<pb::ModelProto> {
+    let mut reader = bytes;
+    tract_onnx::onnx().proto_model_for_read(&mut reader).map_err(|e| {
+        err(
+            ErrorKind::ModelFormat,
+            format!(
+                "this file is not an ONNX model ({e}); check that you chose the .onnx file and that it was copied completely"
+            ),
+        )
+    })
+}
+
+/// Runs tract, turning a panic inside it into an error (natively; in wasm a panic traps and the
+/// page restarts its worker).
+fn guard_panics<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(err(
+            ErrorKind::ModelUnsupported,
+            "the inference engine crashed while preparing this model; the file is malformed or uses a construct it cannot run",
+        ))
+    })
+}
+
+fn build_plan(proto: &pb::ModelProto, k: usize, outputs: &[String]) -> Result<Plan> {
+    let unsupported = |stage: &str, e: TractError| {
+        err(
+            ErrorKind::ModelUnsupported,
+            format!("the model could not be {stage}: {e:#}. Export it with standard ONNX operators (opset 9–{MAX_OPSET})"),
+        )
+    };
+    let onnx = tract_onnx::onnx();
+    let mut model = onnx.model_for_proto_model(proto).map_err(|e| unsupported("read", e))?;
+    let batch = model.sym("N");
+    model
+        .set_input_fact(0, f32::fact([batch.to_dim(), k.to_dim()]).into())
+        .map_err(|e| unsupported("read", e))?;
+    model.select_outputs_by_name(outputs).map_err(|e| unsupported("read", e))?;
+    let typed = model.into_optimized().map_err(|e| unsupported("prepared", e))?;
+    typed.into_runnable().map_err(|e| unsupported("prepared", e))
+}
+
+fn check_pd_fact(name: &str, fact: &TypedFact) -> Result<usize> {
+    let contract = |what: String| {
+        err(
+            ErrorKind::ModelContract,
+            format!("output `{name}` {what}; the scorer needs the probability of default as [N,1], or [N,2] class probabilities of a binary classifier"),
+        )
+    };
+    if fact.datum_type != f32::datum_type() {
+        return Err(contract(format!("is {:?}, not float32", fact.datum_type)));
+    }
+    let dims: Vec<Option<i64>> = fact.shape.iter().map(|d| d.to_i64().ok()).collect();
+    match dims.as_slice() {
+        [_, Some(1)] => Ok(0),
+        [_, Some(2)] => Ok(1),
+        [_, Some(c)] => Err(contract(format!("has {c} columns (a {c}-class model)"))),
+        _ => Err(contract(format!("has shape {:?}", fact.shape))),
+    }
+}
+
+fn check_opsets(proto: &pb::ModelProto) -> Result<()> {
+    for import in &proto.opset_import {
+        match import.domain.as_str() {
+            "" | "ai.onnx" if import.version > MAX_OPSET => {
+                return Err(err(
+                    ErrorKind::ModelUnsupported,
+                    format!(
+                        "the model uses ONNX opset {}, newer than this scorer knows ({MAX_OPSET}); export it with target_opset {MAX_OPSET} or lower",
+                        import.version
+                    ),
+                ));
+            }
+            "ai.onnx.ml" if import.version > MAX_ML_OPSET => {
+                return Err(err(
+                    ErrorKind::ModelUnsupported,
+                    format!(
+                        "the model uses ai.onnx.ml opset {}, newer than this scorer knows ({MAX_ML_OPSET}); export it with an older ai.onnx.ml opset",
+                        import.version
+                    ),
+                ));
+            }
+            "" | "ai.onnx" | "ai.onnx.ml" => {}
+            other => {
+                return Err(err(
+                    ErrorKind::ModelUnsupported,
+                    format!("the model uses operators from the custom domain `{other}`; export it with standard ONNX operators only"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Element count of a tensor shape, refusing negative or overflowing dimensions.
+fn element_count(dims: &[i64]) -> Option<u64> {
+    dims.iter().try_fold(1u64, |acc, &d| u64::try_from(d).ok().and_then(|d| acc.checked_mul(d)))
+}
+
+fn check_graph(graph: &pb::GraphProto, options: &LoadOptions) -> Result<()> {
+    if !graph.sparse_initializer.is_empty() {
+        return Err(err(ErrorKind::ModelUnsupported, "the model uses sparse initializers; export it with dense weights"));
+    }
+    let mut constants: HashMap<&str, &pb::TensorProto> = HashMap::new();
+    for t in &graph.initializer {
+        check_tensor(t, options)?;
+        constants.insert(t.name.as_str(), t);
+    }
+    let mut known: HashSet<&str> = graph.input.iter().map(|i| i.name.as_str()).collect();
+    known.extend(constants.keys().copied());
+    let mut producers: HashMap<&str, &pb::NodeProto> = HashMap::new();
+    for node in &graph.node {
+        let node_name = if node.name.is_empty() { node.op_type.as_str() } else { node.name.as_str() };
+        check_operator(node, node_name)?;
+        for input in node.input.iter().filter(|i| !i.is_empty()) {
+            if !known.contains(input.as_str()) {
+                return Err(err(
+                    ErrorKind::ModelFormat,
+                    format!(
+                        "node `{node_name}` reads `{input}` before anything computes it (the graph has a cycle, a missing tensor, or is not in topological order); export the model again"
+                    ),
+                ));
+            }
+        }
+        for attr in &node.attribute {
+            if let Some(t) = &attr.t {
+                check_tensor(t, options)?;
+            }
+            for t in &attr.tensors {
+                check_tensor(t, options)?;
+            }
+        }
+        if node.op_type == "Constant"
+            && let (Some(out), Some(t)) = (node.output.first(), node.attribute.iter().find_map(|a| a.t.as_ref()))
+        {
+            constants.insert(out.as_str(), t);
+        }
+        check_allocation(node, node_name, &constants, &producers, options)?;
+        for out in node.output.iter().filter(|o| !o.is_empty()) {
+            known.insert(out.as_str());
+            producers.insert(out.as_str(), node);
+        }
+    }
+    for out in &graph.output {
+        if !known.contains(out.name.as_str()) {
+            return Err(err(
+                ErrorKind::ModelFormat,
+                format!("the model's output `{}` is not computed by any node; export the model again", out.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_operator(node: &pb::NodeProto, node_name: &str) -> Result<()> {
+    match node.domain.as_str() {
+        "ai.onnx.ml" if !SUPPORTED_ML_OPS.contains(&node.op_type.as_str()) => Err(err(
+            ErrorKind::ModelUnsupported,
+            format!(
+                "node `{node_name}` uses `{}` from ai.onnx.ml, which this scorer does not run. Re-export without it: with skl2onnx pass options={{id(model): {{'zipmap': False}}}}, and do scaling or encoding with standard ONNX operators (or before the model)",
+                node.op_type
+            ),
+        )),
+        "" | "ai.onnx" if matches!(node.op_type.as_str(), "Loop" | "Scan" | "If") => Err(err(
+            ErrorKind::ModelUnsupported,
+            format!(
+                "node `{node_name}` uses control flow (`{}`); a scoring model should be a plain feed-forward graph",
+                node.op_type
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_tensor(t: &pb::TensorProto, options: &LoadOptions) -> Result<()> {
+    let name = if t.name.is_empty() { "(unnamed)" } else { t.name.as_str() };
+    if t.data_location == Some(DataLocation::External as i32) || !t.external_data.is_empty() {
+        return Err(err(
+            ErrorKind::ModelUnsupported,
+            format!(
+                "tensor `{name}` is stored in an external data file, which a page cannot open; save the model with all weights inside the .onnx file"
+            ),
+        ));
+    }
+    let count = element_count(&t.dims).ok_or_else(|| {
+        err(ErrorKind::ModelFormat, format!("tensor `{name}` has an invalid shape {:?}", t.dims))
+    })?;
+    if count > options.max_elements {
+        return Err(err(
+            ErrorKind::ModelTooLarge,
+            format!("tensor `{name}` holds {count} values, above the limit of {}", options.max_elements),
+        ));
+    }
+    let data_type = DataType::try_from(t.data_type).unwrap_or(DataType::Undefined);
+    let width: Option<u64> = match data_type {
+        DataType::Float | DataType::Int32 | DataType::Uint32 => Some(4),
+        DataType::Double | DataType::Int64 | DataType::Uint64 => Some(8),
+        DataType::Float16 | DataType::Bfloat16 | DataType::Int16 | DataType::Uint16 => Some(2),
+        DataType::Int8 | DataType::Uint8 | DataType::Bool => Some(1),
+        DataType::String => {
+            return Err(err(
+                ErrorKind::ModelUnsupported,
+                format!("tensor `{name}` holds strings; a scoring model's weights must be numbers"),
+            ));
+        }
+        _ => {
+            return Err(err(
+                ErrorKind::ModelUnsupported,
+                format!("tensor `{name}` has data type {}, which this scorer does not run", t.data_type),
+            ));
+        }
+    };
+    if !t.raw_data.is_empty()
+        && let Some(width) = width
+        && Some(t.raw_data.len() as u64) != count.checked_mul(width)
+    {
+        return Err(err(
+            ErrorKind::ModelFormat,
+            format!(
+                "tensor `{name}` declares {count} values but stores {} bytes; the file is corrupt",
+                t.raw_data.len()
+            ),
+        ));
+    }
+    let finite = match data_type {
+        DataType::Float => {
+            t.float_data.iter().all(|v| v.is_finite())
+                && t.raw_data.chunks_exact(4).all(|c| {
+                    <[u8; 4]>::try_from(c).map(f32::from_le_bytes).is_ok_and(f32::is_finite)
+                })
+        }
+        DataType::Double => {
+            t.double_data.iter().all(|v| v.is_finite())
+                && t.raw_data.chunks_exact(8).all(|c| {
+                    <[u8; 8]>::try_from(c).map(f64::from_le_bytes).is_ok_and(f64::is_finite)
+                })
+        }
+        // Half floats: all-ones exponent means infinity or NaN.
+        DataType::Float16 => t.raw_data.chunks_exact(2).all(|c| matches!(c, [_, hi] if hi & 0x7c != 0x7c)),
+        _ => true,
+    };
+    if !finite {
+        return Err(err(
+            ErrorKind::ModelInvalid,
+            format!("tensor `{name}` holds NaN or infinite weights; the model is broken — retrain or re-export it"),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses ops that would allocate more than the limit, judged before anything runs.
+fn check_allocation(
+    node: &pb::NodeProto,
+    node_name: &str,
+    constants: &HashMap<&str, &pb::TensorProto>,
+    producers: &HashMap<&str, &pb::NodeProto>,
+    options: &LoadOptions,
+) -> Result<()> {
+    let too_large = |count: String| {
+        err(
+            ErrorKind::ModelTooLarge,
+            format!(
+                "node `{node_name}` ({}) would allocate {count} values, above the limit of {}; the model is malformed or hostile",
+                node.op_type, options.max_elements
+            ),
+        )
+    };
+    let op = node.op_type.as_str();
+    let sized_by = SIZED_BY_VALUES.iter().find(|(name, _)| *name == op).map(|(_, ix)| *ix);
+    let size_inputs: Vec<usize> = match (op, sized_by) {
+        ("Range", _) => vec![0, 1, 2],
+        (_, Some(ix)) => vec![ix],
+        _ => return Ok(()),
+    };
+    let mut values = Vec::new();
+    for ix in size_inputs {
+        let Some(input) = node.input.get(ix) else {
+            return Err(err(ErrorKind::ModelFormat, format!("node `{node_name}` ({op}) lacks input {ix}")));
+        };
+        match constants.get(input.as_str()) {
+            Some(t) => values.push(tensor_values(t).ok_or_else(|| {
+                err(ErrorKind::ModelFormat, format!("node `{node_name}` ({op}) has an unreadable size input"))
+            })?),
+            // A size read off an existing tensor is bounded by that tensor.
+            None if producers.get(input.as_str()).is_some_and(|p| p.op_type == "Shape") => return Ok(()),
+            None => {
+                return Err(err(
+                    ErrorKind::ModelUnsupported,
+                    format!(
+                        "node `{node_name}` ({op}) takes its size from values computed while scoring; this scorer only runs models whose allocations are known when they load"
+                    ),
+                ));
+            }
+        }
+    }
+    let count: f64 = match (op, values.as_slice()) {
+        ("Range", [start, limit, delta]) => match (start.first(), limit.first(), delta.first()) {
+            (Some(s), Some(l), Some(d)) if *d != 0.0 => ((l - s) / d).ceil().max(0.0),
+            _ => return Err(err(ErrorKind::ModelFormat, format!("node `{node_name}` (Range) has an invalid step"))),
+        },
+        (_, [shape]) => shape.iter().map(|v| v.max(0.0)).product(),
+        _ => 0.0,
+    };
+    if !count.is_finite() || count > options.max_elements as f64 {
+        return Err(too_large(format!("{count:e}")));
+    }
+    Ok(())
+}
+
+/// The values of a small integer or float constant, as f64.
+fn tensor_values(t: &pb::TensorProto) -> Option<Vec<f64>> {
+    let data_type = DataType::try_from(t.data_type).ok()?;
+    let raw = &t.raw_data;
+    let values: Vec<f64> = match data_type {
+        DataType::Int64 if raw.is_empty() => t.int64_data.iter().map(|&v| v as f64).collect(),
+        DataType::Int64 => raw.chunks_exact(8).filter_map(|c| c.try_into().ok()).map(|b| i64::from_le_bytes(b) as f64).collect(),
+        DataType::Int32 if raw.is_empty() => t.int32_data.iter().map(|&v| f64::from(v)).collect(),
+        DataType::Int32 => raw.chunks_exact(4).filter_map(|c| c.try_into().ok()).map(|b| f64::from(i32::from_le_bytes(b))).collect(),
+        DataType::Float if raw.is_empty() => t.float_data.iter().map(|&v| f64::from(v)).collect(),
+        DataType::Float => raw.chunks_exact(4).filter_map(|c| c.try_into().ok()).map(|b| f64::from(f32::from_le_bytes(b))).collect(),
+        DataType::Double if raw.is_empty() => t.double_data.clone(),
+        DataType::Double => raw.chunks_exact(8).filter_map(|c| c.try_into().ok()).map(f64::from_le_bytes).collect(),
+        _ => return None,
+    };
+    Some(values)
+}
+
+/// The single real input of the graph.
+struct InputInfo {
+    name: String,
+    k: usize,
+}
+
+fn check_input(graph: &pb::GraphProto) -> Result<InputInfo> {
+    let initializers: HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
+    let inputs: Vec<&pb::ValueInfoProto> =
+        graph.input.iter().filter(|i| !initializers.contains(i.name.as_str())).collect();
+    let contract = |m: String| err(ErrorKind::ModelContract, m);
+    let input = match inputs.as_slice() {
+        [one] => *one,
+        [] => return Err(contract("the model has no input; it must take one float32 input [batch, k]".into())),
+        many => {
+            let names: Vec<&str> = many.iter().map(|i| i.name.as_str()).collect();
+            return Err(contract(format!(
+                "the model has {} inputs ({}); it must take one float32 input [batch, k] with the features as columns",
+                many.len(),
+                names.join(", ")
+            )));
+        }
+    };
+    let name = input.name.clone();
+    let Some(pb::type_proto::Value::TensorType(tensor)) = input.r#type.as_ref().and_then(|t| t.value.as_ref())
+    else {
+        return Err(contract(format!("input `{name}` is not a tensor; it must be float32 [batch, k]")));
+    };
+    if tensor.elem_type != DataType::Float as i32 {
+        let type_name = DataType::try_from(tensor.elem_type).map_or("unknown", |t| t.as_str_name());
+        return Err(contract(format!(
+            "input `{name}` is {type_name}, but the scorer feeds float32; export the model with a float32 input [batch, k]"
+        )));
+    }
+    let dims: Vec<Option<i64>> = tensor
+        .shape
+        .as_ref()
+        .map(|s| {
+            s.dim
+                .iter()
+                .map(|d| match d.value {
+                    Some(pb::tensor_shape_proto::dimension::Value::DimValue(v)) => Some(v),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let k = match dims.as_slice() {
+        [_, Some(k)] => *k,
+        [_, None] => {
+            return Err(contract(format!(
+                "input `{name}` does not declare how many features it takes; declare its shape as [batch, k] with a fixed k"
+            )));
+        }
+        other => {
+            return Err(contract(format!(
+                "input `{name}` has rank {}, but the scorer feeds a matrix [batch, k] (one row per applicant)",
+                other.len()
+            )));
+        }
+    };
+    if k < 1 || k > MAX_FEATURES as i64 {
+        return Err(contract(format!(
+            "input `{name}` takes {k} features; the scorer accepts 1 to {MAX_FEATURES}"
+        )));
+    }
+    Ok(InputInfo { name, k: k as usize })
+}
+
+/// Picks the probability output and, when present, the log-odds output.
+fn choose_outputs(graph: &pb::GraphProto, schema: &Schema) -> Result<(String, Option<String>)> {
+    let names: Vec<&str> = graph.output.iter().map(|o| o.name.as_str()).collect();
+    let has = |n: &str| names.contains(&n);
+    let pd = match &schema.output.pd {
+        Some(n) if has(n) => n.clone(),
+        Some(n) => {
+            return Err(err(
+                ErrorKind::Schema,
+                format!("the schema names output `{n}` as the probability, but the model's outputs are {}", names.join(", ")),
+            ));
+        }
+        None => {
+            let float_outputs: Vec<&pb::ValueInfoProto> = graph
+                .output
+                .iter()
+                .filter(|o| {
+                    matches!(o.r#type.as_ref().and_then(|t| t.value.as_ref()),
+                        Some(pb::type_proto::Value::TensorType(t)) if t.elem_type == DataType::Float as i32)
+                })
+                .collect();
+            let preferred = ["pd", "probabilities", "probability", "output_probability"];
+            match preferred.iter().find(|p| has(p)) {
+                Some(p) => (*p).to_string(),
+                None => match float_outputs.as_slice() {
+                    [one] => one.name.clone(),
+                    _ => {
+                        return Err(err(
+                            ErrorKind::ModelContract,
+                            format!(
+                                "cannot tell which output is the probability of default among {}; name it `pd` or describe it in the schema's `output.pd`",
+                                if names.is_empty() { "no outputs".to_string() } else { names.join(", ") }
+                            ),
+                        ));
+                    }
+                },
+            }
+        }
+    };
+    let logit = match &schema.output.logit {
+        Some(n) if has(n) => Some(n.clone()),
+        Some(n) => {
+            return Err(err(
+                ErrorKind::Schema,
+                format!("the schema names output `{n}` as the log-odds, but the model has no such output"),
+            ));
+        }
+        None => has("logit").then(|| "logit".to_string()),
+    };
+    Ok((pd, logit))
+}
+
+/// skl2onnx writes a binary tree ensemble with one base value although it declares two classes,
+/// which tract refuses; the single value belongs to the score column tract accumulates (column 0).
+fn normalize_binary_tree_ensembles(proto: &mut pb::ModelProto) {
+    let Some(graph) = proto.graph.as_mut() else { return };
+    for node in graph.node.iter_mut().filter(|n| n.op_type == "TreeEnsembleClassifier") {
+        let classes = node
+            .attribute
+            .iter()
+            .find(|a| a.name == "classlabels_int64s" || a.name == "classlabels_strings")
+            .map(|a| a.ints.len().max(a.strings.len()));
+        if classes != Some(2) {
+            continue;
+        }
+        if let Some(base) = node.attribute.iter_mut().find(|a| a.name == "base_values")
+            && base.floats.len() == 1
+        {
+            base.floats.push(0.0);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Scorecard points and risk bands from a probability of default.
+
+use crate::schema::{Band, Scaling};
+
+/// Points for a log-odds of default, clamped to the schema's range. Higher points mean lower risk:
+/// `points = offset + factor · ln(good:bad odds) = offset − factor · logit`.
+pub fn points_from_logit(scaling: &Scaling, logit: f64) -> f64 {
+    let raw = unclamped_points(scaling, logit);
+    if raw.is_nan() { scaling.min_points } else { raw.clamp(scaling.min_points, scaling.max_points) }
+}
+
+/// Points for a probability of default; PD 0 and 1 land on the ends of the range.
+pub fn points_from_pd(scaling: &Scaling, pd: f64) -> f64 {
+    if pd <= 0.0 {
+        return scaling.max_points;
+    }
+    if pd >= 1.0 || pd.is_nan() {
+        return scaling.min_points;
+    }
+    points_from_logit(scaling, (pd / (1.0 - pd)).ln())
+}
+
+/// Points before clamping; explanations add up to differences of these.
+pub fn unclamped_points(scaling: &Scaling, logit: f64) -> f64 {
+    scaling.offset() - scaling.factor() * logit
+}
+
+/// The band an applicant with `pd` falls in: the first whose `max_pd` is not below it.
+/// A schema always has a last band with `max_pd` 1, so `None` only for NaN or an empty list.
+pub fn band_for(bands: &[Band], pd: f64) -> Option<&Band> {
+    bands.iter().find(|b| pd <= b.max_pd).or_else(|| if pd.is_nan() { None } else { bands.last() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scaling() -> Scaling {
+        Scaling { base_points: 600.0, base_odds: 50.0, pdo: 20.0, min_points: 300.0, max_points: 850.0 }
+    }
+
+    #[test]
+    fn issue_examples_pdo_20_600_at_50_to_1() {
+        assert!((points_from_pd(&scaling(), 0.30) - 511.6).abs() < 0.05);
+        assert!((points_from_pd(&scaling(), 0.05) - 572.1).abs() < 0.05);
+    }
+
+    #[test]
+    fn base_odds_score_base_points_and_doubling_adds_pdo() {
+        let pd_at = |odds: f64| 1.0 / (1.0 + odds);
+        assert!((points_from_pd(&scaling(), pd_at(50.0)) - 600.0).abs() < 1e-9);
+        assert!((points_from_pd(&scaling(), pd_at(100.0)) - 620.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn extremes_clamp_to_the_range() {
+        assert_eq!(points_from_pd(&scaling(), 0.0), 850.0);
+        assert_eq!(points_from_pd(&scaling(), 1.0), 300.0);
+        assert_eq!(points_from_pd(&scaling(), f64::NAN), 300.0);
+        assert_eq!(points_from_logit(&scaling(), -1e9), 850.0);
+    }
+}

@@ -1,0 +1,204 @@
+//! Turning raw applicant values (form strings, JSON, CSV cells) into a validated model row,
+//! collecting every field error at once.
+
+use serde::Serialize;
+
+use crate::schema::{Feature, FeatureKind, Schema};
+
+/// What is wrong with a field; the page localizes by this code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldErrorCode {
+    /// No value given.
+    Missing,
+    /// The text is not a number.
+    NotANumber,
+    /// NaN or infinity.
+    NotFinite,
+    /// Outside the schema's range.
+    OutOfRange,
+    /// Not one of the allowed categories.
+    UnknownCategory,
+    /// The model has no such field.
+    UnknownField,
+}
+
+/// One invalid field, with a message that says what is allowed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldError {
+    /// The field's name (as in the schema, or as given when unknown).
+    pub field: String,
+    /// What is wrong, for code.
+    pub code: FieldErrorCode,
+    /// What is wrong and what is allowed, for people (English).
+    pub message: String,
+}
+
+/// A raw value as it arrives from a form, a JSON object or a CSV cell.
+#[derive(Clone, Copy, Debug)]
+pub enum RawValue<'a> {
+    /// Text as typed (trimmed before use; empty means missing).
+    Text(&'a str),
+    /// A number from JSON.
+    Number(f64),
+    /// JSON `null` or an absent cell.
+    Missing,
+}
+
+impl<'a> From<&'a serde_json::Value> for RawValue<'a> {
+    fn from(v: &'a serde_json::Value) -> Self {
+        match v {
+            serde_json::Value::Number(n) => n.as_f64().map_or(RawValue::Text(""), RawValue::Number),
+            serde_json::Value::String(s) => RawValue::Text(s),
+            serde_json::Value::Null => RawValue::Missing,
+            // Booleans, arrays and objects are no feature value; report them as not a number.
+            _ => RawValue::Text("[not a value]"),
+        }
+    }
+}
+
+fn label(f: &Feature) -> &str {
+    f.label.get("en").map_or(f.name.as_str(), String::as_str)
+}
+
+fn format_number(v: f64) -> String {
+    // Whole numbers print without a trailing `.0`, as people type them.
+    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+}
+
+/// Validates one field's raw value against its feature.
+pub fn validate_value(feature: &Feature, raw: RawValue<'_>) -> Result<f32, FieldError> {
+    let fail = |code, message: String| FieldError { field: feature.name.clone(), code, message };
+    let name = label(feature);
+    match &feature.kind {
+        FeatureKind::Numeric { min, max, unit, .. } => {
+            let value = match raw {
+                RawValue::Missing => return Err(fail(FieldErrorCode::Missing, format!("{name} is required"))),
+                RawValue::Number(v) => v,
+                RawValue::Text(t) => {
+                    let t = t.trim();
+                    if t.is_empty() {
+                        return Err(fail(FieldErrorCode::Missing, format!("{name} is required")));
+                    }
+                    t.parse::<f64>().map_err(|_| {
+                        fail(FieldErrorCode::NotANumber, format!("{name}: `{}` is not a number", truncate(t)))
+                    })?
+                }
+            };
+            if !value.is_finite() {
+                return Err(fail(FieldErrorCode::NotFinite, format!("{name} must be a finite number")));
+            }
+            let unit = unit.get("en").map(|u| format!(" {u}")).unwrap_or_default();
+            let below = min.is_some_and(|lo| value < lo);
+            let above = max.is_some_and(|hi| value > hi);
+            if below || above || value.abs() > f64::from(f32::MAX) {
+                let range = match (min, max) {
+                    (Some(lo), Some(hi)) => {
+                        format!("between {} and {}{unit}", format_number(*lo), format_number(*hi))
+                    }
+                    (Some(lo), None) => format!("at least {}{unit}", format_number(*lo)),
+                    (None, Some(hi)) => format!("at most {}{unit}", format_number(*hi)),
+                    (None, None) => "within the range of a 32-bit float".to_string(),
+                };
+                return Err(fail(
+                    FieldErrorCode::OutOfRange,
+                    format!("{name} must be {range}; got {}", format_number(value)),
+                ));
+            }
+            Ok(value as f32)
+        }
+        FeatureKind::Categorical { categories } => {
+            let allowed = || {
+                categories
+                    .iter()
+                    .map(|c| match c.label.get("en") {
+                        Some(l) => format!("{} ({l})", c.code),
+                        None => c.code.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let found = match raw {
+                RawValue::Missing => None,
+                RawValue::Number(v) => categories.iter().find(|c| c.code as f64 == v),
+                RawValue::Text(t) => {
+                    let t = t.trim();
+                    if t.is_empty() {
+                        None
+                    } else {
+                        let code = t.parse::<f64>().ok();
+                        let hit = categories.iter().find(|c| {
+                            code == Some(c.code as f64) || c.value.as_deref().is_some_and(|v| v.trim() == t)
+                        });
+                        if hit.is_none() {
+                            return Err(fail(
+                                FieldErrorCode::UnknownCategory,
+                                format!("{name}: `{}` is not an allowed value; choose one of {}", truncate(t), allowed()),
+                            ));
+                        }
+                        hit
+                    }
+                }
+            };
+            match (found, raw) {
+                (Some(c), _) => Ok(c.code as f32),
+                (None, RawValue::Number(v)) => Err(fail(
+                    FieldErrorCode::UnknownCategory,
+                    format!("{name}: {} is not an allowed value; choose one of {}", format_number(v), allowed()),
+                )),
+                (None, _) => Err(fail(FieldErrorCode::Missing, format!("{name} is required; choose one of {}", allowed()))),
+            }
+        }
+    }
+}
+
+/// Keeps echoed user text short in messages.
+fn truncate(t: &str) -> String {
+    let mut chars = t.chars();
+    let head: String = chars.by_ref().take(40).collect();
+    if chars.next().is_some() { format!("{head}…") } else { head }
+}
+
+/// Validates named values against the schema: every feature must be given once, no unknown
+/// names. Returns the row in column order, or every error found.
+pub fn validate_fields<'a>(
+    schema: &Schema,
+    fields: impl IntoIterator<Item = (&'a str, RawValue<'a>)>,
+) -> Result<Vec<f32>, Vec<FieldError>> {
+    let mut given: Vec<Option<RawValue<'a>>> = vec![None; schema.features.len()];
+    let mut errors = Vec::new();
+    for (name, raw) in fields {
+        match schema.feature_index(name).and_then(|i| given.get_mut(i)) {
+            Some(slot) => *slot = Some(raw),
+            None => errors.push(FieldError {
+                field: name.to_string(),
+                code: FieldErrorCode::UnknownField,
+                message: format!(
+                    "`{}` is not a field of this model; its fields are {}",
+                    truncate(name),
+                    schema.features.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            }),
+        }
+    }
+    let mut row = Vec::with_capacity(schema.features.len());
+    for (feature, raw) in schema.features.iter().zip(given) {
+        match validate_value(feature, raw.unwrap_or(RawValue::Missing)) {
+            Ok(v) => row.push(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(row) } else { Err(errors) }
+}
+
+/// Validates a JSON object of `{ field: value }`.
+pub fn validate_json(schema: &Schema, value: &serde_json::Value) -> Result<Vec<f32>, Vec<FieldError>> {
+    match value {
+        serde_json::Value::Object(map) => validate_fields(schema, map.iter().map(|(k, v)| (k.as_str(), RawValue::from(v)))),
+        _ => Err(vec![FieldError {
+            field: String::new(),
+            code: FieldErrorCode::UnknownField,
+            message: "expected an object of { field: value } pairs".to_string(),
+        }]),
+    }
+}

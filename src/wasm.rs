@@ -1,0 +1,124 @@
+//! The browser binding: a thin `#[wasm_bindgen]` wrapper over [`crate::Scorer`].
+//! Errors cross as JS `Error`s whose `name` is the error kind and whose message is the core's.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::error::{Error, ErrorKind};
+use crate::validate::FieldError;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+export type Localized = { [lang: string]: string };
+export interface Contribution { feature: string; label: Localized; contribution: number; text: Localized }
+export interface FieldError { field: string; code: string; message: string }
+export interface ScoreResult {
+  pd: number | null; points: number | null;
+  band: { id: string; label: Localized; color: string | null } | null;
+  reasons: Contribution[]; contributions: Contribution[];
+  baseline_points: number | null; approximate: boolean;
+  errors: FieldError[];
+}
+export interface Schema { schema_version: number; generic: boolean; features: any[]; scaling: any; bands: any[]; model: any; output: any; model_card: any }
+"#;
+
+fn to_js(e: Error) -> JsValue {
+    let js = js_sys::Error::new(e.message());
+    let kind = serde_json::to_value(e.kind()).ok().and_then(|v| v.as_str().map(String::from));
+    js.set_name(kind.as_deref().unwrap_or("error"));
+    js.into()
+}
+
+fn serialize<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| to_js(Error::new(ErrorKind::Inference, format!("cannot pass the result to the page: {e}"))))
+}
+
+/// What `score` returns: a result, or the field errors that prevented one.
+#[derive(Serialize)]
+struct ScoreResult<'a> {
+    pd: Option<f64>,
+    points: Option<f64>,
+    band: Option<&'a crate::BandResult>,
+    reasons: &'a [crate::Contribution],
+    contributions: &'a [crate::Contribution],
+    baseline_points: Option<f64>,
+    approximate: bool,
+    errors: &'a [FieldError],
+}
+
+/// A credit model loaded in the page.
+#[wasm_bindgen]
+pub struct Scorer {
+    inner: crate::Scorer,
+}
+
+#[wasm_bindgen]
+impl Scorer {
+    /// Loads a model from the bytes of an `.onnx` file; throws an `Error` naming the problem.
+    #[wasm_bindgen(constructor)]
+    pub fn new(bytes: &[u8]) -> Result<Scorer, JsValue> {
+        crate::Scorer::from_bytes(bytes).map(|inner| Scorer { inner }).map_err(to_js)
+    }
+
+    /// Number of inputs per applicant.
+    #[wasm_bindgen(getter)]
+    pub fn k(&self) -> usize {
+        self.inner.model().k()
+    }
+
+    /// Hex SHA-256 of the model file.
+    #[wasm_bindgen(getter)]
+    pub fn sha256(&self) -> String {
+        self.inner.model().sha256().to_string()
+    }
+
+    /// The model's schema, for building the form.
+    #[wasm_bindgen(unchecked_return_type = "Schema")]
+    pub fn schema(&self) -> Result<JsValue, JsValue> {
+        serialize(self.inner.schema())
+    }
+
+    /// Probabilities of default for rows of `k` values each, laid out row after row.
+    #[wasm_bindgen(js_name = scoreBatch)]
+    pub fn score_batch(&self, rows: &[f32]) -> Result<Vec<f32>, JsValue> {
+        let predictions = self.inner.predict(rows).map_err(to_js)?;
+        Ok(predictions.iter().map(|p| p.pd as f32).collect())
+    }
+
+    /// Validates `{ field: value }` (strings as a form gives them, or numbers) and, when valid,
+    /// scores and explains the applicant.
+    #[wasm_bindgen(unchecked_return_type = "ScoreResult")]
+    pub fn score(&self, values: JsValue) -> Result<JsValue, JsValue> {
+        let values: serde_json::Value = serde_wasm_bindgen::from_value(values).map_err(|e| {
+            to_js(Error::new(ErrorKind::Input, format!("expected an object of {{ field: value }}: {e}")))
+        })?;
+        let outcome = match crate::validate::validate_json(self.inner.schema(), &values) {
+            Ok(row) => Ok(self.inner.assess(&row).map_err(to_js)?),
+            Err(errors) => Err(errors),
+        };
+        match &outcome {
+            Ok(a) => serialize(&ScoreResult {
+                pd: Some(a.pd),
+                points: Some(a.points),
+                band: Some(&a.band),
+                reasons: &a.reasons,
+                contributions: &a.contributions,
+                baseline_points: Some(a.baseline_points),
+                approximate: a.approximate,
+                errors: &[],
+            }),
+            Err(errors) => serialize(&ScoreResult {
+                pd: None,
+                points: None,
+                band: None,
+                reasons: &[],
+                contributions: &[],
+                baseline_points: None,
+                approximate: false,
+                errors,
+            }),
+        }
+    }
+}

@@ -1,0 +1,334 @@
+//! `cargo xtask …`: every build, serve, test, train and bench step of credit-scorer.
+//! It installs what it needs on a fresh Debian machine (wasm target, wasm-bindgen-cli at the
+//! lockfile's version, Chromium and ChromeDriver, npm packages) and caches tools between runs.
+
+mod serve;
+
+use std::env;
+use std::error::Error;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const CRATE: &str = "credit_scorer";
+
+const HELP: &str = "cargo xtask <command>
+
+  serve [--port 8080] [--dist]   build the wasm (release) and serve www/ on 127.0.0.1
+  build [--dist]                 build the wasm into www/pkg/ and print its size
+                                 (--dist adds wasm-opt and keeps it only if it is smaller compressed)
+  test [--fuzz]                  fmt, clippy, native tests, in-browser wasm tests, end-to-end tests
+  train                          rebuild the reference model in training/.venv and check it is byte-identical
+  help                           this text
+
+Environment: CARGO_TARGET_DIR (shared build cache), CREDIT_SCORER_TOOLS (tool cache,
+default ~/.cache/credit-scorer/tools).";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let (cmd, rest) = args.split_first().map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
+    let result = match cmd {
+        "serve" => serve_command(rest),
+        "build" => build(rest.iter().any(|a| a == "--dist")).map(|_| ()),
+        "test" => test(rest),
+        "train" => train(),
+        "help" | "--help" | "-h" => {
+            println!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{HELP}").into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+fn tools_dir() -> PathBuf {
+    if let Some(dir) = env::var_os("CREDIT_SCORER_TOOLS") {
+        return PathBuf::from(dir);
+    }
+    let home = env::var_os("HOME").map_or_else(|| root().join("target"), PathBuf::from);
+    home.join(".cache/credit-scorer/tools")
+}
+
+/// Runs a command in the repository root, failing with its name if it fails.
+fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}").replace('"', "");
+    println!("$ {shown}");
+    let status = cmd.current_dir_if_unset().status().map_err(|e| format!("cannot start `{shown}`: {e}"))?;
+    if !status.success() {
+        return Err(format!("`{shown}` failed ({status})").into());
+    }
+    Ok(())
+}
+
+trait CurrentDir {
+    fn current_dir_if_unset(&mut self) -> &mut Self;
+}
+
+impl CurrentDir for Command {
+    fn current_dir_if_unset(&mut self) -> &mut Self {
+        if self.get_current_dir().is_none() {
+            self.current_dir(root());
+        }
+        self
+    }
+}
+
+fn cargo() -> Command {
+    Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    println!("\n==> {name}");
+    let start = Instant::now();
+    let out = f().map_err(|e| format!("{name}: {e}"))?;
+    println!("<== {name}: {:.1} s", start.elapsed().as_secs_f64());
+    Ok(out)
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+fn have(program: &str) -> bool {
+    Command::new("sh").args(["-c", &format!("command -v {program}")]).output().is_ok_and(|o| o.status.success())
+}
+
+/// The version of `name` in Cargo.lock.
+fn locked_version(name: &str) -> Result<String> {
+    let lock = fs::read_to_string(root().join("Cargo.lock"))?;
+    let needle = format!("name = \"{name}\"\nversion = \"");
+    let start = lock.find(&needle).ok_or_else(|| format!("{name} is not in Cargo.lock"))? + needle.len();
+    let end = lock[start..].find('"').ok_or("Cargo.lock is malformed")?;
+    Ok(lock[start..start + end].to_string())
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output()?;
+    if !String::from_utf8_lossy(&installed.stdout).lines().any(|l| l.trim() == WASM_TARGET) {
+        run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+    }
+    Ok(())
+}
+
+/// wasm-bindgen-cli at exactly the lockfile's wasm-bindgen version, installed once into the
+/// tool cache. Its default TLS features only serve downloads this project never makes.
+fn wasm_bindgen_bin() -> Result<PathBuf> {
+    let version = locked_version("wasm-bindgen")?;
+    let dir = tools_dir().join(format!("wasm-bindgen-{version}"));
+    let bin = dir.join("bin");
+    if !bin.join("wasm-bindgen").exists() || !bin.join("wasm-bindgen-test-runner").exists() {
+        run(cargo().args(["install", "wasm-bindgen-cli", "--version", &format!("={version}")]).args([
+            "--no-default-features",
+            "--root",
+            &dir.to_string_lossy(),
+        ]))?;
+    }
+    Ok(bin)
+}
+
+/// Debian's Chromium and ChromeDriver, installed with apt when missing and running as root.
+fn ensure_chromium() -> Result {
+    if Path::new("/usr/bin/chromium").exists() && have("chromedriver") {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err("Chromium and ChromeDriver are missing: install Debian's `chromium` and `chromium-driver` packages (sudo apt-get install chromium chromium-driver)".into());
+    }
+    run(Command::new("apt-get").arg("update").arg("-qq"))?;
+    run(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// npm packages from the committed lockfile, installed when node_modules is missing or stale.
+fn ensure_npm() -> Result {
+    let root = root();
+    let lock = root.join("package-lock.json");
+    let stamp = root.join("node_modules/.package-lock.json");
+    let fresh = match (fs::metadata(&lock).and_then(|m| m.modified()), fs::metadata(&stamp).and_then(|m| m.modified())) {
+        (Ok(l), Ok(s)) => s >= l,
+        _ => false,
+    };
+    if !fresh {
+        // --ignore-scripts: no package may download anything at install time.
+        run(Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]))?;
+    }
+    Ok(())
+}
+
+/// Sizes of a file as a browser downloads it.
+struct Sizes {
+    raw: usize,
+    gzip: usize,
+    brotli: usize,
+}
+
+fn sizes(bytes: &[u8]) -> Result<Sizes> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes)?;
+    let gzip = gz.finish()?.len();
+    let mut br = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut br, 1 << 16, 11, 22);
+        w.write_all(bytes)?;
+    }
+    Ok(Sizes { raw: bytes.len(), gzip, brotli: br.len() })
+}
+
+fn mb(n: usize) -> String {
+    format!("{:.2} MB", n as f64 / 1e6)
+}
+
+/// Builds the wasm module (release profile, LTO) and its bindings into www/pkg/.
+fn build(dist: bool) -> Result<PathBuf> {
+    step("wasm toolchain", || {
+        ensure_wasm_target()?;
+        wasm_bindgen_bin().map(|_| ())
+    })?;
+    let bindgen = wasm_bindgen_bin()?.join("wasm-bindgen");
+    // `cargo rustc --crate-type cdylib`: with the manifest's ["cdylib", "rlib"] cargo drops LTO.
+    step("cargo build (wasm, release)", || {
+        run(cargo().args(["rustc", "--lib", "--release", "--target", WASM_TARGET, "--crate-type", "cdylib"]))
+    })?;
+    let wasm = target_dir().join(WASM_TARGET).join("release").join(format!("{CRATE}.wasm"));
+    let pkg = root().join("www/pkg");
+    step("wasm-bindgen", || {
+        run(Command::new(&bindgen).arg("--target").arg("web").arg("--out-dir").arg(&pkg).args([
+            "--remove-name-section",
+            "--remove-producers-section",
+        ]).arg(&wasm))
+    })?;
+    let out = pkg.join(format!("{CRATE}_bg.wasm"));
+    if dist {
+        step("wasm-opt (npm binaryen)", || wasm_opt(&out))?;
+    }
+    let s = sizes(&fs::read(&out)?)?;
+    println!(
+        "wasm size: {} raw, {} gzip, {} brotli ({})",
+        mb(s.raw),
+        mb(s.gzip),
+        mb(s.brotli),
+        out.strip_prefix(root()).unwrap_or(&out).display()
+    );
+    Ok(out)
+}
+
+/// Runs npm binaryen's wasm-opt (Debian's binaryen 108 breaks wasm-bindgen's externref table)
+/// and keeps the result only if it is smaller after brotli, which is what browsers download.
+fn wasm_opt(wasm: &Path) -> Result {
+    ensure_npm()?;
+    let optimized = wasm.with_extension("opt.wasm");
+    run(Command::new("node").arg("node_modules/binaryen/bin/wasm-opt").arg(wasm).args([
+        "-Oz",
+        "--enable-bulk-memory",
+        "--enable-nontrapping-float-to-int",
+        "--enable-reference-types",
+        "--enable-sign-ext",
+        "--enable-multivalue",
+        "-o",
+    ]).arg(&optimized))?;
+    let before = sizes(&fs::read(wasm)?)?;
+    let after = sizes(&fs::read(&optimized)?)?;
+    println!("wasm-opt: brotli {} -> {}", mb(before.brotli), mb(after.brotli));
+    if after.brotli < before.brotli {
+        fs::rename(&optimized, wasm)?;
+    } else {
+        println!("wasm-opt output is larger after brotli; keeping the unoptimized module");
+        fs::remove_file(&optimized)?;
+    }
+    Ok(())
+}
+
+fn serve_command(args: &[String]) -> Result {
+    let mut port = 8080u16;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--port" {
+            port = it.next().ok_or("--port needs a number")?.parse().map_err(|_| "--port needs a number")?;
+        }
+    }
+    build(args.iter().any(|a| a == "--dist"))?;
+    let server = serve::Server::start(&root().join("www"), port)?;
+    println!("\nServing www/ at {}  (Ctrl-C to stop)", server.url());
+    server.join();
+    Ok(())
+}
+
+fn test(args: &[String]) -> Result {
+    let start = Instant::now();
+    step("cargo fmt --check", || run(cargo().args(["fmt", "--all", "--check"])))?;
+    step("cargo clippy", || {
+        run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+    })?;
+    step("native tests", || run(cargo().args(["test", "--workspace"])))?;
+    step("browser toolchain", || {
+        ensure_chromium()?;
+        ensure_npm()
+    })?;
+    build(false)?;
+    let runner = wasm_bindgen_bin()?.join("wasm-bindgen-test-runner");
+    step("wasm-bindgen tests in headless Chromium", || {
+        run(cargo()
+            .args(["test", "--release", "--target", WASM_TARGET, "--test", "web"])
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
+    })?;
+    step("end-to-end tests (playwright-core + Chromium)", || {
+        let server = serve::Server::start(&root().join("www"), 0)?;
+        let screenshots = target_dir().join("screenshots");
+        fs::create_dir_all(&screenshots)?;
+        let result = run(Command::new("node")
+            .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+            .env("BASE_URL", server.url())
+            .env("SCREENSHOT_DIR", &screenshots));
+        server.stop();
+        result
+    })?;
+    if args.iter().any(|a| a == "--fuzz") {
+        return Err("--fuzz is not implemented yet".into());
+    }
+    println!("\nall tests passed in {:.1} min", start.elapsed().as_secs_f64() / 60.0);
+    Ok(())
+}
+
+fn train() -> Result {
+    let root = root();
+    let venv = root.join("training/.venv");
+    let python = venv.join("bin/python");
+    step("python venv", || {
+        if !python.exists() {
+            run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        }
+        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r", "training/requirements.txt"]))
+    })?;
+    let model = root.join("www/models/german-credit-mlp.onnx");
+    let before = fs::read(&model).ok();
+    step("train and export", || run(Command::new(&python).arg("training/train.py")))?;
+    let after = fs::read(&model)?;
+    match before {
+        Some(b) if b == after => println!("the rebuilt model is byte-identical to the committed one"),
+        Some(_) => return Err("the rebuilt model differs from the committed one (see `git diff --stat`)".into()),
+        None => println!("model written (no committed model to compare with)"),
+    }
+    Ok(())
+}
