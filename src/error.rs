@@ -40,7 +40,10 @@ pub struct Error {
 impl Error {
     /// An error of `kind` with a message that names the problem and the fix.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self {
+            kind,
+            message: message.into(),
+        }
     }
 
     /// What went wrong.

@@ -29,10 +29,18 @@ pub fn shapley(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Att
     if applicant.len() != k || baseline.len() != k {
         return Err(Error::new(
             ErrorKind::Input,
-            format!("an applicant has {k} values; got {} and a baseline of {}", applicant.len(), baseline.len()),
+            format!(
+                "an applicant has {k} values; got {} and a baseline of {}",
+                applicant.len(),
+                baseline.len()
+            ),
         ));
     }
-    if k <= MAX_EXACT_FEATURES { exact(model, applicant, baseline) } else { sampled(model, applicant, baseline) }
+    if k <= MAX_EXACT_FEATURES {
+        exact(model, applicant, baseline)
+    } else {
+        sampled(model, applicant, baseline)
+    }
 }
 
 fn exact(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attribution> {
@@ -41,16 +49,25 @@ fn exact(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attributi
     let mut rows = Vec::with_capacity(coalitions * k);
     for mask in 0..coalitions {
         rows.extend(
-            applicant.iter().zip(baseline).enumerate().map(|(i, (&x, &b))| if mask >> i & 1 == 1 { x } else { b }),
+            applicant
+                .iter()
+                .zip(baseline)
+                .enumerate()
+                .map(|(i, (&x, &b))| if mask >> i & 1 == 1 { x } else { b }),
         );
     }
     let f: Vec<f64> = model.predict(&rows)?.iter().map(|p| p.logit).collect();
     if f.len() != coalitions {
-        return Err(Error::new(ErrorKind::Inference, "the model returned the wrong number of rows"));
+        return Err(Error::new(
+            ErrorKind::Inference,
+            "the model returned the wrong number of rows",
+        ));
     }
     // weight(s) = s! (k-1-s)! / k!, the share of orderings in which a coalition of size s precedes i.
     let factorial = |n: usize| (1..=n).map(|v| v as f64).product::<f64>();
-    let weights: Vec<f64> = (0..k).map(|s| factorial(s) * factorial(k - 1 - s) / factorial(k)).collect();
+    let weights: Vec<f64> = (0..k)
+        .map(|s| factorial(s) * factorial(k - 1 - s) / factorial(k))
+        .collect();
     let mut phi = vec![0.0; k];
     for (i, phi_i) in phi.iter_mut().enumerate() {
         let bit = 1usize << i;
@@ -59,7 +76,10 @@ fn exact(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attributi
             .map(|mask| {
                 let with = f.get(mask | bit).copied().unwrap_or(0.0);
                 let without = f.get(mask).copied().unwrap_or(0.0);
-                let w = weights.get(mask.count_ones() as usize).copied().unwrap_or(0.0);
+                let w = weights
+                    .get(mask.count_ones() as usize)
+                    .copied()
+                    .unwrap_or(0.0);
                 w * (with - without)
             })
             .sum();
@@ -111,7 +131,8 @@ fn sampled(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attribu
     for (p, order) in orders.iter().enumerate() {
         let base = p * (k + 1);
         for (step, &j) in order.iter().enumerate() {
-            let delta = f.get(base + step + 1).copied().unwrap_or(0.0) - f.get(base + step).copied().unwrap_or(0.0);
+            let delta = f.get(base + step + 1).copied().unwrap_or(0.0)
+                - f.get(base + step).copied().unwrap_or(0.0);
             if let Some(slot) = phi.get_mut(j) {
                 *slot += delta / SAMPLED_PERMUTATIONS as f64;
             }

@@ -5,6 +5,17 @@
 //! [`score`] maps probabilities to points and bands, [`explain`] finds the reasons behind a score.
 //! [`Scorer`] ties them together. The `wasm` module is a thin binding for the browser.
 
+// No path that input reaches may panic: in wasm a panic kills the instance.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
 pub mod error;
 pub mod explain;
 pub mod model;
@@ -110,8 +121,16 @@ impl Scorer {
         let schema = self.schema();
         let points = score::points_from_logit(&schema.scaling, p.logit);
         let band = score::band_for(&schema.bands, p.pd).map_or_else(
-            || BandResult { id: "?".into(), label: Localized::new(), color: None },
-            |b| BandResult { id: b.id.clone(), label: b.label.clone(), color: b.color.clone() },
+            || BandResult {
+                id: "?".into(),
+                label: Localized::new(),
+                color: None,
+            },
+            |b| BandResult {
+                id: b.id.clone(),
+                label: b.label.clone(),
+                color: b.color.clone(),
+            },
         );
         (points, band)
     }
@@ -139,8 +158,11 @@ impl Scorer {
                 text: f.reason.clone(),
             })
             .collect();
-        let mut reasons: Vec<Contribution> =
-            contributions.iter().filter(|c| c.contribution < 0.0).cloned().collect();
+        let mut reasons: Vec<Contribution> = contributions
+            .iter()
+            .filter(|c| c.contribution < 0.0)
+            .cloned()
+            .collect();
         reasons.sort_by(|a, b| a.contribution.total_cmp(&b.contribution));
         reasons.truncate(REASON_COUNT);
         Ok(Assessment {

@@ -1,4 +1,10 @@
 //! The `credit-scorer` command line: the same core as the page, for files beyond a browser tab.
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
@@ -34,7 +40,9 @@ mod cli {
     }
 
     fn run(args: &[String]) -> Result<(), Error> {
-        let (command, rest) = args.split_first().ok_or_else(|| usage("no command given"))?;
+        let (command, rest) = args
+            .split_first()
+            .ok_or_else(|| usage("no command given"))?;
         let mut model_path = None;
         let mut positional = Vec::new();
         let mut it = rest.iter();
@@ -45,22 +53,35 @@ mod cli {
             }
         }
         let model_path = model_path.ok_or_else(|| usage("--model is required"))?;
-        let bytes = std::fs::read(model_path)
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read model `{model_path}`: {e}")))?;
+        let bytes = std::fs::read(model_path).map_err(|e| {
+            Error::new(
+                ErrorKind::Io,
+                format!("cannot read model `{model_path}`: {e}"),
+            )
+        })?;
         let scorer = Scorer::from_bytes(&bytes)?;
         match command.as_str() {
             "schema" => print_json(scorer.schema()),
             "assess" => {
-                let path = positional.first().ok_or_else(|| usage("give the applicant's JSON file"))?;
+                let path = positional
+                    .first()
+                    .ok_or_else(|| usage("give the applicant's JSON file"))?;
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| Error::new(ErrorKind::Io, format!("cannot read `{path}`: {e}")))?;
-                let value: serde_json::Value = serde_json::from_str(&text)
-                    .map_err(|e| Error::new(ErrorKind::Input, format!("`{path}` is not JSON: {e}")))?;
+                let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                    Error::new(ErrorKind::Input, format!("`{path}` is not JSON: {e}"))
+                })?;
                 match credit_scorer::validate::validate_json(scorer.schema(), &value) {
                     Ok(row) => print_json(&scorer.assess(&row)?),
                     Err(errors) => {
-                        let list: Vec<String> = errors.iter().map(|e| format!("  {}: {}", e.field, e.message)).collect();
-                        Err(Error::new(ErrorKind::Input, format!("the applicant is invalid:\n{}", list.join("\n"))))
+                        let list: Vec<String> = errors
+                            .iter()
+                            .map(|e| format!("  {}: {}", e.field, e.message))
+                            .collect();
+                        Err(Error::new(
+                            ErrorKind::Input,
+                            format!("the applicant is invalid:\n{}", list.join("\n")),
+                        ))
                     }
                 }
             }

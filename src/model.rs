@@ -24,8 +24,13 @@ const MAX_OPSET: i64 = 22;
 /// Newest `ai.onnx.ml` opset accepted.
 const MAX_ML_OPSET: i64 = 5;
 /// The `ai.onnx.ml` operators tract runs.
-const SUPPORTED_ML_OPS: &[&str] =
-    &["TreeEnsembleClassifier", "LinearClassifier", "LinearRegressor", "Normalizer", "CategoryMapper"];
+const SUPPORTED_ML_OPS: &[&str] = &[
+    "TreeEnsembleClassifier",
+    "LinearClassifier",
+    "LinearRegressor",
+    "Normalizer",
+    "CategoryMapper",
+];
 /// Operators whose output size comes from an input's values.
 const SIZED_BY_VALUES: &[(&str, usize)] = &[("ConstantOfShape", 0), ("Expand", 1), ("Tile", 1)];
 
@@ -40,7 +45,10 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { max_bytes: 64 << 20, max_elements: 16 << 20 }
+        LoadOptions {
+            max_bytes: 64 << 20,
+            max_elements: 16 << 20,
+        }
     }
 }
 
@@ -73,7 +81,10 @@ fn err(kind: ErrorKind, message: impl Into<String>) -> Error {
 
 /// Hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl Model {
@@ -85,7 +96,10 @@ impl Model {
     /// Loads a model from the bytes of an `.onnx` file.
     pub fn from_bytes_with(bytes: &[u8], options: &LoadOptions) -> Result<Model> {
         if bytes.is_empty() {
-            return Err(err(ErrorKind::ModelFormat, "the model file is empty; choose an .onnx model file"));
+            return Err(err(
+                ErrorKind::ModelFormat,
+                "the model file is empty; choose an .onnx model file",
+            ));
         }
         if bytes.len() > options.max_bytes {
             return Err(err(
@@ -98,14 +112,20 @@ impl Model {
             ));
         }
         let mut proto = decode(bytes)?;
-        let graph = proto
-            .graph
-            .as_ref()
-            .ok_or_else(|| err(ErrorKind::ModelFormat, "the ONNX file holds no graph; export the model again"))?;
+        let graph = proto.graph.as_ref().ok_or_else(|| {
+            err(
+                ErrorKind::ModelFormat,
+                "the ONNX file holds no graph; export the model again",
+            )
+        })?;
         check_opsets(&proto)?;
         check_graph(graph, options)?;
         let input = check_input(graph)?;
-        let schema = match proto.metadata_props.iter().find(|p| p.key == SCHEMA_METADATA_KEY) {
+        let schema = match proto
+            .metadata_props
+            .iter()
+            .find(|p| p.key == SCHEMA_METADATA_KEY)
+        {
             Some(entry) => Schema::from_json(&entry.value, input.k)?,
             None => Schema::generic(input.k),
         };
@@ -113,7 +133,10 @@ impl Model {
         normalize_binary_tree_ensembles(&mut proto);
 
         let k = input.k;
-        let outputs: Vec<String> = [Some(pd_name.clone()), logit_name.clone()].into_iter().flatten().collect();
+        let outputs: Vec<String> = [Some(pd_name.clone()), logit_name.clone()]
+            .into_iter()
+            .flatten()
+            .collect();
         let plan = guard_panics(|| build_plan(&proto, k, &outputs))?;
         let pd_fact = plan.model().output_fact(0).map_err(|e| inference(&e))?;
         let pd_column = check_pd_fact(&pd_name, pd_fact)?;
@@ -129,10 +152,15 @@ impl Model {
         // One run on the baseline applicant proves the plan works and gives probabilities.
         let baseline = model.schema.baseline();
         let check = model.predict(&baseline)?;
-        if check.iter().any(|p| !p.pd.is_finite() || !(0.0..=1.0).contains(&p.pd)) {
+        if check
+            .iter()
+            .any(|p| !p.pd.is_finite() || !(0.0..=1.0).contains(&p.pd))
+        {
             return Err(err(
                 ErrorKind::ModelInvalid,
-                format!("output `{pd_name}` is not a probability (got values outside 0–1); export the classifier's probabilities, not its scores"),
+                format!(
+                    "output `{pd_name}` is not a probability (got values outside 0–1); export the classifier's probabilities, not its scores"
+                ),
             ));
         }
         Ok(model)
@@ -167,10 +195,14 @@ impl Model {
 
     /// Like [`Model::predict`], appending to `out` so batch callers can reuse one buffer.
     pub fn predict_into(&self, rows: &[f32], out: &mut Vec<Prediction>) -> Result<()> {
-        if rows.len() % self.k != 0 {
+        if !rows.len().is_multiple_of(self.k) {
             return Err(err(
                 ErrorKind::Input,
-                format!("got {} values, not a whole number of rows of {} features", rows.len(), self.k),
+                format!(
+                    "got {} values, not a whole number of rows of {} features",
+                    rows.len(),
+                    self.k
+                ),
             ));
         }
         let n = rows.len() / self.k;
@@ -178,7 +210,10 @@ impl Model {
             return Ok(());
         }
         let input = Tensor::from_shape(&[n, self.k], rows).map_err(|e| inference(&e))?;
-        let outputs = self.plan.run(tvec!(input.into_tvalue())).map_err(|e| inference(&e))?;
+        let outputs = self
+            .plan
+            .run(tvec!(input.into_tvalue()))
+            .map_err(|e| inference(&e))?;
         let pd_view = outputs
             .first()
             .ok_or_else(|| err(ErrorKind::Inference, "the model produced no output"))?
@@ -187,9 +222,13 @@ impl Model {
         let columns = pd_view.shape().get(1).copied().unwrap_or(1);
         let pds = pd_view.iter().skip(self.pd_column).step_by(columns.max(1));
         let logits: Option<Vec<f32>> = match outputs.get(1) {
-            Some(t) if self.has_logit => {
-                Some(t.to_plain_array_view::<f32>().map_err(|e| inference(&e))?.iter().copied().collect())
-            }
+            Some(t) if self.has_logit => Some(
+                t.to_plain_array_view::<f32>()
+                    .map_err(|e| inference(&e))?
+                    .iter()
+                    .copied()
+                    .collect(),
+            ),
             _ => None,
         };
         let start = out.len();
@@ -205,7 +244,10 @@ impl Model {
         if out.len() - start != n {
             return Err(err(
                 ErrorKind::Inference,
-                format!("the model returned {} probabilities for {n} rows", out.len() - start),
+                format!(
+                    "the model returned {} probabilities for {n} rows",
+                    out.len() - start
+                ),
             ));
         }
         Ok(())
@@ -219,7 +261,10 @@ pub fn logit_of(pd: f64) -> f64 {
 }
 
 fn inference(e: &TractError) -> Error {
-    err(ErrorKind::Inference, format!("the inference engine failed: {e:#}"))
+    err(
+        ErrorKind::Inference,
+        format!("the inference engine failed: {e:#}"),
+    )
 }
 
 fn decode(bytes: &[u8]) -> Result<pb::ModelProto> {
@@ -249,25 +294,37 @@ fn build_plan(proto: &pb::ModelProto, k: usize, outputs: &[String]) -> Result<Pl
     let unsupported = |stage: &str, e: TractError| {
         err(
             ErrorKind::ModelUnsupported,
-            format!("the model could not be {stage}: {e:#}. Export it with standard ONNX operators (opset 9–{MAX_OPSET})"),
+            format!(
+                "the model could not be {stage}: {e:#}. Export it with standard ONNX operators (opset 9–{MAX_OPSET})"
+            ),
         )
     };
     let onnx = tract_onnx::onnx();
-    let mut model = onnx.model_for_proto_model(proto).map_err(|e| unsupported("read", e))?;
+    let mut model = onnx
+        .model_for_proto_model(proto)
+        .map_err(|e| unsupported("read", e))?;
     let batch = model.sym("N");
     model
         .set_input_fact(0, f32::fact([batch.to_dim(), k.to_dim()]).into())
         .map_err(|e| unsupported("read", e))?;
-    model.select_outputs_by_name(outputs).map_err(|e| unsupported("read", e))?;
-    let typed = model.into_optimized().map_err(|e| unsupported("prepared", e))?;
-    typed.into_runnable().map_err(|e| unsupported("prepared", e))
+    model
+        .select_outputs_by_name(outputs)
+        .map_err(|e| unsupported("read", e))?;
+    let typed = model
+        .into_optimized()
+        .map_err(|e| unsupported("prepared", e))?;
+    typed
+        .into_runnable()
+        .map_err(|e| unsupported("prepared", e))
 }
 
 fn check_pd_fact(name: &str, fact: &TypedFact) -> Result<usize> {
     let contract = |what: String| {
         err(
             ErrorKind::ModelContract,
-            format!("output `{name}` {what}; the scorer needs the probability of default as [N,1], or [N,2] class probabilities of a binary classifier"),
+            format!(
+                "output `{name}` {what}; the scorer needs the probability of default as [N,1], or [N,2] class probabilities of a binary classifier"
+            ),
         )
     };
     if fact.datum_type != f32::datum_type() {
@@ -307,7 +364,9 @@ fn check_opsets(proto: &pb::ModelProto) -> Result<()> {
             other => {
                 return Err(err(
                     ErrorKind::ModelUnsupported,
-                    format!("the model uses operators from the custom domain `{other}`; export it with standard ONNX operators only"),
+                    format!(
+                        "the model uses operators from the custom domain `{other}`; export it with standard ONNX operators only"
+                    ),
                 ));
             }
         }
@@ -317,12 +376,17 @@ fn check_opsets(proto: &pb::ModelProto) -> Result<()> {
 
 /// Element count of a tensor shape, refusing negative or overflowing dimensions.
 fn element_count(dims: &[i64]) -> Option<u64> {
-    dims.iter().try_fold(1u64, |acc, &d| u64::try_from(d).ok().and_then(|d| acc.checked_mul(d)))
+    dims.iter().try_fold(1u64, |acc, &d| {
+        u64::try_from(d).ok().and_then(|d| acc.checked_mul(d))
+    })
 }
 
 fn check_graph(graph: &pb::GraphProto, options: &LoadOptions) -> Result<()> {
     if !graph.sparse_initializer.is_empty() {
-        return Err(err(ErrorKind::ModelUnsupported, "the model uses sparse initializers; export it with dense weights"));
+        return Err(err(
+            ErrorKind::ModelUnsupported,
+            "the model uses sparse initializers; export it with dense weights",
+        ));
     }
     let mut constants: HashMap<&str, &pb::TensorProto> = HashMap::new();
     for t in &graph.initializer {
@@ -333,7 +397,11 @@ fn check_graph(graph: &pb::GraphProto, options: &LoadOptions) -> Result<()> {
     known.extend(constants.keys().copied());
     let mut producers: HashMap<&str, &pb::NodeProto> = HashMap::new();
     for node in &graph.node {
-        let node_name = if node.name.is_empty() { node.op_type.as_str() } else { node.name.as_str() };
+        let node_name = if node.name.is_empty() {
+            node.op_type.as_str()
+        } else {
+            node.name.as_str()
+        };
         check_operator(node, node_name)?;
         for input in node.input.iter().filter(|i| !i.is_empty()) {
             if !known.contains(input.as_str()) {
@@ -354,7 +422,10 @@ fn check_graph(graph: &pb::GraphProto, options: &LoadOptions) -> Result<()> {
             }
         }
         if node.op_type == "Constant"
-            && let (Some(out), Some(t)) = (node.output.first(), node.attribute.iter().find_map(|a| a.t.as_ref()))
+            && let (Some(out), Some(t)) = (
+                node.output.first(),
+                node.attribute.iter().find_map(|a| a.t.as_ref()),
+            )
         {
             constants.insert(out.as_str(), t);
         }
@@ -368,7 +439,10 @@ fn check_graph(graph: &pb::GraphProto, options: &LoadOptions) -> Result<()> {
         if !known.contains(out.name.as_str()) {
             return Err(err(
                 ErrorKind::ModelFormat,
-                format!("the model's output `{}` is not computed by any node; export the model again", out.name),
+                format!(
+                    "the model's output `{}` is not computed by any node; export the model again",
+                    out.name
+                ),
             ));
         }
     }
@@ -396,7 +470,11 @@ fn check_operator(node: &pb::NodeProto, node_name: &str) -> Result<()> {
 }
 
 fn check_tensor(t: &pb::TensorProto, options: &LoadOptions) -> Result<()> {
-    let name = if t.name.is_empty() { "(unnamed)" } else { t.name.as_str() };
+    let name = if t.name.is_empty() {
+        "(unnamed)"
+    } else {
+        t.name.as_str()
+    };
     if t.data_location == Some(DataLocation::External as i32) || !t.external_data.is_empty() {
         return Err(err(
             ErrorKind::ModelUnsupported,
@@ -406,12 +484,18 @@ fn check_tensor(t: &pb::TensorProto, options: &LoadOptions) -> Result<()> {
         ));
     }
     let count = element_count(&t.dims).ok_or_else(|| {
-        err(ErrorKind::ModelFormat, format!("tensor `{name}` has an invalid shape {:?}", t.dims))
+        err(
+            ErrorKind::ModelFormat,
+            format!("tensor `{name}` has an invalid shape {:?}", t.dims),
+        )
     })?;
     if count > options.max_elements {
         return Err(err(
             ErrorKind::ModelTooLarge,
-            format!("tensor `{name}` holds {count} values, above the limit of {}", options.max_elements),
+            format!(
+                "tensor `{name}` holds {count} values, above the limit of {}",
+                options.max_elements
+            ),
         ));
     }
     let data_type = DataType::try_from(t.data_type).unwrap_or(DataType::Undefined);
@@ -429,7 +513,10 @@ fn check_tensor(t: &pb::TensorProto, options: &LoadOptions) -> Result<()> {
         _ => {
             return Err(err(
                 ErrorKind::ModelUnsupported,
-                format!("tensor `{name}` has data type {}, which this scorer does not run", t.data_type),
+                format!(
+                    "tensor `{name}` has data type {}, which this scorer does not run",
+                    t.data_type
+                ),
             ));
         }
     };
@@ -449,23 +536,32 @@ fn check_tensor(t: &pb::TensorProto, options: &LoadOptions) -> Result<()> {
         DataType::Float => {
             t.float_data.iter().all(|v| v.is_finite())
                 && t.raw_data.chunks_exact(4).all(|c| {
-                    <[u8; 4]>::try_from(c).map(f32::from_le_bytes).is_ok_and(f32::is_finite)
+                    <[u8; 4]>::try_from(c)
+                        .map(f32::from_le_bytes)
+                        .is_ok_and(f32::is_finite)
                 })
         }
         DataType::Double => {
             t.double_data.iter().all(|v| v.is_finite())
                 && t.raw_data.chunks_exact(8).all(|c| {
-                    <[u8; 8]>::try_from(c).map(f64::from_le_bytes).is_ok_and(f64::is_finite)
+                    <[u8; 8]>::try_from(c)
+                        .map(f64::from_le_bytes)
+                        .is_ok_and(f64::is_finite)
                 })
         }
         // Half floats: all-ones exponent means infinity or NaN.
-        DataType::Float16 => t.raw_data.chunks_exact(2).all(|c| matches!(c, [_, hi] if hi & 0x7c != 0x7c)),
+        DataType::Float16 => t
+            .raw_data
+            .chunks_exact(2)
+            .all(|c| matches!(c, [_, hi] if hi & 0x7c != 0x7c)),
         _ => true,
     };
     if !finite {
         return Err(err(
             ErrorKind::ModelInvalid,
-            format!("tensor `{name}` holds NaN or infinite weights; the model is broken — retrain or re-export it"),
+            format!(
+                "tensor `{name}` holds NaN or infinite weights; the model is broken — retrain or re-export it"
+            ),
         ));
     }
     Ok(())
@@ -489,7 +585,10 @@ fn check_allocation(
         )
     };
     let op = node.op_type.as_str();
-    let sized_by = SIZED_BY_VALUES.iter().find(|(name, _)| *name == op).map(|(_, ix)| *ix);
+    let sized_by = SIZED_BY_VALUES
+        .iter()
+        .find(|(name, _)| *name == op)
+        .map(|(_, ix)| *ix);
     let size_inputs: Vec<usize> = match (op, sized_by) {
         ("Range", _) => vec![0, 1, 2],
         (_, Some(ix)) => vec![ix],
@@ -498,14 +597,25 @@ fn check_allocation(
     let mut values = Vec::new();
     for ix in size_inputs {
         let Some(input) = node.input.get(ix) else {
-            return Err(err(ErrorKind::ModelFormat, format!("node `{node_name}` ({op}) lacks input {ix}")));
+            return Err(err(
+                ErrorKind::ModelFormat,
+                format!("node `{node_name}` ({op}) lacks input {ix}"),
+            ));
         };
         match constants.get(input.as_str()) {
             Some(t) => values.push(tensor_values(t).ok_or_else(|| {
-                err(ErrorKind::ModelFormat, format!("node `{node_name}` ({op}) has an unreadable size input"))
+                err(
+                    ErrorKind::ModelFormat,
+                    format!("node `{node_name}` ({op}) has an unreadable size input"),
+                )
             })?),
             // A size read off an existing tensor is bounded by that tensor.
-            None if producers.get(input.as_str()).is_some_and(|p| p.op_type == "Shape") => return Ok(()),
+            None if producers
+                .get(input.as_str())
+                .is_some_and(|p| p.op_type == "Shape") =>
+            {
+                return Ok(());
+            }
             None => {
                 return Err(err(
                     ErrorKind::ModelUnsupported,
@@ -519,7 +629,12 @@ fn check_allocation(
     let count: f64 = match (op, values.as_slice()) {
         ("Range", [start, limit, delta]) => match (start.first(), limit.first(), delta.first()) {
             (Some(s), Some(l), Some(d)) if *d != 0.0 => ((l - s) / d).ceil().max(0.0),
-            _ => return Err(err(ErrorKind::ModelFormat, format!("node `{node_name}` (Range) has an invalid step"))),
+            _ => {
+                return Err(err(
+                    ErrorKind::ModelFormat,
+                    format!("node `{node_name}` (Range) has an invalid step"),
+                ));
+            }
         },
         (_, [shape]) => shape.iter().map(|v| v.max(0.0)).product(),
         _ => 0.0,
@@ -536,13 +651,29 @@ fn tensor_values(t: &pb::TensorProto) -> Option<Vec<f64>> {
     let raw = &t.raw_data;
     let values: Vec<f64> = match data_type {
         DataType::Int64 if raw.is_empty() => t.int64_data.iter().map(|&v| v as f64).collect(),
-        DataType::Int64 => raw.chunks_exact(8).filter_map(|c| c.try_into().ok()).map(|b| i64::from_le_bytes(b) as f64).collect(),
+        DataType::Int64 => raw
+            .chunks_exact(8)
+            .filter_map(|c| c.try_into().ok())
+            .map(|b| i64::from_le_bytes(b) as f64)
+            .collect(),
         DataType::Int32 if raw.is_empty() => t.int32_data.iter().map(|&v| f64::from(v)).collect(),
-        DataType::Int32 => raw.chunks_exact(4).filter_map(|c| c.try_into().ok()).map(|b| f64::from(i32::from_le_bytes(b))).collect(),
+        DataType::Int32 => raw
+            .chunks_exact(4)
+            .filter_map(|c| c.try_into().ok())
+            .map(|b| f64::from(i32::from_le_bytes(b)))
+            .collect(),
         DataType::Float if raw.is_empty() => t.float_data.iter().map(|&v| f64::from(v)).collect(),
-        DataType::Float => raw.chunks_exact(4).filter_map(|c| c.try_into().ok()).map(|b| f64::from(f32::from_le_bytes(b))).collect(),
+        DataType::Float => raw
+            .chunks_exact(4)
+            .filter_map(|c| c.try_into().ok())
+            .map(|b| f64::from(f32::from_le_bytes(b)))
+            .collect(),
         DataType::Double if raw.is_empty() => t.double_data.clone(),
-        DataType::Double => raw.chunks_exact(8).filter_map(|c| c.try_into().ok()).map(f64::from_le_bytes).collect(),
+        DataType::Double => raw
+            .chunks_exact(8)
+            .filter_map(|c| c.try_into().ok())
+            .map(f64::from_le_bytes)
+            .collect(),
         _ => return None,
     };
     Some(values)
@@ -556,12 +687,19 @@ struct InputInfo {
 
 fn check_input(graph: &pb::GraphProto) -> Result<InputInfo> {
     let initializers: HashSet<&str> = graph.initializer.iter().map(|t| t.name.as_str()).collect();
-    let inputs: Vec<&pb::ValueInfoProto> =
-        graph.input.iter().filter(|i| !initializers.contains(i.name.as_str())).collect();
+    let inputs: Vec<&pb::ValueInfoProto> = graph
+        .input
+        .iter()
+        .filter(|i| !initializers.contains(i.name.as_str()))
+        .collect();
     let contract = |m: String| err(ErrorKind::ModelContract, m);
     let input = match inputs.as_slice() {
         [one] => *one,
-        [] => return Err(contract("the model has no input; it must take one float32 input [batch, k]".into())),
+        [] => {
+            return Err(contract(
+                "the model has no input; it must take one float32 input [batch, k]".into(),
+            ));
+        }
         many => {
             let names: Vec<&str> = many.iter().map(|i| i.name.as_str()).collect();
             return Err(contract(format!(
@@ -572,9 +710,12 @@ fn check_input(graph: &pb::GraphProto) -> Result<InputInfo> {
         }
     };
     let name = input.name.clone();
-    let Some(pb::type_proto::Value::TensorType(tensor)) = input.r#type.as_ref().and_then(|t| t.value.as_ref())
+    let Some(pb::type_proto::Value::TensorType(tensor)) =
+        input.r#type.as_ref().and_then(|t| t.value.as_ref())
     else {
-        return Err(contract(format!("input `{name}` is not a tensor; it must be float32 [batch, k]")));
+        return Err(contract(format!(
+            "input `{name}` is not a tensor; it must be float32 [batch, k]"
+        )));
     };
     if tensor.elem_type != DataType::Float as i32 {
         let type_name = DataType::try_from(tensor.elem_type).map_or("unknown", |t| t.as_str_name());
@@ -614,7 +755,10 @@ fn check_input(graph: &pb::GraphProto) -> Result<InputInfo> {
             "input `{name}` takes {k} features; the scorer accepts 1 to {MAX_FEATURES}"
         )));
     }
-    Ok(InputInfo { name, k: k as usize })
+    Ok(InputInfo {
+        name,
+        k: k as usize,
+    })
 }
 
 /// Picks the probability output and, when present, the log-odds output.
@@ -626,7 +770,10 @@ fn choose_outputs(graph: &pb::GraphProto, schema: &Schema) -> Result<(String, Op
         Some(n) => {
             return Err(err(
                 ErrorKind::Schema,
-                format!("the schema names output `{n}` as the probability, but the model's outputs are {}", names.join(", ")),
+                format!(
+                    "the schema names output `{n}` as the probability, but the model's outputs are {}",
+                    names.join(", ")
+                ),
             ));
         }
         None => {
@@ -648,7 +795,11 @@ fn choose_outputs(graph: &pb::GraphProto, schema: &Schema) -> Result<(String, Op
                             ErrorKind::ModelContract,
                             format!(
                                 "cannot tell which output is the probability of default among {}; name it `pd` or describe it in the schema's `output.pd`",
-                                if names.is_empty() { "no outputs".to_string() } else { names.join(", ") }
+                                if names.is_empty() {
+                                    "no outputs".to_string()
+                                } else {
+                                    names.join(", ")
+                                }
                             ),
                         ));
                     }
@@ -661,7 +812,9 @@ fn choose_outputs(graph: &pb::GraphProto, schema: &Schema) -> Result<(String, Op
         Some(n) => {
             return Err(err(
                 ErrorKind::Schema,
-                format!("the schema names output `{n}` as the log-odds, but the model has no such output"),
+                format!(
+                    "the schema names output `{n}` as the log-odds, but the model has no such output"
+                ),
             ));
         }
         None => has("logit").then(|| "logit".to_string()),
@@ -672,8 +825,14 @@ fn choose_outputs(graph: &pb::GraphProto, schema: &Schema) -> Result<(String, Op
 /// skl2onnx writes a binary tree ensemble with one base value although it declares two classes,
 /// which tract refuses; the single value belongs to the score column tract accumulates (column 0).
 fn normalize_binary_tree_ensembles(proto: &mut pb::ModelProto) {
-    let Some(graph) = proto.graph.as_mut() else { return };
-    for node in graph.node.iter_mut().filter(|n| n.op_type == "TreeEnsembleClassifier") {
+    let Some(graph) = proto.graph.as_mut() else {
+        return;
+    };
+    for node in graph
+        .node
+        .iter_mut()
+        .filter(|n| n.op_type == "TreeEnsembleClassifier")
+    {
         let classes = node
             .attribute
             .iter()

@@ -158,7 +158,13 @@ pub struct Scaling {
 
 impl Default for Scaling {
     fn default() -> Self {
-        Scaling { base_points: 600.0, base_odds: 50.0, pdo: 20.0, min_points: 300.0, max_points: 850.0 }
+        Scaling {
+            base_points: 600.0,
+            base_odds: 50.0,
+            pdo: 20.0,
+            min_points: 300.0,
+            max_points: 850.0,
+        }
     }
 }
 
@@ -182,7 +188,11 @@ fn default_bands() -> Vec<Band> {
         id: id.into(),
         max_pd,
         color: Some(color.into()),
-        label: [("en".to_string(), en.to_string()), ("zh".to_string(), zh.to_string())].into(),
+        label: [
+            ("en".to_string(), en.to_string()),
+            ("zh".to_string(), zh.to_string()),
+        ]
+        .into(),
     };
     vec![
         band("A", 0.05, "#1b7f3b", "Very low risk", "很低风险"),
@@ -216,12 +226,23 @@ impl Schema {
             .map(|i| Feature {
                 name: format!("x{i}"),
                 source_column: None,
-                label: [("en".to_string(), format!("Input {i}")), ("zh".to_string(), format!("输入 {i}"))]
-                    .into(),
+                label: [
+                    ("en".to_string(), format!("Input {i}")),
+                    ("zh".to_string(), format!("输入 {i}")),
+                ]
+                .into(),
                 help: Localized::new(),
-                reason: [("en".to_string(), format!("Input {i}")), ("zh".to_string(), format!("输入 {i}"))]
-                    .into(),
-                kind: FeatureKind::Numeric { unit: Localized::new(), min: None, max: None, step: None },
+                reason: [
+                    ("en".to_string(), format!("Input {i}")),
+                    ("zh".to_string(), format!("输入 {i}")),
+                ]
+                .into(),
+                kind: FeatureKind::Numeric {
+                    unit: Localized::new(),
+                    min: None,
+                    max: None,
+                    step: None,
+                },
                 baseline: 0.0,
                 cuts: None,
                 woe: None,
@@ -230,7 +251,10 @@ impl Schema {
             .collect();
         Schema {
             schema_version: SCHEMA_VERSION,
-            model: ModelInfo { name: "Model without schema".into(), version: String::new() },
+            model: ModelInfo {
+                name: "Model without schema".into(),
+                version: String::new(),
+            },
             output: OutputSpec::default(),
             features,
             scaling: Scaling::default(),
@@ -269,7 +293,9 @@ impl Schema {
         let mut names = HashSet::new();
         for f in &self.features {
             if f.name.trim().is_empty() {
-                return Err(schema_error("a feature in the schema has an empty name; give every feature a name"));
+                return Err(schema_error(
+                    "a feature in the schema has an empty name; give every feature a name",
+                ));
             }
             if !names.insert(f.name.as_str()) {
                 return Err(schema_error(format!(
@@ -299,9 +325,10 @@ impl Feature {
             FeatureKind::Categorical { categories } => {
                 categories.iter().position(|c| c.code as f64 == value)
             }
-            FeatureKind::Numeric { .. } => {
-                self.cuts.as_ref().map(|cuts| cuts.iter().filter(|&&c| value >= c).count())
-            }
+            FeatureKind::Numeric { .. } => self
+                .cuts
+                .as_ref()
+                .map(|cuts| cuts.iter().filter(|&&c| value >= c).count()),
         }
     }
 
@@ -316,7 +343,9 @@ impl Feature {
     fn check(&self) -> Result<()> {
         let name = &self.name;
         if !self.baseline.is_finite() {
-            return Err(schema_error(format!("feature `{name}`: the baseline must be a finite number")));
+            return Err(schema_error(format!(
+                "feature `{name}`: the baseline must be a finite number"
+            )));
         }
         match &self.kind {
             FeatureKind::Numeric { min, max, step, .. } => {
@@ -324,7 +353,9 @@ impl Feature {
                     if let Some(v) = v
                         && !v.is_finite()
                     {
-                        return Err(schema_error(format!("feature `{name}`: `{what}` must be a finite number")));
+                        return Err(schema_error(format!(
+                            "feature `{name}`: `{what}` must be a finite number"
+                        )));
                     }
                 }
                 if let (Some(lo), Some(hi)) = (min, max)
@@ -334,7 +365,9 @@ impl Feature {
                         "feature `{name}`: min {lo} is above max {hi}; swap them"
                     )));
                 }
-                if min.is_some_and(|lo| self.baseline < lo) || max.is_some_and(|hi| self.baseline > hi) {
+                if min.is_some_and(|lo| self.baseline < lo)
+                    || max.is_some_and(|hi| self.baseline > hi)
+                {
                     return Err(schema_error(format!(
                         "feature `{name}`: the baseline {} is outside the range {}–{}; \
                          choose a baseline inside the range",
@@ -344,7 +377,8 @@ impl Feature {
                     )));
                 }
                 if let Some(cuts) = &self.cuts
-                    && (cuts.iter().any(|c| !c.is_finite()) || cuts.windows(2).any(|w| matches!(w, [a, b] if a >= b)))
+                    && (cuts.iter().any(|c| !c.is_finite())
+                        || cuts.windows(2).any(|w| matches!(w, [a, b] if a >= b)))
                 {
                     return Err(schema_error(format!(
                         "feature `{name}`: `cuts` must be finite and strictly increasing"
@@ -393,7 +427,9 @@ impl Feature {
                     )));
                 }
                 if values.iter().any(|v| !v.is_finite()) {
-                    return Err(schema_error(format!("feature `{name}`: `{what}` must hold finite numbers")));
+                    return Err(schema_error(format!(
+                        "feature `{name}`: `{what}` must hold finite numbers"
+                    )));
                 }
             }
         }
@@ -413,10 +449,20 @@ impl Scaling {
     }
 
     fn check(&self) -> Result<()> {
-        let all_finite = [self.base_points, self.base_odds, self.pdo, self.min_points, self.max_points]
-            .iter()
-            .all(|v| v.is_finite());
-        if !all_finite || self.pdo <= 0.0 || self.base_odds <= 0.0 || self.min_points >= self.max_points {
+        let all_finite = [
+            self.base_points,
+            self.base_odds,
+            self.pdo,
+            self.min_points,
+            self.max_points,
+        ]
+        .iter()
+        .all(|v| v.is_finite());
+        if !all_finite
+            || self.pdo <= 0.0
+            || self.base_odds <= 0.0
+            || self.min_points >= self.max_points
+        {
             return Err(schema_error(
                 "the schema's scaling needs finite numbers with pdo > 0, base_odds > 0 and min_points < max_points",
             ));
@@ -427,12 +473,17 @@ impl Scaling {
 
 fn check_bands(bands: &[Band]) -> Result<()> {
     let Some(last) = bands.last() else {
-        return Err(schema_error("the schema lists no risk bands; add at least one with max_pd 1"));
+        return Err(schema_error(
+            "the schema lists no risk bands; add at least one with max_pd 1",
+        ));
     };
     if bands.iter().any(|b| !(b.max_pd > 0.0 && b.max_pd <= 1.0)) {
         return Err(schema_error("every band's max_pd must be in (0, 1]"));
     }
-    if bands.windows(2).any(|w| matches!(w, [a, b] if a.max_pd >= b.max_pd)) {
+    if bands
+        .windows(2)
+        .any(|w| matches!(w, [a, b] if a.max_pd >= b.max_pd))
+    {
         return Err(schema_error(
             "the schema's bands are not ordered: list them by strictly increasing max_pd",
         ));

@@ -6,7 +6,11 @@ use crate::schema::{Band, Scaling};
 /// `points = offset + factor · ln(good:bad odds) = offset − factor · logit`.
 pub fn points_from_logit(scaling: &Scaling, logit: f64) -> f64 {
     let raw = unclamped_points(scaling, logit);
-    if raw.is_nan() { scaling.min_points } else { raw.clamp(scaling.min_points, scaling.max_points) }
+    if raw.is_nan() {
+        scaling.min_points
+    } else {
+        raw.clamp(scaling.min_points, scaling.max_points)
+    }
 }
 
 /// Points for a probability of default; PD 0 and 1 land on the ends of the range.
@@ -28,7 +32,10 @@ pub fn unclamped_points(scaling: &Scaling, logit: f64) -> f64 {
 /// The band an applicant with `pd` falls in: the first whose `max_pd` is not below it.
 /// A schema always has a last band with `max_pd` 1, so `None` only for NaN or an empty list.
 pub fn band_for(bands: &[Band], pd: f64) -> Option<&Band> {
-    bands.iter().find(|b| pd <= b.max_pd).or_else(|| if pd.is_nan() { None } else { bands.last() })
+    bands
+        .iter()
+        .find(|b| pd <= b.max_pd)
+        .or_else(|| if pd.is_nan() { None } else { bands.last() })
 }
 
 #[cfg(test)]
@@ -36,7 +43,13 @@ mod tests {
     use super::*;
 
     fn scaling() -> Scaling {
-        Scaling { base_points: 600.0, base_odds: 50.0, pdo: 20.0, min_points: 300.0, max_points: 850.0 }
+        Scaling {
+            base_points: 600.0,
+            base_odds: 50.0,
+            pdo: 20.0,
+            min_points: 300.0,
+            max_points: 850.0,
+        }
     }
 
     #[test]

@@ -63,17 +63,27 @@ fn label(f: &Feature) -> &str {
 
 fn format_number(v: f64) -> String {
     // Whole numbers print without a trailing `.0`, as people type them.
-    if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
 }
 
 /// Validates one field's raw value against its feature.
 pub fn validate_value(feature: &Feature, raw: RawValue<'_>) -> Result<f32, FieldError> {
-    let fail = |code, message: String| FieldError { field: feature.name.clone(), code, message };
+    let fail = |code, message: String| FieldError {
+        field: feature.name.clone(),
+        code,
+        message,
+    };
     let name = label(feature);
     match &feature.kind {
         FeatureKind::Numeric { min, max, unit, .. } => {
             let value = match raw {
-                RawValue::Missing => return Err(fail(FieldErrorCode::Missing, format!("{name} is required"))),
+                RawValue::Missing => {
+                    return Err(fail(FieldErrorCode::Missing, format!("{name} is required")));
+                }
                 RawValue::Number(v) => v,
                 RawValue::Text(t) => {
                     let t = t.trim();
@@ -81,12 +91,18 @@ pub fn validate_value(feature: &Feature, raw: RawValue<'_>) -> Result<f32, Field
                         return Err(fail(FieldErrorCode::Missing, format!("{name} is required")));
                     }
                     t.parse::<f64>().map_err(|_| {
-                        fail(FieldErrorCode::NotANumber, format!("{name}: `{}` is not a number", truncate(t)))
+                        fail(
+                            FieldErrorCode::NotANumber,
+                            format!("{name}: `{}` is not a number", truncate(t)),
+                        )
                     })?
                 }
             };
             if !value.is_finite() {
-                return Err(fail(FieldErrorCode::NotFinite, format!("{name} must be a finite number")));
+                return Err(fail(
+                    FieldErrorCode::NotFinite,
+                    format!("{name} must be a finite number"),
+                ));
             }
             let unit = unit.get("en").map(|u| format!(" {u}")).unwrap_or_default();
             let below = min.is_some_and(|lo| value < lo);
@@ -94,7 +110,11 @@ pub fn validate_value(feature: &Feature, raw: RawValue<'_>) -> Result<f32, Field
             if below || above || value.abs() > f64::from(f32::MAX) {
                 let range = match (min, max) {
                     (Some(lo), Some(hi)) => {
-                        format!("between {} and {}{unit}", format_number(*lo), format_number(*hi))
+                        format!(
+                            "between {} and {}{unit}",
+                            format_number(*lo),
+                            format_number(*hi)
+                        )
                     }
                     (Some(lo), None) => format!("at least {}{unit}", format_number(*lo)),
                     (None, Some(hi)) => format!("at most {}{unit}", format_number(*hi)),
@@ -128,12 +148,17 @@ pub fn validate_value(feature: &Feature, raw: RawValue<'_>) -> Result<f32, Field
                     } else {
                         let code = t.parse::<f64>().ok();
                         let hit = categories.iter().find(|c| {
-                            code == Some(c.code as f64) || c.value.as_deref().is_some_and(|v| v.trim() == t)
+                            code == Some(c.code as f64)
+                                || c.value.as_deref().is_some_and(|v| v.trim() == t)
                         });
                         if hit.is_none() {
                             return Err(fail(
                                 FieldErrorCode::UnknownCategory,
-                                format!("{name}: `{}` is not an allowed value; choose one of {}", truncate(t), allowed()),
+                                format!(
+                                    "{name}: `{}` is not an allowed value; choose one of {}",
+                                    truncate(t),
+                                    allowed()
+                                ),
                             ));
                         }
                         hit
@@ -144,9 +169,16 @@ pub fn validate_value(feature: &Feature, raw: RawValue<'_>) -> Result<f32, Field
                 (Some(c), _) => Ok(c.code as f32),
                 (None, RawValue::Number(v)) => Err(fail(
                     FieldErrorCode::UnknownCategory,
-                    format!("{name}: {} is not an allowed value; choose one of {}", format_number(v), allowed()),
+                    format!(
+                        "{name}: {} is not an allowed value; choose one of {}",
+                        format_number(v),
+                        allowed()
+                    ),
                 )),
-                (None, _) => Err(fail(FieldErrorCode::Missing, format!("{name} is required; choose one of {}", allowed()))),
+                (None, _) => Err(fail(
+                    FieldErrorCode::Missing,
+                    format!("{name} is required; choose one of {}", allowed()),
+                )),
             }
         }
     }
@@ -156,7 +188,11 @@ pub fn validate_value(feature: &Feature, raw: RawValue<'_>) -> Result<f32, Field
 fn truncate(t: &str) -> String {
     let mut chars = t.chars();
     let head: String = chars.by_ref().take(40).collect();
-    if chars.next().is_some() { format!("{head}…") } else { head }
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
 }
 
 /// Validates named values against the schema: every feature must be given once, no unknown
@@ -176,7 +212,12 @@ pub fn validate_fields<'a>(
                 message: format!(
                     "`{}` is not a field of this model; its fields are {}",
                     truncate(name),
-                    schema.features.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                    schema
+                        .features
+                        .iter()
+                        .map(|f| f.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             }),
         }
@@ -188,13 +229,23 @@ pub fn validate_fields<'a>(
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() { Ok(row) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(row)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Validates a JSON object of `{ field: value }`.
-pub fn validate_json(schema: &Schema, value: &serde_json::Value) -> Result<Vec<f32>, Vec<FieldError>> {
+pub fn validate_json(
+    schema: &Schema,
+    value: &serde_json::Value,
+) -> Result<Vec<f32>, Vec<FieldError>> {
     match value {
-        serde_json::Value::Object(map) => validate_fields(schema, map.iter().map(|(k, v)| (k.as_str(), RawValue::from(v)))),
+        serde_json::Value::Object(map) => validate_fields(
+            schema,
+            map.iter().map(|(k, v)| (k.as_str(), RawValue::from(v))),
+        ),
         _ => Err(vec![FieldError {
             field: String::new(),
             code: FieldErrorCode::UnknownField,

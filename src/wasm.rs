@@ -24,7 +24,9 @@ export interface Schema { schema_version: number; generic: boolean; features: an
 
 fn to_js(e: Error) -> JsValue {
     let js = js_sys::Error::new(e.message());
-    let kind = serde_json::to_value(e.kind()).ok().and_then(|v| v.as_str().map(String::from));
+    let kind = serde_json::to_value(e.kind())
+        .ok()
+        .and_then(|v| v.as_str().map(String::from));
     js.set_name(kind.as_deref().unwrap_or("error"));
     js.into()
 }
@@ -32,7 +34,12 @@ fn to_js(e: Error) -> JsValue {
 fn serialize<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| to_js(Error::new(ErrorKind::Inference, format!("cannot pass the result to the page: {e}"))))
+        .map_err(|e| {
+            to_js(Error::new(
+                ErrorKind::Inference,
+                format!("cannot pass the result to the page: {e}"),
+            ))
+        })
 }
 
 /// What `score` returns: a result, or the field errors that prevented one.
@@ -59,7 +66,9 @@ impl Scorer {
     /// Loads a model from the bytes of an `.onnx` file; throws an `Error` naming the problem.
     #[wasm_bindgen(constructor)]
     pub fn new(bytes: &[u8]) -> Result<Scorer, JsValue> {
-        crate::Scorer::from_bytes(bytes).map(|inner| Scorer { inner }).map_err(to_js)
+        crate::Scorer::from_bytes(bytes)
+            .map(|inner| Scorer { inner })
+            .map_err(to_js)
     }
 
     /// Number of inputs per applicant.
@@ -92,7 +101,10 @@ impl Scorer {
     #[wasm_bindgen(unchecked_return_type = "ScoreResult")]
     pub fn score(&self, values: JsValue) -> Result<JsValue, JsValue> {
         let values: serde_json::Value = serde_wasm_bindgen::from_value(values).map_err(|e| {
-            to_js(Error::new(ErrorKind::Input, format!("expected an object of {{ field: value }}: {e}")))
+            to_js(Error::new(
+                ErrorKind::Input,
+                format!("expected an object of {{ field: value }}: {e}"),
+            ))
         })?;
         let outcome = match crate::validate::validate_json(self.inner.schema(), &values) {
             Ok(row) => Ok(self.inner.assess(&row).map_err(to_js)?),
@@ -121,4 +133,13 @@ impl Scorer {
             }),
         }
     }
+}
+
+/// Panics on purpose, so tests can check that the page survives a crash inside wasm.
+/// Only in builds with the `debug-panic` feature (the test build).
+#[cfg(feature = "debug-panic")]
+#[wasm_bindgen(js_name = debugPanic)]
+#[allow(clippy::panic)]
+pub fn debug_panic() {
+    panic!("debugPanic: a deliberate crash for the crash-recovery test");
 }

@@ -11,11 +11,21 @@ fn contributions_sum_to_the_score_difference_on_every_fixture_row() {
     for g in reference_golden().rows.iter().take(40) {
         let a = s.assess(&g.x).unwrap();
         let sum: f64 = a.contributions.iter().map(|c| c.contribution).sum();
-        assert!(close(sum, a.points_unclamped - a.baseline_points, 1e-4), "{}: efficiency {sum} vs {}", g.id, a.points_unclamped - a.baseline_points);
+        assert!(
+            close(sum, a.points_unclamped - a.baseline_points, 1e-4),
+            "{}: efficiency {sum} vs {}",
+            g.id,
+            a.points_unclamped - a.baseline_points
+        );
         assert!(!a.approximate);
         assert!(a.reasons.len() <= 4);
         assert!(a.reasons.iter().all(|r| r.contribution < 0.0));
-        assert!(a.reasons.windows(2).all(|w| w[0].contribution <= w[1].contribution), "worst reason first");
+        assert!(
+            a.reasons
+                .windows(2)
+                .all(|w| w[0].contribution <= w[1].contribution),
+            "worst reason first"
+        );
         assert!(close(a.pd, g.pd, 1e-5));
     }
 }
@@ -31,7 +41,11 @@ fn the_baseline_applicant_has_no_reasons() {
 #[test]
 fn a_risky_applicant_gets_four_reasons_with_texts() {
     let s = Scorer::from_bytes(&read(REFERENCE_MODEL)).unwrap();
-    let worst = reference_golden().rows.into_iter().max_by(|a, b| a.pd.total_cmp(&b.pd)).unwrap();
+    let worst = reference_golden()
+        .rows
+        .into_iter()
+        .max_by(|a, b| a.pd.total_cmp(&b.pd))
+        .unwrap();
     let a = s.assess(&worst.x).unwrap();
     assert_eq!(a.reasons.len(), 4, "{:?}", a.reasons);
     for r in &a.reasons {
@@ -46,7 +60,11 @@ fn a_feature_the_model_ignores_gets_zero() {
     let ignored = golden.ignored_feature.unwrap();
     for r in &golden.rows {
         let a = s.assess(&r.x).unwrap();
-        assert!(a.contributions[ignored].contribution.abs() < 1e-6, "{:?}", a.contributions[ignored]);
+        assert!(
+            a.contributions[ignored].contribution.abs() < 1e-6,
+            "{:?}",
+            a.contributions[ignored]
+        );
     }
 }
 
@@ -57,7 +75,11 @@ fn interchangeable_features_get_equal_values() {
     let baseline = [0.0f32, 0.0, 0.0];
     for x in [[1.0f32, 1.0, 0.5], [2.0, 2.0, -1.0], [0.3, 0.3, 3.0]] {
         let a = explain::shapley(&model, &x, &baseline).unwrap();
-        assert!(close(a.logit_contributions[0], a.logit_contributions[1], 1e-6), "{:?}", a.logit_contributions);
+        assert!(
+            close(a.logit_contributions[0], a.logit_contributions[1], 1e-6),
+            "{:?}",
+            a.logit_contributions
+        );
     }
 }
 
@@ -71,7 +93,10 @@ fn logistic_regression_contributions_are_coefficient_times_distance_from_baselin
         for (i, phi) in a.logit_contributions.iter().enumerate() {
             let expected = golden.coef[i] * f64::from(r.x[i]);
             // float32 inference on raw amounts (thousands) limits the precision.
-            assert!(close(*phi, expected, 1e-3 * (1.0 + expected.abs())), "feature {i}: {phi} vs {expected}");
+            assert!(
+                close(*phi, expected, 1e-3 * (1.0 + expected.abs())),
+                "feature {i}: {phi} vs {expected}"
+            );
         }
     }
 }

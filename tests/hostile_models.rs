@@ -20,8 +20,10 @@ fn expected_kind(file: &str) -> ErrorKind {
         "empty" | "random" | "truncated" | "text" | "cycle" => ErrorKind::ModelFormat,
         "constant_of_shape_bomb" | "expand_bomb" => ErrorKind::ModelTooLarge,
         "nan_weights" | "inf_weights" => ErrorKind::ModelInvalid,
-        "no_input" | "two_inputs" | "rank5_input" | "string_input" | "int_input" | "zero_features"
-        | "too_many_features" | "three_class" | "huge_dim" => ErrorKind::ModelContract,
+        "no_input" | "two_inputs" | "rank5_input" | "string_input" | "int_input"
+        | "zero_features" | "too_many_features" | "three_class" | "huge_dim" => {
+            ErrorKind::ModelContract
+        }
         f if f.starts_with("bad_schema") => ErrorKind::Schema,
         _ => ErrorKind::ModelUnsupported,
     }
@@ -29,8 +31,13 @@ fn expected_kind(file: &str) -> ErrorKind {
 
 #[test]
 fn every_hostile_file_is_refused_with_its_kind_and_a_message() {
-    let manifest: Vec<Entry> = serde_json::from_slice(&read("tests/fixtures/hostile/manifest.json")).unwrap();
-    assert!(manifest.len() >= 20, "the corpus has {} files", manifest.len());
+    let manifest: Vec<Entry> =
+        serde_json::from_slice(&read("tests/fixtures/hostile/manifest.json")).unwrap();
+    assert!(
+        manifest.len() >= 20,
+        "the corpus has {} files",
+        manifest.len()
+    );
     for entry in &manifest {
         let bytes = read(&format!("tests/fixtures/hostile/{}", entry.file));
         let start = Instant::now();
@@ -41,16 +48,33 @@ fn every_hostile_file_is_refused_with_its_kind_and_a_message() {
             Ok(_) => panic!("{} ({}) was accepted", entry.file, entry.what),
             Err(e) => e,
         };
-        assert_eq!(e.kind(), expected_kind(&entry.file), "{} ({}): {e}", entry.file, entry.what);
-        assert!(e.message().len() > 30, "{}: message too thin: {e}", entry.file);
-        assert!(elapsed < Duration::from_secs(10), "{} took {elapsed:?}", entry.file);
+        assert_eq!(
+            e.kind(),
+            expected_kind(&entry.file),
+            "{} ({}): {e}",
+            entry.file,
+            entry.what
+        );
+        assert!(
+            e.message().len() > 30,
+            "{}: message too thin: {e}",
+            entry.file
+        );
+        assert!(
+            elapsed < Duration::from_secs(10),
+            "{} took {elapsed:?}",
+            entry.file
+        );
     }
 }
 
 #[test]
 fn file_size_cap_is_configurable() {
     let bytes = read(REFERENCE_MODEL);
-    let tight = LoadOptions { max_bytes: 1024, ..LoadOptions::default() };
+    let tight = LoadOptions {
+        max_bytes: 1024,
+        ..LoadOptions::default()
+    };
     let e = Model::from_bytes_with(&bytes, &tight).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ModelTooLarge);
     assert!(Model::from_bytes(&bytes).is_ok());

@@ -10,12 +10,24 @@ fn check_golden(name: &str) {
     let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name} should load: {e}"));
     assert_eq!(model.k(), golden.k);
     assert_eq!(model.input_name(), golden.input_name);
-    assert!(model.schema().generic, "{name} carries no schema, so a generic one is derived");
-    let rows: Vec<f32> = golden.rows.iter().flat_map(|r| r.x.iter().copied()).collect();
+    assert!(
+        model.schema().generic,
+        "{name} carries no schema, so a generic one is derived"
+    );
+    let rows: Vec<f32> = golden
+        .rows
+        .iter()
+        .flat_map(|r| r.x.iter().copied())
+        .collect();
     let predictions = model.predict(&rows).expect("scores");
     assert_eq!(predictions.len(), golden.rows.len());
     for (i, (p, g)) in predictions.iter().zip(&golden.rows).enumerate() {
-        assert!(close(p.pd, g.pd, 1e-5), "{name} row {i}: pd {} vs onnxruntime {}", p.pd, g.pd);
+        assert!(
+            close(p.pd, g.pd, 1e-5),
+            "{name} row {i}: pd {} vs onnxruntime {}",
+            p.pd,
+            g.pd
+        );
     }
 }
 
@@ -56,5 +68,8 @@ fn zipmap_and_scaler_are_refused_with_how_to_re_export() {
     assert_eq!(golden.expect, "refuse");
     let e = Model::from_bytes(&bytes).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ModelUnsupported);
-    assert!(e.message().contains("zipmap") && e.message().contains("ai.onnx.ml"), "{e}");
+    assert!(
+        e.message().contains("zipmap") && e.message().contains("ai.onnx.ml"),
+        "{e}"
+    );
 }

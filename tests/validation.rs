@@ -9,17 +9,35 @@ use proptest::prelude::*;
 
 fn schema() -> Schema {
     static SCHEMA: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
-    SCHEMA.get_or_init(|| Scorer::from_bytes(&read(REFERENCE_MODEL)).unwrap().schema().clone()).clone()
+    SCHEMA
+        .get_or_init(|| {
+            Scorer::from_bytes(&read(REFERENCE_MODEL))
+                .unwrap()
+                .schema()
+                .clone()
+        })
+        .clone()
 }
 
 /// The first golden row as form strings.
 fn valid_strings(schema: &Schema) -> Vec<(String, String)> {
     let row = &reference_golden().rows[0];
-    schema.features.iter().zip(&row.x).map(|(f, x)| (f.name.clone(), x.to_string())).collect()
+    schema
+        .features
+        .iter()
+        .zip(&row.x)
+        .map(|(f, x)| (f.name.clone(), x.to_string()))
+        .collect()
 }
 
-fn validate(schema: &Schema, pairs: &[(String, String)]) -> Result<Vec<f32>, Vec<credit_scorer::FieldError>> {
-    validate_fields(schema, pairs.iter().map(|(k, v)| (k.as_str(), RawValue::Text(v))))
+fn validate(
+    schema: &Schema,
+    pairs: &[(String, String)],
+) -> Result<Vec<f32>, Vec<credit_scorer::FieldError>> {
+    validate_fields(
+        schema,
+        pairs.iter().map(|(k, v)| (k.as_str(), RawValue::Text(v))),
+    )
 }
 
 #[test]
@@ -42,15 +60,37 @@ fn every_error_is_collected_at_once_and_names_its_field() {
     pairs[1].1 = "".into();
     pairs.push(("favourite_colour".into(), "blue".into()));
     let errors = validate(&schema, &pairs).unwrap_err();
-    let by_field = |f: &str| errors.iter().find(|e| e.field == f).unwrap_or_else(|| panic!("no error for {f}: {errors:?}"));
+    let by_field = |f: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == f)
+            .unwrap_or_else(|| panic!("no error for {f}: {errors:?}"))
+    };
     assert_eq!(errors.len(), 5, "{errors:?}");
     assert_eq!(by_field("duration_months").code, FieldErrorCode::OutOfRange);
-    assert!(by_field("duration_months").message.contains("between"), "{}", by_field("duration_months").message);
+    assert!(
+        by_field("duration_months").message.contains("between"),
+        "{}",
+        by_field("duration_months").message
+    );
     assert_eq!(by_field("credit_amount").code, FieldErrorCode::NotANumber);
-    assert!(by_field("credit_amount").message.contains("`12k` is not a number"));
-    assert_eq!(by_field(&schema.features[0].name).code, FieldErrorCode::UnknownCategory);
-    assert_eq!(by_field(&schema.features[1].name).code, FieldErrorCode::Missing);
-    assert_eq!(by_field("favourite_colour").code, FieldErrorCode::UnknownField);
+    assert!(
+        by_field("credit_amount")
+            .message
+            .contains("`12k` is not a number")
+    );
+    assert_eq!(
+        by_field(&schema.features[0].name).code,
+        FieldErrorCode::UnknownCategory
+    );
+    assert_eq!(
+        by_field(&schema.features[1].name).code,
+        FieldErrorCode::Missing
+    );
+    assert_eq!(
+        by_field("favourite_colour").code,
+        FieldErrorCode::UnknownField
+    );
 }
 
 #[test]
@@ -58,7 +98,10 @@ fn nan_and_infinity_are_refused() {
     let schema = schema();
     for bad in ["NaN", "inf", "-infinity"] {
         let mut pairs = valid_strings(&schema);
-        let i = pairs.iter().position(|(k, _)| k == "credit_amount").unwrap();
+        let i = pairs
+            .iter()
+            .position(|(k, _)| k == "credit_amount")
+            .unwrap();
         pairs[i].1 = bad.into();
         let errors = validate(&schema, &pairs).unwrap_err();
         assert_eq!(errors[0].code, FieldErrorCode::NotFinite, "{bad}");
@@ -69,10 +112,15 @@ fn nan_and_infinity_are_refused() {
 fn categories_are_accepted_by_code_or_by_their_value_in_the_data_set() {
     let schema = schema();
     let f = &schema.features[0];
-    let credit_scorer::schema::FeatureKind::Categorical { categories } = &f.kind else { panic!("categorical") };
+    let credit_scorer::schema::FeatureKind::Categorical { categories } = &f.kind else {
+        panic!("categorical")
+    };
     let c = &categories[1];
-    let by_value = credit_scorer::validate::validate_value(f, RawValue::Text(c.value.as_deref().unwrap())).unwrap();
-    let by_code = credit_scorer::validate::validate_value(f, RawValue::Number(c.code as f64)).unwrap();
+    let by_value =
+        credit_scorer::validate::validate_value(f, RawValue::Text(c.value.as_deref().unwrap()))
+            .unwrap();
+    let by_code =
+        credit_scorer::validate::validate_value(f, RawValue::Number(c.code as f64)).unwrap();
     assert_eq!(by_value, c.code as f32);
     assert_eq!(by_code, c.code as f32);
 }
@@ -81,9 +129,19 @@ fn categories_are_accepted_by_code_or_by_their_value_in_the_data_set() {
 fn json_objects_validate_like_forms() {
     let schema = schema();
     let pairs = valid_strings(&schema);
-    let object: serde_json::Map<String, serde_json::Value> =
-        pairs.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.parse::<f64>().unwrap()))).collect();
-    assert_eq!(validate_json(&schema, &serde_json::Value::Object(object)).unwrap(), reference_golden().rows[0].x);
+    let object: serde_json::Map<String, serde_json::Value> = pairs
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                serde_json::Value::from(v.parse::<f64>().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        validate_json(&schema, &serde_json::Value::Object(object)).unwrap(),
+        reference_golden().rows[0].x
+    );
     assert!(validate_json(&schema, &serde_json::json!([1, 2])).is_err());
 }
 

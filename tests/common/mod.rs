@@ -60,9 +60,14 @@ pub struct ForeignGolden {
 
 pub fn foreign(name: &str) -> (Vec<u8>, ForeignGolden) {
     let golden: ForeignGolden =
-        serde_json::from_slice(&read(&format!("tests/fixtures/models/{name}.json"))).expect("golden JSON");
+        serde_json::from_slice(&read(&format!("tests/fixtures/models/{name}.json")))
+            .expect("golden JSON");
     let bytes = read(&format!("tests/fixtures/models/{}", golden.model));
-    assert_eq!(credit_scorer::model::sha256_hex(&bytes), golden.model_sha256, "{name}: fixture belongs to another model");
+    assert_eq!(
+        credit_scorer::model::sha256_hex(&bytes),
+        golden.model_sha256,
+        "{name}: fixture belongs to another model"
+    );
     (bytes, golden)
 }
 

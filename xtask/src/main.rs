@@ -31,10 +31,16 @@ default ~/.cache/credit-scorer/tools).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
-    let (cmd, rest) = args.split_first().map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
+    let (cmd, rest) = args
+        .split_first()
+        .map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
     let result = match cmd {
         "serve" => serve_command(rest),
-        "build" => build(rest.iter().any(|a| a == "--dist")).map(|_| ()),
+        "build" => build(&BuildOptions {
+            dist: rest.iter().any(|a| a == "--dist"),
+            debug_panic: false,
+        })
+        .map(|_| ()),
         "test" => test(rest),
         "train" => train(),
         "help" | "--help" | "-h" => {
@@ -54,7 +60,9 @@ fn main() -> ExitCode {
 
 /// The repository root.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
 fn target_dir() -> PathBuf {
@@ -73,7 +81,10 @@ fn tools_dir() -> PathBuf {
 fn run(cmd: &mut Command) -> Result {
     let shown = format!("{cmd:?}").replace('"', "");
     println!("$ {shown}");
-    let status = cmd.current_dir_if_unset().status().map_err(|e| format!("cannot start `{shown}`: {e}"))?;
+    let status = cmd
+        .current_dir_if_unset()
+        .status()
+        .map_err(|e| format!("cannot start `{shown}`: {e}"))?;
     if !status.success() {
         return Err(format!("`{shown}` failed ({status})").into());
     }
@@ -106,25 +117,39 @@ fn step<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 fn have(program: &str) -> bool {
-    Command::new("sh").args(["-c", &format!("command -v {program}")]).output().is_ok_and(|o| o.status.success())
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// The version of `name` in Cargo.lock.
 fn locked_version(name: &str) -> Result<String> {
     let lock = fs::read_to_string(root().join("Cargo.lock"))?;
     let needle = format!("name = \"{name}\"\nversion = \"");
-    let start = lock.find(&needle).ok_or_else(|| format!("{name} is not in Cargo.lock"))? + needle.len();
+    let start = lock
+        .find(&needle)
+        .ok_or_else(|| format!("{name} is not in Cargo.lock"))?
+        + needle.len();
     let end = lock[start..].find('"').ok_or("Cargo.lock is malformed")?;
     Ok(lock[start..start + end].to_string())
 }
 
 fn ensure_wasm_target() -> Result {
-    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output()?;
-    if !String::from_utf8_lossy(&installed.stdout).lines().any(|l| l.trim() == WASM_TARGET) {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()?;
+    if !String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
         run(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
     }
     Ok(())
@@ -137,25 +162,38 @@ fn wasm_bindgen_bin() -> Result<PathBuf> {
     let dir = tools_dir().join(format!("wasm-bindgen-{version}"));
     let bin = dir.join("bin");
     if !bin.join("wasm-bindgen").exists() || !bin.join("wasm-bindgen-test-runner").exists() {
-        run(cargo().args(["install", "wasm-bindgen-cli", "--version", &format!("={version}")]).args([
-            "--no-default-features",
-            "--root",
-            &dir.to_string_lossy(),
-        ]))?;
+        run(cargo()
+            .args([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &format!("={version}"),
+            ])
+            .args(["--no-default-features", "--root", &dir.to_string_lossy()]))?;
     }
     Ok(bin)
 }
 
-/// Debian's Chromium and ChromeDriver, installed with apt when missing and running as root.
+/// Debian's Chromium, ChromeDriver and CJK fonts (for the Chinese UI), installed with apt when missing and running as root.
 fn ensure_chromium() -> Result {
-    if Path::new("/usr/bin/chromium").exists() && have("chromedriver") {
+    let cjk_fonts = Path::new("/usr/share/fonts/opentype/noto").exists();
+    if Path::new("/usr/bin/chromium").exists() && have("chromedriver") && cjk_fonts {
         return Ok(());
     }
     if !is_root() {
         return Err("Chromium and ChromeDriver are missing: install Debian's `chromium` and `chromium-driver` packages (sudo apt-get install chromium chromium-driver)".into());
     }
     run(Command::new("apt-get").arg("update").arg("-qq"))?;
-    run(Command::new("apt-get").args(["install", "-y", "-qq", "--no-install-recommends", "chromium", "chromium-driver"])
+    run(Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+            "fonts-noto-cjk",
+        ])
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
@@ -164,7 +202,10 @@ fn ensure_npm() -> Result {
     let root = root();
     let lock = root.join("package-lock.json");
     let stamp = root.join("node_modules/.package-lock.json");
-    let fresh = match (fs::metadata(&lock).and_then(|m| m.modified()), fs::metadata(&stamp).and_then(|m| m.modified())) {
+    let fresh = match (
+        fs::metadata(&lock).and_then(|m| m.modified()),
+        fs::metadata(&stamp).and_then(|m| m.modified()),
+    ) {
         (Ok(l), Ok(s)) => s >= l,
         _ => false,
     };
@@ -191,15 +232,27 @@ fn sizes(bytes: &[u8]) -> Result<Sizes> {
         let mut w = brotli::CompressorWriter::new(&mut br, 1 << 16, 11, 22);
         w.write_all(bytes)?;
     }
-    Ok(Sizes { raw: bytes.len(), gzip, brotli: br.len() })
+    Ok(Sizes {
+        raw: bytes.len(),
+        gzip,
+        brotli: br.len(),
+    })
 }
 
 fn mb(n: usize) -> String {
     format!("{:.2} MB", n as f64 / 1e6)
 }
 
+/// What kind of wasm build to make.
+struct BuildOptions {
+    /// Also run wasm-opt (kept only if it shrinks the brotli size).
+    dist: bool,
+    /// Export the deliberate-crash hook for the crash-recovery test.
+    debug_panic: bool,
+}
+
 /// Builds the wasm module (release profile, LTO) and its bindings into www/pkg/.
-fn build(dist: bool) -> Result<PathBuf> {
+fn build(options: &BuildOptions) -> Result<PathBuf> {
     step("wasm toolchain", || {
         ensure_wasm_target()?;
         wasm_bindgen_bin().map(|_| ())
@@ -207,18 +260,37 @@ fn build(dist: bool) -> Result<PathBuf> {
     let bindgen = wasm_bindgen_bin()?.join("wasm-bindgen");
     // `cargo rustc --crate-type cdylib`: with the manifest's ["cdylib", "rlib"] cargo drops LTO.
     step("cargo build (wasm, release)", || {
-        run(cargo().args(["rustc", "--lib", "--release", "--target", WASM_TARGET, "--crate-type", "cdylib"]))
+        let mut cmd = cargo();
+        cmd.args([
+            "rustc",
+            "--lib",
+            "--release",
+            "--target",
+            WASM_TARGET,
+            "--crate-type",
+            "cdylib",
+        ]);
+        if options.debug_panic {
+            cmd.args(["--features", "debug-panic"]);
+        }
+        run(&mut cmd)
     })?;
-    let wasm = target_dir().join(WASM_TARGET).join("release").join(format!("{CRATE}.wasm"));
+    let wasm = target_dir()
+        .join(WASM_TARGET)
+        .join("release")
+        .join(format!("{CRATE}.wasm"));
     let pkg = root().join("www/pkg");
     step("wasm-bindgen", || {
-        run(Command::new(&bindgen).arg("--target").arg("web").arg("--out-dir").arg(&pkg).args([
-            "--remove-name-section",
-            "--remove-producers-section",
-        ]).arg(&wasm))
+        run(Command::new(&bindgen)
+            .arg("--target")
+            .arg("web")
+            .arg("--out-dir")
+            .arg(&pkg)
+            .args(["--remove-name-section", "--remove-producers-section"])
+            .arg(&wasm))
     })?;
     let out = pkg.join(format!("{CRATE}_bg.wasm"));
-    if dist {
+    if options.dist {
         step("wasm-opt (npm binaryen)", || wasm_opt(&out))?;
     }
     let s = sizes(&fs::read(&out)?)?;
@@ -237,18 +309,26 @@ fn build(dist: bool) -> Result<PathBuf> {
 fn wasm_opt(wasm: &Path) -> Result {
     ensure_npm()?;
     let optimized = wasm.with_extension("opt.wasm");
-    run(Command::new("node").arg("node_modules/binaryen/bin/wasm-opt").arg(wasm).args([
-        "-Oz",
-        "--enable-bulk-memory",
-        "--enable-nontrapping-float-to-int",
-        "--enable-reference-types",
-        "--enable-sign-ext",
-        "--enable-multivalue",
-        "-o",
-    ]).arg(&optimized))?;
+    run(Command::new("node")
+        .arg("node_modules/binaryen/bin/wasm-opt")
+        .arg(wasm)
+        .args([
+            "-Oz",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-reference-types",
+            "--enable-sign-ext",
+            "--enable-multivalue",
+            "-o",
+        ])
+        .arg(&optimized))?;
     let before = sizes(&fs::read(wasm)?)?;
     let after = sizes(&fs::read(&optimized)?)?;
-    println!("wasm-opt: brotli {} -> {}", mb(before.brotli), mb(after.brotli));
+    println!(
+        "wasm-opt: brotli {} -> {}",
+        mb(before.brotli),
+        mb(after.brotli)
+    );
     if after.brotli < before.brotli {
         fs::rename(&optimized, wasm)?;
     } else {
@@ -263,10 +343,17 @@ fn serve_command(args: &[String]) -> Result {
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == "--port" {
-            port = it.next().ok_or("--port needs a number")?.parse().map_err(|_| "--port needs a number")?;
+            port = it
+                .next()
+                .ok_or("--port needs a number")?
+                .parse()
+                .map_err(|_| "--port needs a number")?;
         }
     }
-    build(args.iter().any(|a| a == "--dist"))?;
+    build(&BuildOptions {
+        dist: args.iter().any(|a| a == "--dist"),
+        debug_panic: false,
+    })?;
     let server = serve::Server::start(&root().join("www"), port)?;
     println!("\nServing www/ at {}  (Ctrl-C to stop)", server.url());
     server.join();
@@ -275,20 +362,42 @@ fn serve_command(args: &[String]) -> Result {
 
 fn test(args: &[String]) -> Result {
     let start = Instant::now();
-    step("cargo fmt --check", || run(cargo().args(["fmt", "--all", "--check"])))?;
-    step("cargo clippy", || {
-        run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+    step("cargo fmt --check", || {
+        run(cargo().args(["fmt", "--all", "--check"]))
     })?;
-    step("native tests", || run(cargo().args(["test", "--workspace"])))?;
+    step("cargo clippy", || {
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    step(
+        "native tests",
+        || run(cargo().args(["test", "--workspace"])),
+    )?;
     step("browser toolchain", || {
         ensure_chromium()?;
         ensure_npm()
     })?;
-    build(false)?;
+    build(&BuildOptions {
+        dist: false,
+        debug_panic: true,
+    })?;
     let runner = wasm_bindgen_bin()?.join("wasm-bindgen-test-runner");
     step("wasm-bindgen tests in headless Chromium", || {
         run(cargo()
-            .args(["test", "--release", "--target", WASM_TARGET, "--test", "web"])
+            .args([
+                "test",
+                "--release",
+                "--target",
+                WASM_TARGET,
+                "--test",
+                "web",
+            ])
             .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
             .env("CHROMEDRIVER", "/usr/bin/chromedriver")
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
@@ -307,7 +416,10 @@ fn test(args: &[String]) -> Result {
     if args.iter().any(|a| a == "--fuzz") {
         return Err("--fuzz is not implemented yet".into());
     }
-    println!("\nall tests passed in {:.1} min", start.elapsed().as_secs_f64() / 60.0);
+    println!(
+        "\nall tests passed in {:.1} min",
+        start.elapsed().as_secs_f64() / 60.0
+    );
     Ok(())
 }
 
@@ -319,15 +431,30 @@ fn train() -> Result {
         if !python.exists() {
             run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
         }
-        run(Command::new(&python).args(["-m", "pip", "install", "--quiet", "-r", "training/requirements.txt"]))
+        run(Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "-r",
+            "training/requirements.txt",
+        ]))
     })?;
     let model = root.join("www/models/german-credit-mlp.onnx");
     let before = fs::read(&model).ok();
-    step("train and export", || run(Command::new(&python).arg("training/train.py")))?;
+    step("train and export", || {
+        run(Command::new(&python).arg("training/train.py"))
+    })?;
     let after = fs::read(&model)?;
     match before {
-        Some(b) if b == after => println!("the rebuilt model is byte-identical to the committed one"),
-        Some(_) => return Err("the rebuilt model differs from the committed one (see `git diff --stat`)".into()),
+        Some(b) if b == after => {
+            println!("the rebuilt model is byte-identical to the committed one")
+        }
+        Some(_) => {
+            return Err(
+                "the rebuilt model differs from the committed one (see `git diff --stat`)".into(),
+            );
+        }
         None => println!("model written (no committed model to compare with)"),
     }
     Ok(())

@@ -31,9 +31,15 @@ fn parse_headers(text: &str) -> Vec<Rule> {
             continue;
         }
         if !line.starts_with(char::is_whitespace) {
-            rules.push(Rule { pattern: trimmed.to_string(), headers: Vec::new() });
-        } else if let (Some(rule), Some((name, value))) = (rules.last_mut(), trimmed.split_once(':')) {
-            rule.headers.push((name.trim().to_string(), value.trim().to_string()));
+            rules.push(Rule {
+                pattern: trimmed.to_string(),
+                headers: Vec::new(),
+            });
+        } else if let (Some(rule), Some((name, value))) =
+            (rules.last_mut(), trimmed.split_once(':'))
+        {
+            rule.headers
+                .push((name.trim().to_string(), value.trim().to_string()));
         }
     }
     rules
@@ -97,7 +103,8 @@ impl Server {
     /// Serves `root` on 127.0.0.1:`port` (0: any free port) from a background thread.
     pub fn start(root: &Path, port: u16) -> Result<Server> {
         let server = Arc::new(
-            tiny_http::Server::http(("127.0.0.1", port)).map_err(|e| format!("cannot listen on port {port}: {e}"))?,
+            tiny_http::Server::http(("127.0.0.1", port))
+                .map_err(|e| format!("cannot listen on port {port}: {e}"))?,
         );
         let port = server.server_addr().to_ip().map_or(port, |a| a.port());
         let rules = parse_headers(&fs::read_to_string(root.join("_headers")).unwrap_or_default());
@@ -107,19 +114,21 @@ impl Server {
             for request in worker.incoming_requests() {
                 let url = request.url().to_string();
                 let path = url.split(['?', '#']).next().unwrap_or("/").to_string();
-                let mut response = match resolve(&root, &url).and_then(|f| fs::read(&f).ok().map(|b| (f, b))) {
-                    Some((file, bytes)) => {
-                        let mut r = Response::from_data(bytes);
-                        r.add_header_opt(header("Content-Type", mime(&file)));
-                        r.add_header_opt(header("Cache-Control", "no-cache"));
-                        r
-                    }
-                    None => {
-                        let mut r = Response::from_data(b"not found".to_vec()).with_status_code(StatusCode(404));
-                        r.add_header_opt(header("Content-Type", "text/plain; charset=utf-8"));
-                        r
-                    }
-                };
+                let mut response =
+                    match resolve(&root, &url).and_then(|f| fs::read(&f).ok().map(|b| (f, b))) {
+                        Some((file, bytes)) => {
+                            let mut r = Response::from_data(bytes);
+                            r.add_header_opt(header("Content-Type", mime(&file)));
+                            r.add_header_opt(header("Cache-Control", "no-cache"));
+                            r
+                        }
+                        None => {
+                            let mut r = Response::from_data(b"not found".to_vec())
+                                .with_status_code(StatusCode(404));
+                            r.add_header_opt(header("Content-Type", "text/plain; charset=utf-8"));
+                            r
+                        }
+                    };
                 for rule in rules.iter().filter(|r| matches(&r.pattern, &path)) {
                     for (name, value) in &rule.headers {
                         response.add_header_opt(header(name, value));
@@ -129,7 +138,11 @@ impl Server {
                 let _ = request.respond(response);
             }
         });
-        Ok(Server { server, thread, port })
+        Ok(Server {
+            server,
+            thread,
+            port,
+        })
     }
 
     /// The base URL, with a trailing slash.
@@ -160,11 +173,19 @@ mod tests {
 
     #[test]
     fn headers_file_rules_apply_by_pattern() {
-        let rules = parse_headers("/*\n  X-A: 1\n  Content-Security-Policy: default-src 'none'\n/pkg/*\n  X-B: 2\n");
+        let rules = parse_headers(
+            "/*\n  X-A: 1\n  Content-Security-Policy: default-src 'none'\n/pkg/*\n  X-B: 2\n",
+        );
         assert_eq!(rules.len(), 2);
         assert!(matches(&rules[0].pattern, "/index.html"));
         assert!(!matches(&rules[1].pattern, "/index.html"));
-        assert_eq!(rules[0].headers[1], ("Content-Security-Policy".into(), "default-src 'none'".into()));
+        assert_eq!(
+            rules[0].headers[1],
+            (
+                "Content-Security-Policy".into(),
+                "default-src 'none'".into()
+            )
+        );
     }
 
     #[test]

@@ -1,0 +1,282 @@
+// Every string the page shows, in English and Simplified Chinese.
+// The language defaults to the browser's; the only thing ever stored is the user's choice.
+
+const STORAGE_KEY = 'credit-scorer.lang';
+
+export const LANGS = {
+  en: { html: 'en', schema: 'en', name: 'English' },
+  'zh-CN': { html: 'zh-CN', schema: 'zh', name: '简体中文' },
+};
+
+const STRINGS = {
+  en: {
+    'app.title': 'Credit scorer',
+    'app.tagline': 'Scores a loan applicant with a credit-risk model that runs entirely in this browser.',
+    'app.privacy': 'Private by design: the model runs on this device. Nothing you type or load is sent anywhere.',
+    'app.lang': 'Language',
+    'app.loading': 'Loading the scoring engine and the model…',
+    'app.engine_failed': 'The scoring engine could not start: {message}',
+    'app.crashed': 'The scoring engine crashed ({message}). It was restarted and the model reloaded; please check the result again.',
+    'form.heading': 'Applicant',
+    'form.intro': 'Fill in every field. The score updates as you type once all fields are valid.',
+    'form.choose': '— Choose —',
+    'form.range': 'Range {min}–{max} {unit}',
+    'form.range_nounit': 'Range {min}–{max}',
+    'form.any_number': 'Any number',
+    'form.score': 'Score applicant',
+    'form.clear': 'Clear',
+    'form.print': 'Print decision record',
+    'form.progress': '{done} of {total} fields complete',
+    'err.missing': 'Required.',
+    'err.not_a_number': 'Enter a number.',
+    'err.not_finite': 'Enter a finite number.',
+    'err.out_of_range': 'Must be between {min} and {max} {unit}.',
+    'err.out_of_range_min': 'Must be at least {min} {unit}.',
+    'err.out_of_range_max': 'Must be at most {max} {unit}.',
+    'err.unknown_category': 'Choose one of the listed options.',
+    'err.unknown_field': 'This field is not part of the model.',
+    'err.summary': 'Please correct {count} field(s) before a score can be shown.',
+    'result.heading': 'Result',
+    'result.empty': 'The result appears here once every field is filled in.',
+    'result.invalid': 'The inputs are not valid: the last valid result is shown dimmed.',
+    'result.pd': 'Probability of default',
+    'result.points': 'Score',
+    'result.points_unit': 'points',
+    'result.band': 'Risk band',
+    'result.delta_up': '▲ {delta} points since the last change',
+    'result.delta_down': '▼ {delta} points since the last change',
+    'result.delta_same': 'No change since the last change',
+    'result.scale': 'Score scale from {min} to {max} points',
+    'result.reasons': 'Main reasons lowering the score',
+    'result.no_reasons': 'No characteristic lowers the score against the most favourable applicant.',
+    'result.all': 'All contributions',
+    'result.feature': 'Characteristic',
+    'result.value': 'Value',
+    'result.contribution': 'Points',
+    'result.baseline': 'Contributions are measured from the most favourable applicant ({points} points).',
+    'result.baseline_generic': 'Contributions are measured from an applicant with every input at zero ({points} points).',
+    'result.approximate': 'Contributions are estimated by sampling (this model has many inputs).',
+    'result.pts': '{value} pts',
+    'model.heading': 'Model',
+    'model.name': 'Model',
+    'model.version': 'Version',
+    'model.trained_on': 'Trained on',
+    'model.dataset': 'Data set',
+    'model.rows': '{rows} rows',
+    'model.licence': 'Licence',
+    'model.split': 'Test split',
+    'model.metrics': 'Test metrics',
+    'model.metric_ci': '{value} (95% CI {lo}–{hi})',
+    'model.auc': 'AUC',
+    'model.ks': 'KS',
+    'model.gini': 'Gini',
+    'model.brier': 'Brier score',
+    'model.intended_use': 'Intended use',
+    'model.limits': 'Limits',
+    'model.excluded': 'Characteristics deliberately not used',
+    'model.sha256': 'SHA-256 of the loaded file',
+    'model.source': 'Source',
+    'model.source_reference': 'Reference model shipped with this page',
+    'model.source_file': 'Your file “{name}” (loaded in this browser, not uploaded)',
+    'model.no_card': 'This model file carries no model card.',
+    'model.generic_note': 'This model carries no schema: its inputs are shown as x0…x{last} without ranges, and explanations use a zero baseline (every input at 0), so read them with care.',
+    'model.features': 'Inputs',
+    'upload.heading': 'Load your own model',
+    'upload.intro': 'Choose or drop an .onnx file. It is read and run in this browser and never uploaded.',
+    'upload.choose': 'Model file (.onnx)',
+    'upload.drop': 'Drop an .onnx file here',
+    'upload.loading': 'Loading “{name}”…',
+    'upload.loaded': 'Loaded “{name}”.',
+    'upload.refused': '“{name}” was refused: {message} The previous model is still in use.',
+    'upload.reference': 'Use the reference model again',
+    'upload.too_big': '“{name}” is larger than {limit} MB.',
+    'record.heading': 'Credit decision record',
+    'record.datetime': 'Date and time',
+    'record.inputs': 'Applicant inputs',
+    'record.result': 'Result',
+    'record.reasons': 'Main reasons',
+    'record.model': 'Model',
+    'record.none': 'No valid result yet.',
+    'record.decision': 'Decision',
+    'record.officer': 'Officer and signature',
+    'footer.text': 'Scores are estimates from a statistical model and are not a lending decision on their own.',
+  },
+  'zh-CN': {
+    'app.title': '信用评分',
+    'app.tagline': '使用完全在本浏览器中运行的信用风险模型为贷款申请人评分。',
+    'app.privacy': '隐私优先：模型在本设备上运行，您输入或加载的任何内容都不会被发送出去。',
+    'app.lang': '语言',
+    'app.loading': '正在加载评分引擎和模型…',
+    'app.engine_failed': '评分引擎无法启动：{message}',
+    'app.crashed': '评分引擎崩溃（{message}），已重新启动并重新加载模型；请再次核对结果。',
+    'form.heading': '申请人',
+    'form.intro': '请填写所有字段。所有字段有效后，评分会随输入即时更新。',
+    'form.choose': '— 请选择 —',
+    'form.range': '范围 {min}–{max} {unit}',
+    'form.range_nounit': '范围 {min}–{max}',
+    'form.any_number': '任意数字',
+    'form.score': '评分',
+    'form.clear': '清空',
+    'form.print': '打印决策记录',
+    'form.progress': '已完成 {done}/{total} 个字段',
+    'err.missing': '必填。',
+    'err.not_a_number': '请输入数字。',
+    'err.not_finite': '请输入有限的数字。',
+    'err.out_of_range': '必须介于 {min} 与 {max} {unit}之间。',
+    'err.out_of_range_min': '不得小于 {min} {unit}。',
+    'err.out_of_range_max': '不得大于 {max} {unit}。',
+    'err.unknown_category': '请从所列选项中选择。',
+    'err.unknown_field': '此字段不属于该模型。',
+    'err.summary': '请先更正 {count} 个字段，才能显示评分。',
+    'result.heading': '结果',
+    'result.empty': '填写所有字段后，结果将显示在这里。',
+    'result.invalid': '输入无效：以淡色显示上一次有效的结果。',
+    'result.pd': '违约概率',
+    'result.points': '评分',
+    'result.points_unit': '分',
+    'result.band': '风险等级',
+    'result.delta_up': '▲ 较上次修改提高 {delta} 分',
+    'result.delta_down': '▼ 较上次修改降低 {delta} 分',
+    'result.delta_same': '与上次修改相比没有变化',
+    'result.scale': '评分范围 {min} 至 {max} 分',
+    'result.reasons': '拉低评分的主要原因',
+    'result.no_reasons': '与最有利的申请人相比，没有任何特征拉低评分。',
+    'result.all': '全部贡献',
+    'result.feature': '特征',
+    'result.value': '取值',
+    'result.contribution': '分数',
+    'result.baseline': '贡献以最有利的申请人为基准计算（{points} 分）。',
+    'result.baseline_generic': '贡献以所有输入均为零的申请人为基准计算（{points} 分）。',
+    'result.approximate': '贡献通过抽样估算（该模型输入较多）。',
+    'result.pts': '{value} 分',
+    'model.heading': '模型',
+    'model.name': '模型',
+    'model.version': '版本',
+    'model.trained_on': '训练日期',
+    'model.dataset': '数据集',
+    'model.rows': '{rows} 行',
+    'model.licence': '许可',
+    'model.split': '测试集划分',
+    'model.metrics': '测试集指标',
+    'model.metric_ci': '{value}（95% 置信区间 {lo}–{hi}）',
+    'model.auc': 'AUC',
+    'model.ks': 'KS',
+    'model.gini': '基尼系数',
+    'model.brier': 'Brier 分数',
+    'model.intended_use': '预期用途',
+    'model.limits': '局限性',
+    'model.excluded': '特意未使用的特征',
+    'model.sha256': '已加载文件的 SHA-256',
+    'model.source': '来源',
+    'model.source_reference': '本页面自带的参考模型',
+    'model.source_file': '您的文件“{name}”（在本浏览器中加载，未上传）',
+    'model.no_card': '该模型文件不包含模型卡。',
+    'model.generic_note': '该模型不含特征说明：输入显示为 x0…x{last}，没有取值范围；解释以零为基准（所有输入均为 0），请谨慎解读。',
+    'model.features': '输入数',
+    'upload.heading': '加载您自己的模型',
+    'upload.intro': '选择或拖放一个 .onnx 文件。文件只在本浏览器中读取和运行，绝不会上传。',
+    'upload.choose': '模型文件（.onnx）',
+    'upload.drop': '将 .onnx 文件拖放到此处',
+    'upload.loading': '正在加载“{name}”…',
+    'upload.loaded': '已加载“{name}”。',
+    'upload.refused': '“{name}”被拒绝：{message} 仍在使用之前的模型。',
+    'upload.reference': '重新使用参考模型',
+    'upload.too_big': '“{name}”超过 {limit} MB。',
+    'record.heading': '信贷决策记录',
+    'record.datetime': '日期和时间',
+    'record.inputs': '申请人输入',
+    'record.result': '结果',
+    'record.reasons': '主要原因',
+    'record.model': '模型',
+    'record.none': '尚无有效结果。',
+    'record.decision': '决定',
+    'record.officer': '经办人及签名',
+    'footer.text': '评分是统计模型的估计值，本身并不构成信贷决定。',
+  },
+};
+
+function initialLang() {
+  let stored = null;
+  try {
+    stored = localStorage.getItem(STORAGE_KEY);
+  } catch {
+    // Storage may be disabled; the browser's language still applies.
+  }
+  if (stored && stored in LANGS) return stored;
+  const preferred = navigator.languages?.length ? navigator.languages : [navigator.language];
+  for (const l of preferred) {
+    if (typeof l === 'string' && l.toLowerCase().startsWith('zh')) return 'zh-CN';
+    if (typeof l === 'string' && l.toLowerCase().startsWith('en')) return 'en';
+  }
+  return 'en';
+}
+
+let current = initialLang();
+const listeners = new Set();
+
+/** The current UI language: 'en' or 'zh-CN'. */
+export function lang() {
+  return current;
+}
+
+/** Switches the language, remembers only that choice, and tells every listener. */
+export function setLang(l) {
+  if (!(l in LANGS) || l === current) return;
+  current = l;
+  try {
+    localStorage.setItem(STORAGE_KEY, l);
+  } catch {
+    // Not remembered; the page still switches.
+  }
+  for (const f of listeners) f(l);
+}
+
+export function onLangChange(f) {
+  listeners.add(f);
+}
+
+/** A UI string with {placeholders} filled in. */
+export function t(key, params = {}) {
+  const s = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+/** A schema text ({ en, zh }) in the current language, falling back to English, then anything. */
+export function loc(obj, fallback = '') {
+  if (obj == null) return fallback;
+  if (typeof obj === 'string') return obj;
+  const key = LANGS[current].schema;
+  if (typeof obj[key] === 'string' && obj[key]) return obj[key];
+  if (typeof obj.en === 'string' && obj.en) return obj.en;
+  const any = Object.values(obj).find((v) => typeof v === 'string' && v);
+  return any ?? fallback;
+}
+
+/** A localized list ({ en: [...], zh: [...] }) or plain array. */
+export function locList(obj) {
+  if (Array.isArray(obj)) return obj;
+  if (obj == null || typeof obj !== 'object') return [];
+  const key = LANGS[current].schema;
+  const v = obj[key] ?? obj.en ?? Object.values(obj)[0];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
+}
+
+export function formatNumber(v, opts = {}) {
+  return new Intl.NumberFormat(LANGS[current].html, opts).format(v);
+}
+
+export function formatPercent(p, digits = 1) {
+  return new Intl.NumberFormat(LANGS[current].html, {
+    style: 'percent',
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(p);
+}
+
+export function formatDateTime(d) {
+  return new Intl.DateTimeFormat(LANGS[current].html, { dateStyle: 'long', timeStyle: 'medium' }).format(d);
+}
+
+export function htmlLang() {
+  return LANGS[current].html;
+}
