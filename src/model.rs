@@ -10,7 +10,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
-use tract_onnx::pb;
+/// The ONNX protobuf types the loader inspects (re-exported for tools and tests that write models).
+pub use tract_onnx::pb;
 use tract_onnx::pb::tensor_proto::{DataLocation, DataType};
 use tract_onnx::prelude::*;
 

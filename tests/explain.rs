@@ -100,3 +100,21 @@ fn logistic_regression_contributions_are_coefficient_times_distance_from_baselin
         }
     }
 }
+
+#[test]
+fn more_than_twelve_features_use_flagged_permutation_sampling() {
+    // For a model additive in the log-odds every permutation gives the exact Shapley values,
+    // so the sampled estimate must equal w_i · (x_i − baseline_i).
+    let w: Vec<f32> = (0..20).map(|i| (i as f32 - 9.5) / 10.0).collect();
+    let model = credit_scorer::Model::from_bytes(&linear_onnx(&w, 0.3)).unwrap();
+    let x: Vec<f32> = (0..20).map(|i| ((i * 7) % 5) as f32 - 2.0).collect();
+    let baseline = vec![0.0f32; 20];
+    let a = explain::shapley(&model, &x, &baseline).unwrap();
+    assert!(a.approximate);
+    for i in 0..20 {
+        let expected = f64::from(w[i]) * f64::from(x[i]);
+        assert!(close(a.logit_contributions[i], expected, 1e-5), "feature {i}: {} vs {expected}", a.logit_contributions[i]);
+    }
+    let exact = credit_scorer::Model::from_bytes(&linear_onnx(&w[..12], 0.3)).unwrap();
+    assert!(!explain::shapley(&exact, &x[..12], &baseline[..12]).unwrap().approximate);
+}

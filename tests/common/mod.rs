@@ -74,3 +74,64 @@ pub fn foreign(name: &str) -> (Vec<u8>, ForeignGolden) {
 pub fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
 }
+
+/// A logistic model `pd = sigmoid(x · w + b)` with `k` inputs, written as ONNX bytes, with
+/// `logit` as a second output.
+pub fn linear_onnx(w: &[f32], b: f32) -> Vec<u8> {
+    use credit_scorer::model::pb;
+    use prost::Message;
+    let k = w.len() as i64;
+    let dim = |v: pb::tensor_shape_proto::dimension::Value| pb::tensor_shape_proto::Dimension {
+        value: Some(v),
+        ..Default::default()
+    };
+    let value_info = |name: &str, cols: i64| pb::ValueInfoProto {
+        name: name.into(),
+        r#type: Some(pb::TypeProto {
+            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
+                elem_type: 1,
+                shape: Some(pb::TensorShapeProto {
+                    dim: vec![
+                        dim(pb::tensor_shape_proto::dimension::Value::DimParam("N".into())),
+                        dim(pb::tensor_shape_proto::dimension::Value::DimValue(cols)),
+                    ],
+                }),
+            })),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let tensor = |name: &str, dims: Vec<i64>, data: Vec<f32>| pb::TensorProto {
+        name: name.into(),
+        dims,
+        data_type: 1,
+        float_data: data,
+        ..Default::default()
+    };
+    let node = |op: &str, inputs: &[&str], output: &str| pb::NodeProto {
+        op_type: op.into(),
+        name: output.into(),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.into()],
+        ..Default::default()
+    };
+    let graph = pb::GraphProto {
+        name: "linear".into(),
+        node: vec![
+            node("MatMul", &["x", "w"], "xw"),
+            node("Add", &["xw", "b"], "logit"),
+            node("Sigmoid", &["logit"], "pd"),
+        ],
+        initializer: vec![tensor("w", vec![k, 1], w.to_vec()), tensor("b", vec![1], vec![b])],
+        input: vec![value_info("x", k)],
+        output: vec![value_info("pd", 1), value_info("logit", 1)],
+        ..Default::default()
+    };
+    pb::ModelProto {
+        ir_version: 8,
+        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 17 }],
+        graph: Some(graph),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
