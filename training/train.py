@@ -1244,6 +1244,9 @@ Outputs:
 - `tests/fixtures/reference_golden.json` ({n_golden} rows scored by onnxruntime)
 - `tests/fixtures/models/` foreign models with golden outputs, `tests/fixtures/hostile/` broken
   models with `manifest.json`
+- `tests/fixtures/governance/` the test split with onnxruntime PDs, labels and the protected
+  attributes (evaluation only), a CSV sampled from the training split and one with
+  `duration_months` shifted (drift tests)
 - this README
 
 ## Steps
@@ -1316,6 +1319,58 @@ Groups are small: read these numbers as a check, not a finding.
 
 
 # ----------------------------------------------------------------------------------------------
+
+
+# ----------------------------------------------------------------------------------------------
+# Governance fixtures (calibration, fair lending, drift)
+
+
+def governance_fixtures(cols, y, X, te, tr, schema, model_sha, sess):
+    """tests/fixtures/governance/: the test split with onnxruntime PDs, labels and the protected
+    attributes (evaluation only), so the Rust tests can recompute the model card's figures; and two
+    CSV files for the PSI tests: rows sampled from the training split, and the same rows with
+    `duration_months` shifted by +24 months (capped at the schema's max)."""
+    out = FIXTURES / "governance"
+    names = [f["name"] for f in schema["features"]]
+    xt = X[te].astype(np.float32)
+    pdt = sess.run(["pd"], {"x": xt})[0][:, 0]
+    rows = []
+    for r, i in enumerate(te):
+        rows.append({
+            "id": f"test-{int(i)}",
+            "x": [f32(v) for v in xt[r]],
+            "pd": f32(pdt[r]),
+            "bad": int(y[i]),
+            "sex": cols["personal_status_and_sex"][i].split(":")[0].strip(),
+            "age_in_years": int(float(cols["age_in_years"][i])),
+            "foreign_worker": cols["foreign_worker"][i],
+        })
+    write_json(out / "test_split.json", {
+        "model_sha256": model_sha,
+        "note": "Test split (200 rows): x is the raw model input in feature order, pd the onnxruntime output of "
+                "the committed model, bad the label (1 = bad). sex, age_in_years and foreign_worker are NOT model "
+                "inputs: they are kept only to recompute the fair-lending figures. Age group: under_25 when "
+                "age_in_years < 25.",
+        "features": names,
+        "rows": rows,
+    })
+    rng = np.random.default_rng(SEED + 9)
+    pick = rng.choice(tr, size=500, replace=True)
+    j = names.index("duration_months")
+    hi = schema["features"][j]["max"]
+
+    def csv_text(M):
+        lines = [",".join(names)]
+        for row in M:
+            lines.append(",".join(f"{v:g}" for v in row))
+        return "\n".join(lines) + "\n"
+
+    sample = X[pick]
+    shifted = sample.copy()
+    shifted[:, j] = np.minimum(shifted[:, j] + 24, hi)
+    write_bytes(out / "train_sample.csv", csv_text(sample).encode("utf-8"))
+    write_bytes(out / "shifted_duration.csv", csv_text(shifted).encode("utf-8"))
+    print(f"wrote tests/fixtures/governance/ ({len(rows)} test rows, {len(pick)} sampled training rows)")
 
 
 def main():
@@ -1519,6 +1574,7 @@ def main():
     print(f"wrote tests/fixtures/reference_golden.json ({len(gx)} rows)")
 
     # --- foreign models and hostile files
+    governance_fixtures(cols, y, X, te, tr, schema, model_sha, sess)
     build_foreign(X[tr], y[tr], X[te[:20]])
     manifest = hostile_files(model_bytes)
     print(f"wrote tests/fixtures/models/ and tests/fixtures/hostile/ ({len(manifest)} files)")
