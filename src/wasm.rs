@@ -143,3 +143,48 @@ impl Scorer {
 pub fn debug_panic() {
     panic!("debugPanic: a deliberate crash for the crash-recovery test");
 }
+
+/// A CSV file being scored in the page: push its bytes piece by piece, get scored CSV back.
+/// Memory stays bounded by one chunk of rows, whatever the file's size.
+#[wasm_bindgen]
+pub struct BatchJob {
+    inner: crate::batch::BatchJob,
+}
+
+#[wasm_bindgen]
+impl BatchJob {
+    /// A job scoring with `scorer`'s model; `reasons: false` leaves `reason_1` … `reason_4` empty
+    /// (about `k + 1` times faster).
+    #[wasm_bindgen(constructor)]
+    pub fn new(scorer: &Scorer, reasons: bool) -> BatchJob {
+        let options = crate::batch::BatchOptions {
+            reasons,
+            ..crate::batch::BatchOptions::default()
+        };
+        BatchJob {
+            inner: crate::batch::BatchJob::new(scorer.inner.clone(), options),
+        }
+    }
+
+    /// Consumes the next bytes of the file; returns the output completed so far (maybe empty).
+    /// Throws an `Error` named `csv` when the file cannot be scored at all (e.g. a bad header).
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.push(bytes).map_err(to_js)
+    }
+
+    /// Ends the file; returns the last output.
+    pub fn finish(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.inner.finish().map_err(to_js)
+    }
+
+    /// Rows scored or refused so far.
+    #[wasm_bindgen(getter, js_name = rowsDone)]
+    pub fn rows_done(&self) -> f64 {
+        self.inner.rows_done() as f64
+    }
+
+    /// The summary so far (complete after `finish`).
+    pub fn summary(&self) -> Result<JsValue, JsValue> {
+        serialize(self.inner.summary())
+    }
+}

@@ -1,0 +1,538 @@
+//! Batch scoring of CSV files: a corpus of awkward files with exact accounting, streaming in any
+//! split of the bytes, scores equal to the single-row engine, and the `score` command line.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use common::*;
+use credit_scorer::batch::{BatchJob, BatchOptions, OUTPUT_COLUMNS, Summary};
+use credit_scorer::{ErrorKind, Scorer};
+
+fn scorer() -> Scorer {
+    static SCORER: OnceLock<Scorer> = OnceLock::new();
+    SCORER
+        .get_or_init(|| Scorer::from_bytes(&read(REFERENCE_MODEL)).unwrap())
+        .clone()
+}
+
+fn csv_fixture(name: &str) -> Vec<u8> {
+    read(&format!("tests/fixtures/csv/{name}"))
+}
+
+/// Scores `bytes` pushed in pieces of `piece` bytes, with chunks of `chunk_rows` rows.
+fn score_with(
+    bytes: &[u8],
+    piece: usize,
+    options: BatchOptions,
+) -> credit_scorer::Result<(Vec<u8>, Summary)> {
+    let mut job = BatchJob::new(scorer(), options);
+    let mut out = Vec::new();
+    for part in bytes.chunks(piece.max(1)) {
+        out.extend(job.push(part)?);
+    }
+    out.extend(job.finish()?);
+    Ok((out, job.summary().clone()))
+}
+
+fn score_all(bytes: &[u8]) -> (Vec<u8>, Summary) {
+    score_with(bytes, bytes.len().max(1), BatchOptions::default()).unwrap()
+}
+
+/// The output as records (header first).
+fn records(out: &[u8]) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(out)
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+fn column(rows: &[Vec<String>], name: &str) -> Vec<String> {
+    let i = rows[0].iter().position(|h| h == name).unwrap();
+    rows[1..].iter().map(|r| r[i].clone()).collect()
+}
+
+fn assert_accounting(s: &Summary) {
+    assert_eq!(
+        s.rows_in,
+        s.scored + s.refused,
+        "rows_in = scored + refused"
+    );
+    assert_eq!(s.bands.iter().map(|b| b.count).sum::<u64>(), s.scored);
+    assert_eq!(s.histogram.counts.iter().sum::<u64>(), s.scored);
+}
+
+const FIXTURES: &[&str] = &[
+    "basic.csv",
+    "blank_before_header.csv",
+    "bom_crlf.csv",
+    "header_case_values.csv",
+    "header_only.csv",
+    "latin1.csv",
+    "messy.csv",
+    "quoted.csv",
+    "unclosed_quote.csv",
+];
+
+#[test]
+fn basic_file_scores_like_the_engine() {
+    let (out, s) = score_all(&csv_fixture("basic.csv"));
+    assert_accounting(&s);
+    assert_eq!(
+        (s.rows_in, s.scored, s.refused, s.blank_lines),
+        (3, 3, 0, 0)
+    );
+    let rows = records(&out);
+    assert_eq!(rows.len(), 4);
+    assert_eq!(&rows[0][10..], OUTPUT_COLUMNS.map(String::from).as_slice());
+    let golden = reference_golden();
+    let by_x = |x: &[f32]| golden.rows.iter().find(|r| r.x == x).unwrap();
+    let sc = scorer();
+    for row in &rows[1..] {
+        let x: Vec<f32> = row[..10].iter().map(|v| v.parse().unwrap()).collect();
+        let g = by_x(&x);
+        let pd: f64 = row[10].parse().unwrap();
+        assert!((pd - g.pd).abs() < 1e-6, "pd {pd} vs golden {}", g.pd);
+        let p = sc.predict(&x).unwrap()[0];
+        let (points, band) = sc.points_and_band(&p);
+        assert_eq!(row[11], format!("{points:.1}"));
+        assert_eq!(row[12], band.id);
+        assert_eq!(row[17], "", "no error");
+        // Reasons are features that differ from the baseline, each named once.
+        let baseline = sc.schema().baseline();
+        let reasons: Vec<&String> = row[13..17].iter().filter(|r| !r.is_empty()).collect();
+        assert!(!reasons.is_empty());
+        for r in &reasons {
+            let i = sc.schema().feature_index(r).unwrap();
+            assert_ne!(x[i], baseline[i], "{r} is at its baseline");
+        }
+    }
+}
+
+#[test]
+fn bom_and_crlf_give_the_same_output_as_plain_lf() {
+    let (plain, _) = score_all(&csv_fixture("basic.csv"));
+    let (bom, s) = score_all(&csv_fixture("bom_crlf.csv"));
+    assert_eq!(
+        String::from_utf8(bom).unwrap(),
+        String::from_utf8(plain).unwrap()
+    );
+    assert_eq!((s.rows_in, s.blank_lines, s.lines), (3, 0, 4));
+}
+
+#[test]
+fn quoted_commas_newlines_and_quotes_pass_through() {
+    let (out, s) = score_all(&csv_fixture("quoted.csv"));
+    assert_accounting(&s);
+    assert_eq!((s.rows_in, s.scored, s.refused), (3, 3, 0));
+    assert_eq!(s.ignored_columns, ["id", "note"]);
+    let rows = records(&out);
+    assert_eq!(
+        column(&rows, "note"),
+        ["late, but paid", "two\nlines", "said \"hi\", left"]
+    );
+    assert_eq!(column(&rows, "id"), ["a1", "a2", "a3"]);
+    assert!(column(&rows, "error").iter().all(String::is_empty));
+}
+
+#[test]
+fn header_matches_ignoring_case_and_spaces_and_categories_accept_data_values() {
+    let (out, s) = score_all(&csv_fixture("header_case_values.csv"));
+    assert_eq!((s.rows_in, s.scored, s.refused), (2, 2, 0));
+    let (basic, _) = score_all(&csv_fixture("basic.csv"));
+    // Row 1 spells golden row test-3 with the data set's values: same score as its codes.
+    assert_eq!(
+        column(&records(&out), "pd")[0],
+        column(&records(&basic), "pd")[0]
+    );
+}
+
+#[test]
+fn messy_file_accounts_for_every_line() {
+    let (out, s) = score_all(&csv_fixture("messy.csv"));
+    assert_accounting(&s);
+    assert_eq!((s.rows_in, s.scored, s.refused), (9, 3, 6));
+    assert_eq!(s.refused_lines, [4, 5, 6, 9, 10, 12]);
+    assert!(!s.refused_lines_truncated);
+    assert_eq!(s.blank_lines, 3);
+    assert_eq!(s.blank_line_numbers, [3, 7, 11]);
+    assert_eq!(s.lines, 13);
+    let rows = records(&out);
+    assert_eq!(rows.len(), 1 + 9, "every row keeps its place");
+    let errors = column(&rows, "error");
+    let pds = column(&rows, "pd");
+    for (e, pd) in errors.iter().zip(&pds) {
+        assert!(
+            e.is_empty() != pd.is_empty(),
+            "a score or an error: {e:?} {pd:?}"
+        );
+    }
+    assert!(errors[1].starts_with("line 4: the row has 9 fields but the header has 10"));
+    assert_eq!(
+        errors[2],
+        "line 5, column `credit_amount`: Credit amount: `12k` is not a number"
+    );
+    assert!(errors[3].contains("column `duration_months`"));
+    assert!(errors[3].contains("column `purpose`"));
+    assert!(errors[5].contains("column `purpose`: the value is not UTF-8 text"));
+    assert!(errors[6].contains("column `savings`") && errors[6].contains("required"));
+    assert!(errors[7].starts_with("line 12: the row has 11 fields"));
+    // Every output row has the header's width, ragged or not.
+    assert!(rows.iter().all(|r| r.len() == rows[0].len()));
+}
+
+#[test]
+fn non_utf8_bytes_refuse_only_their_row() {
+    let (out, s) = score_all(&csv_fixture("latin1.csv"));
+    assert_accounting(&s);
+    assert_eq!((s.rows_in, s.scored, s.refused), (2, 1, 1));
+    assert_eq!(s.refused_lines, [3]);
+    let rows = records(&out);
+    // An unused column in Latin-1 is copied (with replacement characters) and the row scored.
+    assert_eq!(column(&rows, "id")[0], "M\u{fffd}ller");
+    assert!(!column(&rows, "pd")[0].is_empty());
+}
+
+#[test]
+fn an_unclosed_quote_is_one_refused_row_with_a_hint() {
+    let (out, s) = score_all(&csv_fixture("unclosed_quote.csv"));
+    assert_accounting(&s);
+    assert_eq!((s.rows_in, s.scored, s.refused), (2, 1, 1));
+    assert_eq!(s.refused_lines, [3]);
+    let errors = column(&records(&out), "error");
+    assert!(errors[1].contains("never closed"), "{}", errors[1]);
+}
+
+#[test]
+fn blank_lines_before_the_header_are_counted() {
+    let (_, s) = score_all(&csv_fixture("blank_before_header.csv"));
+    assert_eq!((s.rows_in, s.scored, s.blank_lines), (1, 1, 2));
+    assert_eq!(s.blank_line_numbers, [1, 2]);
+}
+
+#[test]
+fn header_only_is_zero_rows_and_empty_is_an_error() {
+    let (out, s) = score_all(&csv_fixture("header_only.csv"));
+    assert_eq!((s.rows_in, s.blank_lines), (0, 0));
+    assert_eq!(records(&out).len(), 1);
+    let err = score_with(b"", 1, BatchOptions::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Csv);
+    assert!(err.message().contains("empty"), "{}", err.message());
+}
+
+#[test]
+fn missing_columns_are_named_with_the_extra_ones() {
+    let err = score_with(
+        &csv_fixture("missing_columns.csv"),
+        4096,
+        BatchOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Csv);
+    let m = err.message();
+    assert!(m.contains("missing `credit_amount`, `housing`"), "{m}");
+    assert!(m.contains("`amount`, `home`"), "{m}");
+}
+
+#[test]
+fn line_numbers_count_quoted_newlines_and_crlf() {
+    let h = "id,checking_status,credit_history,savings,duration_months,purpose,property,credit_amount,housing,other_installment_plans,employment_since";
+    let text = format!(
+        "{h}\r\n\"a\r\nb\",0,2,0,42,2,1,7882,2,2,3\r\n\r\nc,0,2,0,42,2,1,x,2,2,3\r\nd,0,2,0,42,2,1,7882,2,2,3"
+    );
+    for piece in [1, 2, 3, 7, 4096] {
+        let (_, s) = score_with(text.as_bytes(), piece, BatchOptions::default()).unwrap();
+        assert_eq!(s.refused_lines, [5], "piece {piece}");
+        assert_eq!(s.blank_line_numbers, [4], "piece {piece}");
+        assert_eq!((s.rows_in, s.scored, s.lines), (3, 2, 6), "piece {piece}");
+    }
+}
+
+#[test]
+fn any_split_of_the_bytes_and_any_chunk_size_give_the_same_output() {
+    for name in FIXTURES {
+        let bytes = csv_fixture(name);
+        let (expected, summary) = score_all(&bytes);
+        for (piece, chunk_rows) in [(1, 1), (2, 2), (3, 1024), (5, 3), (64, 2)] {
+            let options = BatchOptions {
+                chunk_rows,
+                ..BatchOptions::default()
+            };
+            let (out, s) = score_with(&bytes, piece, options).unwrap();
+            assert_eq!(
+                out, expected,
+                "{name}: pieces of {piece}, chunks of {chunk_rows}"
+            );
+            assert_eq!(s, summary, "{name}");
+        }
+    }
+}
+
+/// A generated file: valid rows with every 97th refused, a blank line every 1,000 rows.
+fn generated(rows: usize) -> Vec<u8> {
+    let golden = reference_golden();
+    let mut out = format!("id,{}\n", golden.features.join(",")).into_bytes();
+    for i in 0..rows {
+        let g = &golden.rows[i % golden.rows.len()];
+        let mut x: Vec<String> = g.x.iter().map(|v| v.to_string()).collect();
+        if i % 97 == 13 {
+            x[6] = "n/a".into();
+        }
+        writeln!(out, "r{i},{}", x.join(",")).unwrap();
+        if i % 1000 == 999 {
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn many_rows_score_as_one_by_one_and_refusals_are_exact() {
+    let n = 5000;
+    let bytes = generated(n);
+    let (out, s) = score_with(&bytes, 65_536, BatchOptions::default()).unwrap();
+    assert_accounting(&s);
+    let refused = (0..n).filter(|i| i % 97 == 13).count() as u64;
+    assert_eq!((s.rows_in, s.refused), (n as u64, refused));
+    assert_eq!(s.blank_lines, (n / 1000) as u64);
+    let rows = records(&out);
+    assert_eq!(rows.len(), n + 1);
+    let golden = reference_golden();
+    for (i, row) in rows[1..].iter().enumerate() {
+        assert_eq!(row[0], format!("r{i}"), "input order kept");
+        if i % 97 == 13 {
+            assert!(row[11].is_empty() && !row[18].is_empty());
+        } else {
+            let g = &golden.rows[i % golden.rows.len()];
+            let pd: f64 = row[11].parse().unwrap();
+            assert!((pd - g.pd).abs() < 1e-6, "row {i}");
+        }
+    }
+}
+
+#[test]
+fn without_reasons_the_reason_columns_stay_empty() {
+    let options = BatchOptions {
+        reasons: false,
+        ..BatchOptions::default()
+    };
+    let (out, s) = score_with(&csv_fixture("basic.csv"), 4096, options).unwrap();
+    assert_eq!(s.reasons, "none");
+    let rows = records(&out);
+    assert!(column(&rows, "reason_1").iter().all(String::is_empty));
+    assert!(column(&rows, "pd").iter().all(|p| !p.is_empty()));
+}
+
+// ------------------------------------------------------------------ command line
+
+fn cli() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_credit-scorer"))
+}
+
+fn model_path() -> String {
+    repo(REFERENCE_MODEL).to_string_lossy().into_owned()
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("credit-scorer-batch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn cli_scores_a_file_like_the_library_and_strict_fails_on_refusals() {
+    let input = repo("tests/fixtures/csv/messy.csv");
+    let output = tmp("messy.out.csv");
+    let run = cli()
+        .args(["score", "--model", &model_path()])
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (expected, _) = score_all(&csv_fixture("messy.csv"));
+    assert_eq!(std::fs::read(&output).unwrap(), expected);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("rows in: 9 = scored 3 + refused 6"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("refused rows at lines: 4, 5, 6, 9, 10, 12"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("blank lines skipped: 3"), "{stderr}");
+
+    let strict = cli()
+        .args(["score", "--strict", "--model", &model_path()])
+        .arg(&input)
+        .arg("-o")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert_eq!(strict.status.code(), Some(3));
+    let clean = cli()
+        .args(["score", "--strict", "--model", &model_path()])
+        .arg(repo("tests/fixtures/csv/basic.csv"))
+        .arg("-o")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert!(clean.status.success());
+}
+
+#[test]
+fn cli_reads_stdin_and_writes_stdout() {
+    let mut child = cli()
+        .args(["score", "--quiet", "--model", &model_path(), "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&csv_fixture("quoted.csv"))
+        .unwrap();
+    let run = child.wait_with_output().unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(run.stdout, score_all(&csv_fixture("quoted.csv")).0);
+    assert!(run.stderr.is_empty(), "--quiet prints nothing");
+}
+
+#[test]
+fn cli_refuses_a_bad_header_with_the_message() {
+    let run = cli()
+        .args(["score", "--model", &model_path()])
+        .arg(repo("tests/fixtures/csv/missing_columns.csv"))
+        .arg("-o")
+        .arg(tmp("missing.out.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("missing `credit_amount`, `housing`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn cli_output_is_the_same_on_one_and_on_several_threads() {
+    let input = tmp("many.csv");
+    std::fs::write(&input, generated(30_000)).unwrap();
+    let mut outputs = Vec::new();
+    for threads in ["1", "3"] {
+        let output = tmp(&format!("many.{threads}.out.csv"));
+        let run = cli()
+            .args(["score", "--model", &model_path(), "--threads", threads])
+            .arg(&input)
+            .arg("-o")
+            .arg(&output)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        outputs.push(std::fs::read(&output).unwrap());
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(records(&outputs[0]).len(), 30_001);
+}
+
+// ------------------------------------------------------------------ drift (PSI) in the summary
+
+#[test]
+fn summary_psi_is_stable_for_training_like_rows_and_flags_a_shift() {
+    // Small chunks: the per-chunk drift counts must merge to the whole file's.
+    let options = BatchOptions {
+        chunk_rows: 7,
+        ..BatchOptions::default()
+    };
+    let sample = read("tests/fixtures/governance/train_sample.csv");
+    let (_, s) = score_with(&sample, 1000, options.clone()).unwrap();
+    assert_eq!(s.drift.rows, s.scored);
+    for l in s.drift.characteristics.iter().chain([&s.drift.score]) {
+        let psi = l.psi.unwrap_or_else(|| panic!("{}: no PSI", l.name));
+        assert!(psi < 0.1, "{}: PSI {psi}", l.name);
+    }
+    let shifted = read("tests/fixtures/governance/shifted_duration.csv");
+    let (_, s) = score_with(&shifted, 1000, options).unwrap();
+    for l in &s.drift.characteristics {
+        let psi = l.psi.unwrap();
+        if l.name == "duration_months" {
+            assert!(psi > 0.25, "duration_months: PSI {psi}");
+        } else {
+            assert!(psi < 0.1, "{}: PSI {psi}", l.name);
+        }
+    }
+    // Refused rows do not count towards drift.
+    let (_, s) = score_all(&csv_fixture("messy.csv"));
+    assert_eq!(s.drift.rows, 3);
+}
+
+#[test]
+fn cli_prints_the_psi_table() {
+    let run = cli()
+        .args(["score", "--model", &model_path()])
+        .arg(repo("tests/fixtures/governance/shifted_duration.csv"))
+        .arg("-o")
+        .arg(tmp("shifted.out.csv"))
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("Population stability (PSI)"), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("duration_months"))
+        .unwrap();
+    assert!(line.contains("investigate"), "{line}");
+}
+
+/// Why batches do not use the exact Shapley explanation: run with `--ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn measure_exact_reasons_against_batch_reasons() {
+    let sc = scorer();
+    let g = reference_golden();
+    let n = 200;
+    let t = std::time::Instant::now();
+    for i in 0..n {
+        sc.assess(&g.rows[i % g.rows.len()].x).unwrap();
+    }
+    let exact = n as f64 / t.elapsed().as_secs_f64();
+    let bytes = generated(50_000);
+    let mut rates = Vec::new();
+    for reasons in [true, false] {
+        let t = std::time::Instant::now();
+        let options = BatchOptions {
+            reasons,
+            ..BatchOptions::default()
+        };
+        score_with(&bytes, 1 << 20, options).unwrap();
+        rates.push(50_000.0 / t.elapsed().as_secs_f64());
+    }
+    println!(
+        "Scorer::assess: {exact:.0} rows/s; batch with leave-one-out reasons: {:.0} rows/s; without reasons: {:.0} rows/s",
+        rates[0], rates[1]
+    );
+}
