@@ -1,0 +1,120 @@
+// Subresource Integrity: the served index.html pins every page module (import map `integrity` and
+// the main script's `integrity`), the CSP allows that inline import map by its hash only,
+// js/pins.js pins the reference model, and the browser refuses a module, a model or an import map
+// that was changed. (What is not pinned, and why: SECURITY.md.)
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { launch, openPage, gotoReady, BASE_URL } from './helpers.mjs';
+
+const sri = (algo, bytes) => `${algo}-${createHash(algo).update(bytes).digest('base64')}`;
+
+async function get(path) {
+  const r = await fetch(new URL(path, BASE_URL));
+  assert.equal(r.status, 200, `${path} is served`);
+  return { headers: r.headers, bytes: Buffer.from(await r.arrayBuffer()) };
+}
+
+function importMap(html) {
+  const m = html.match(/<script type="importmap">([^<]*)<\/script>/);
+  assert.ok(m, 'index.html has an inline import map');
+  return { text: m[1], map: JSON.parse(m[1]) };
+}
+
+describe('subresource integrity', () => {
+  let browser;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('the served hashes match the served files', async () => {
+    const index = await get('');
+    const html = index.bytes.toString('utf8');
+    const { text, map } = importMap(html);
+    const pinned = Object.entries(map.integrity);
+    assert.ok(pinned.length >= 3, 'the import map pins the page modules');
+    for (const [url, hash] of pinned) {
+      assert.match(hash, /^sha384-/);
+      assert.equal(sri('sha384', (await get(url)).bytes), hash, `${url}: stale hash (run cargo xtask build)`);
+    }
+    const main = html.match(/<script type="module" src="js\/main\.js" integrity="([^"]+)"><\/script>/);
+    assert.ok(main, 'the main script carries integrity');
+    assert.equal(main[1], map.integrity['./js/main.js']);
+
+    const hash = `'${sri('sha256', Buffer.from(text, 'utf8'))}'`;
+    const header = index.headers.get('content-security-policy');
+    const meta = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/)[1];
+    for (const csp of [header, meta]) {
+      const scriptSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src '));
+      assert.equal(scriptSrc, `script-src 'self' 'wasm-unsafe-eval' ${hash}`, 'script-src allows exactly the import map');
+    }
+
+    const pins = (await get('js/pins.js')).bytes.toString('utf8');
+    const model = (await get('models/german-credit-mlp.onnx')).bytes;
+    assert.ok(pins.includes(`REFERENCE_MODEL_INTEGRITY = '${sri('sha256', model)}'`), 'js/pins.js pins the served model');
+    const hex = createHash('sha256').update(model).digest('hex');
+    assert.ok(pins.includes(`REFERENCE_MODEL_SHA256 = '${hex}'`));
+
+    // Every module the page itself loads is pinned, and the page shows the pinned model's hash.
+    const { page, context, assertClean } = await openPage(browser);
+    await gotoReady(page);
+    const loaded = await page.evaluate(() => performance.getEntriesByType('resource')
+      .map((e) => new URL(e.name)).filter((u) => u.origin === location.origin && u.pathname.endsWith('.js'))
+      .map((u) => u.pathname));
+    const keys = new Set(Object.keys(map.integrity).map((k) => new URL(k, BASE_URL).pathname));
+    keys.add('/js/main.js');
+    for (const p of loaded) {
+      if (p === '/js/worker.js' || p === '/sw.js' || p.startsWith('/pkg/')) continue; // not pinnable: SECURITY.md
+      assert.ok(keys.has(p), `${p} is loaded by the page and pinned`);
+    }
+    assert.equal(await page.textContent('#model-sha'), hex);
+    assertClean(assert);
+    await context.close();
+  });
+
+  test('a changed module is refused', async () => {
+    const { page, context, problems } = await openPage(browser);
+    await context.route(`${BASE_URL}js/engine.js`, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, body: `${await response.text()}\n// changed in transit\n` });
+    });
+    await page.goto(BASE_URL);
+    await page.waitForTimeout(3000);
+    assert.equal(await page.evaluate(() => document.body.dataset.ready), undefined, 'the app does not start');
+    assert.ok(problems.some((p) => /integrity/i.test(p)), `the browser reports the integrity failure:\n${problems.join('\n')}`);
+    await context.close();
+  });
+
+  test('a changed model is refused', async () => {
+    const { page, context, problems } = await openPage(browser);
+    await context.route(`${BASE_URL}models/german-credit-mlp.onnx`, async (route) => {
+      const response = await route.fetch();
+      const body = await response.body();
+      body[body.length - 1] ^= 1;
+      await route.fulfill({ response, body });
+    });
+    await page.goto(BASE_URL);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    assert.equal(await page.locator('#app-alert').isVisible(), true, 'the page says the engine failed');
+    assert.equal(await page.locator('#model-sha').count(), 0, 'no model is in use');
+    assert.ok(problems.some((p) => /integrity|digest/i.test(p)), `the browser reports the integrity failure:\n${problems.join('\n')}`);
+    await context.close();
+  });
+
+  test('a changed import map is blocked by the CSP', async () => {
+    const { page, context, problems } = await openPage(browser);
+    await context.route(BASE_URL, async (route) => {
+      const response = await route.fetch();
+      const html = (await response.text()).replace(/("\.\/js\/engine\.js":")sha384-[^"]+/, '$1sha384-AAAA');
+      await route.fulfill({ response, body: html });
+    });
+    await page.goto(BASE_URL);
+    await page.waitForTimeout(3000);
+    assert.ok(problems.some((p) => /CSP violation: script-src/.test(p)), `the inline import map is blocked:\n${problems.join('\n')}`);
+    await context.close();
+  });
+});

@@ -1,0 +1,97 @@
+//! `cargo xtask test --fuzz`: runs every cargo-fuzz target in `fuzz/` for a while (60 s each by
+//! default, `CREDIT_SCORER_FUZZ_SECONDS` to change it) and fails on the first crash. Installs a
+//! nightly toolchain (rustup) and cargo-fuzz (into the tool cache) when missing. The corpus grows
+//! in `fuzz/corpus/<target>/` (git-ignored); a crash leaves its input in `fuzz/artifacts/<target>/`.
+
+use std::env;
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::{Result, root, run, step, tools_dir};
+
+/// Each target with the committed inputs it starts from (besides its own growing corpus).
+const TARGETS: [(&str, &[&str]); 4] = [
+    (
+        "model_from_bytes",
+        &[
+            "www/models",
+            "tests/fixtures/models",
+            "tests/fixtures/hostile",
+        ],
+    ),
+    ("schema_from_json", &[]),
+    ("validate_applicant", &[]),
+    ("csv_rows", &["tests/fixtures/csv"]),
+];
+
+fn ensure_nightly() -> Result {
+    let list = Command::new("rustup")
+        .args(["toolchain", "list"])
+        .output()?;
+    if !String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .any(|l| l.starts_with("nightly"))
+    {
+        run(Command::new("rustup").args([
+            "toolchain",
+            "install",
+            "nightly",
+            "--profile",
+            "minimal",
+        ]))?;
+    }
+    Ok(())
+}
+
+/// cargo-fuzz, installed once into the tool cache.
+fn cargo_fuzz_bin() -> Result<PathBuf> {
+    let dir = tools_dir().join("cargo-fuzz");
+    let bin = dir.join("bin").join("cargo-fuzz");
+    if !bin.exists() {
+        run(crate::cargo()
+            .args(["install", "cargo-fuzz", "--root"])
+            .arg(&dir))?;
+    }
+    Ok(bin)
+}
+
+pub fn run_all() -> Result {
+    let seconds: u64 = env::var("CREDIT_SCORER_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let bin = step("fuzz toolchain (nightly, cargo-fuzz)", || {
+        ensure_nightly()?;
+        cargo_fuzz_bin()
+    })?;
+    let root = root();
+    // The fuzz crate's own target directory: sanitizer builds share nothing with the others.
+    let target_dir = crate::target_dir().join("fuzz");
+    for (target, seeds) in TARGETS {
+        step(&format!("fuzz {target} ({seconds} s)"), || {
+            let corpus = root.join("fuzz/corpus").join(target);
+            std::fs::create_dir_all(&corpus)?;
+            let mut cmd = Command::new(&bin);
+            cmd.args(["fuzz", "run", "--release", "--debug-assertions", target])
+                .arg(&corpus);
+            for seed in seeds {
+                let dir = root.join(seed);
+                if dir.is_dir() {
+                    cmd.arg(dir);
+                }
+            }
+            cmd.args([
+                "--",
+                &format!("-max_total_time={seconds}"),
+                "-timeout=30",
+                "-rss_limit_mb=4096",
+                "-max_len=262144",
+                "-print_final_stats=1",
+            ])
+            .env("RUSTUP_TOOLCHAIN", "nightly")
+            .env("CARGO_TARGET_DIR", &target_dir);
+            run(&mut cmd)
+        })?;
+    }
+    Ok(())
+}
