@@ -1,0 +1,242 @@
+// The benchmark page: one runtime per page load, chosen by `?rt=cs` (credit-scorer's wasm) or
+// `?rt=ort` (onnxruntime-web, plain wasm backend, 1 thread). `cargo xtask bench` serves it with
+// cross-origin isolation (5 µs timer resolution instead of 100 µs) and reads `window.benchResult`.
+//
+//   task=cold  navigation → first score of the applicant in `row=` (comma-separated values)
+//   task=full  single-applicant latency, batch throughput, score + explanation, memory, outputs
+
+const params = new URLSearchParams(location.search);
+const rt = params.get('rt');
+const task = params.get('task') ?? 'full';
+
+// Every wasm memory either runtime creates, found the same way for both: memories grow but never
+// shrink, so their final size is their peak.
+const memories = new Set();
+const collect = (instance) => {
+  for (const v of Object.values(instance?.exports ?? {})) if (v instanceof WebAssembly.Memory) memories.add(v);
+};
+{
+  const { instantiate, instantiateStreaming, Memory } = WebAssembly;
+  WebAssembly.instantiate = async (...a) => {
+    const r = await instantiate.apply(WebAssembly, a);
+    collect(r.instance ?? r);
+    return r;
+  };
+  if (instantiateStreaming) {
+    WebAssembly.instantiateStreaming = async (...a) => {
+      const r = await instantiateStreaming.apply(WebAssembly, a);
+      collect(r.instance);
+      return r;
+    };
+  }
+  WebAssembly.Memory = new Proxy(Memory, {
+    construct(target, args) {
+      const m = new target(...args);
+      memories.add(m);
+      return m;
+    },
+  });
+}
+// Milestones of the cold path (ms since navigation start).
+const marks = { script: performance.now() };
+const mark = (name) => { marks[name] = performance.now(); };
+const wasmBytes = () => [...memories].reduce((s, m) => s + m.buffer.byteLength, 0);
+
+// JS heap, from the driver over CDP (Runtime.getHeapUsage) when it is there.
+let heapPeak = 0;
+async function sampleHeap() {
+  const used = typeof window.benchHeap === 'function' ? await window.benchHeap() : (performance.memory?.usedJSHeapSize ?? 0);
+  heapPeak = Math.max(heapPeak, used);
+  return used;
+}
+
+async function modelBytes() {
+  return new Uint8Array(await (await fetch('model.onnx')).arrayBuffer());
+}
+
+/** credit-scorer: its wasm-bindgen glue and `Scorer`. */
+async function loadCs() {
+  const glue = await import('./pkg/credit_scorer.js');
+  mark('glue');
+  await glue.default({ module_or_path: new URL('./pkg/credit_scorer_bg.wasm', import.meta.url) });
+  mark('runtime');
+  const bytes = await modelBytes();
+  mark('modelFetched');
+  let scorer = new glue.Scorer(bytes);
+  mark('modelLoaded');
+  return {
+    name: 'credit-scorer',
+    k: scorer.k,
+    sync: true,
+    score: (rows) => scorer.scoreBatch(rows),
+    explain: (values) => scorer.score(values),
+    reload: async () => {
+      const next = new glue.Scorer(bytes);
+      scorer.free();
+      scorer = next;
+    },
+  };
+}
+
+/** onnxruntime-web: its plain wasm backend, one thread, files from this server. */
+async function loadOrt() {
+  const ort = await import('./ort/ort.wasm.min.mjs');
+  mark('glue');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.proxy = false;
+  ort.env.wasm.wasmPaths = new URL('./ort/', import.meta.url).href;
+  // onnxruntime-web compiles its wasm inside the first InferenceSession.create: fetch the model
+  // first so 'modelLoaded' − 'modelFetched' is runtime start + model load, as one figure.
+  const bytes = await modelBytes();
+  mark('modelFetched');
+  const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
+  let session = await ort.InferenceSession.create(bytes, options);
+  mark('modelLoaded');
+  const input = session.inputNames[0];
+  const k = Number(session.inputMetadata?.[0]?.shape?.at(-1) ?? params.get('k'));
+  return {
+    name: 'onnxruntime-web',
+    k,
+    sync: false,
+    score: async (rows) => {
+      const out = await session.run({ [input]: new ort.Tensor('float32', rows, [rows.length / k, k]) }, ['pd']);
+      return out.pd.data;
+    },
+    reload: async () => {
+      const next = await ort.InferenceSession.create(bytes, options);
+      await session.release();
+      session = next;
+    },
+  };
+}
+
+const load = () => (rt === 'cs' ? loadCs() : rt === 'ort' ? loadOrt() : Promise.reject(new Error(`unknown rt ${rt}`)));
+
+function stats(samples) {
+  const s = Float64Array.from(samples).sort();
+  const at = (p) => s[Math.min(s.length - 1, Math.round((s.length - 1) * p))];
+  return { n: s.length, median: at(0.5), p99: at(0.99), mean: s.reduce((a, b) => a + b, 0) / s.length, min: s[0] };
+}
+
+const median = (xs) => stats(xs).median;
+
+async function cold() {
+  const row = Float32Array.from((params.get('row') ?? '').split(',').map(Number));
+  const r = await load();
+  const pd = (await r.score(row))[0];
+  const firstScoreMs = performance.now();
+  mark('firstScore');
+  const resources = performance.getEntriesByType('resource').map((e) => ({
+    name: new URL(e.name).pathname,
+    transferSize: e.transferSize,
+    encodedBodySize: e.encodedBodySize,
+    duration: e.duration,
+  }));
+  const nav = performance.getEntriesByType('navigation')[0];
+  marks.domInteractive = nav?.domInteractive;
+  return { runtime: r.name, firstScoreMs, pd, resources, marks, crossOriginIsolated };
+}
+
+async function full() {
+  const t0 = performance.now();
+  const r = await load();
+  const loadMs = performance.now() - t0;
+  const k = r.k;
+  const inputs = new Float32Array(await (await fetch('inputs.bin')).arrayBuffer());
+  const values = await (await fetch('values.json')).json();
+  const rows = inputs.length / k;
+  await sampleHeap();
+  const result = { runtime: r.name, crossOriginIsolated, loadMs, rows, k };
+
+  // Single applicant: 10,000 calls, each timed, marshalling included.
+  const singles = Math.min(10000, rows);
+  let sink = 0;
+  for (let i = 0; i < 300; i++) sink += (await r.score(inputs.subarray(i * k, i * k + k)))[0];
+  const times = new Float64Array(singles);
+  if (r.sync) {
+    for (let i = 0; i < singles; i++) {
+      const row = inputs.subarray(i * k, i * k + k);
+      const t = performance.now();
+      sink += r.score(row)[0];
+      times[i] = performance.now() - t;
+    }
+  } else {
+    for (let i = 0; i < singles; i++) {
+      const row = inputs.subarray(i * k, i * k + k);
+      const t = performance.now();
+      sink += (await r.score(row))[0];
+      times[i] = performance.now() - t;
+    }
+  }
+  const single = stats(Array.from(times, (t) => t * 1000));
+  // The timer has 5 µs steps (100 µs without isolation): the median of 10-call blocks resolves 0.5 µs.
+  const blocks = [];
+  for (let i = 0; i + 10 <= singles; i += 10) blocks.push((times.subarray(i, i + 10).reduce((a, b) => a + b, 0) / 10) * 1000);
+  single.blockMedian = stats(blocks).median;
+  result.single = single; // µs
+  result.singleTotalMs = times.reduce((a, b) => a + b, 0);
+  await sampleHeap();
+
+  // Batch: every row in one call, and in chunks of 1,000; median of 3 runs each.
+  const oneCall = [];
+  const chunked = [];
+  let pds = null;
+  let chunkPds = null;
+  for (let rep = 0; rep < 3; rep++) {
+    let t = performance.now();
+    pds = await r.score(inputs);
+    oneCall.push(rows / ((performance.now() - t) / 1000));
+    await sampleHeap();
+    chunkPds = new Float32Array(rows);
+    t = performance.now();
+    for (let i = 0; i < rows; i += 1000) {
+      chunkPds.set(await r.score(inputs.subarray(i * k, Math.min(rows, i + 1000) * k)), i);
+    }
+    chunked.push(rows / ((performance.now() - t) / 1000));
+  }
+  result.batchOneCallRowsPerS = median(oneCall);
+  result.batchChunksRowsPerS = median(chunked);
+  result.batchOneCallRuns = oneCall;
+  result.batchChunkRuns = chunked;
+  let chunkDiff = 0;
+  for (let i = 0; i < rows; i++) chunkDiff = Math.max(chunkDiff, Math.abs(pds[i] - chunkPds[i]));
+  result.chunkVsOneCallMaxDiff = chunkDiff;
+  await sampleHeap();
+
+  // Score + explanation of one applicant (credit-scorer's `Scorer.score`).
+  if (r.explain) {
+    for (let i = 0; i < 20; i++) r.explain(values[i % values.length]);
+    const ex = [];
+    for (let i = 0; i < 300; i++) {
+      const v = values[i % values.length];
+      const t = performance.now();
+      const out = r.explain(v);
+      ex.push(performance.now() - t);
+      if (out.errors?.length) throw new Error(`explain refused applicant ${i}: ${JSON.stringify(out.errors)}`);
+      sink += out.pd;
+    }
+    result.explain = stats(ex); // ms
+    await sampleHeap();
+  }
+
+  // A second model load in the same page (runtime already compiled).
+  const reloads = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await r.reload();
+    reloads.push(performance.now() - t);
+  }
+  result.reloadMs = median(reloads);
+  await sampleHeap();
+
+  result.wasmMemoryBytes = wasmBytes();
+  result.jsHeapPeakBytes = heapPeak;
+  result.sink = sink;
+  result.pds = Array.from(pds);
+  return result;
+}
+
+window.benchResult = (task === 'cold' ? cold() : full()).catch((e) => ({ error: `${e?.name}: ${e?.message}\n${e?.stack}` }));
+window.benchResult.then((r) => {
+  document.getElementById('out').textContent = JSON.stringify({ ...r, pds: undefined }, null, 1);
+});

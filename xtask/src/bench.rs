@@ -1,0 +1,389 @@
+//! `cargo xtask bench`: credit-scorer against onnxruntime-web, side by side in one run.
+//!
+//! Builds the release wasm into its own site directory (never touching www/pkg), adds the reference
+//! model, onnxruntime-web's plain wasm backend from node_modules and the benchmark page (bench/),
+//! runs tract natively on the same inputs (src/bin/bench-native.rs), serves the site with
+//! cross-origin isolation and lets bench/run.mjs drive headless Chromium through it. Results:
+//! `$CARGO_TARGET_DIR/bench/results.{md,json}`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::{
+    CRATE, Result, Sizes, WASM_TARGET, cargo, ensure_chromium, ensure_npm, ensure_wasm_target, mb,
+    root, serve, sizes, step, target_dir, wasm_bindgen_bin, wasm_opt,
+};
+
+const MODEL: &str = "www/models/german-credit-mlp.onnx";
+/// onnxruntime-web's plain wasm backend: the ES module, the Emscripten glue it imports, the wasm.
+const ORT_FILES: &[&str] = &[
+    "ort.wasm.min.mjs",
+    "ort-wasm-simd-threaded.mjs",
+    "ort-wasm-simd-threaded.wasm",
+];
+/// Rows in the generated CSV for the command-line figure.
+const CLI_ROWS: usize = 1_000_000;
+
+const USAGE: &str = "cargo xtask bench [--dist] [--no-build] [--reps N]
+  --dist      run wasm-opt on the benchmarked module (as `build --dist`)
+  --no-build  reuse the module already in the bench site
+  --reps N    cold/warm start repetitions per runtime (default 3)";
+
+struct Options {
+    dist: bool,
+    build: bool,
+    reps: u32,
+}
+
+fn parse(args: &[String]) -> Result<Options> {
+    let mut o = Options {
+        dist: false,
+        build: true,
+        reps: 3,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--dist" => o.dist = true,
+            "--no-build" => o.build = false,
+            "--reps" => {
+                o.reps = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or("--reps needs a positive number")?;
+            }
+            other => return Err(format!("unknown option `{other}`\n{USAGE}").into()),
+        }
+    }
+    Ok(o)
+}
+
+pub fn run(args: &[String]) -> Result {
+    let options = parse(args)?;
+    let start = Instant::now();
+    let root = root();
+    let site = target_dir().join("bench-site");
+    let out = target_dir().join("bench");
+    fs::create_dir_all(site.join("ort"))?;
+    fs::create_dir_all(&out)?;
+    step("browser toolchain", || {
+        ensure_chromium()?;
+        ensure_npm()
+    })?;
+    if options.build || !site.join("pkg").join(format!("{CRATE}_bg.wasm")).exists() {
+        build_wasm(&site.join("pkg"), options.dist)?;
+    }
+    step("bench site", || assemble(&root, &site))?;
+    let native = step("tract natively (bench-native)", || native(&site))?;
+    let cli = step("command line on 1,000,000 rows", || cli(&site, &out))?;
+    let sizes_json = step("runtime sizes (raw, gzip, brotli)", || runtime_sizes(&site))?;
+
+    step("headless Chromium (bench/run.mjs)", || {
+        let server = serve::Server::start(&site, 0)?;
+        let mut cmd = Command::new("node");
+        cmd.arg("bench/run.mjs")
+            .env("BASE_URL", server.url())
+            .env("SITE_DIR", &site)
+            .env("OUT_DIR", &out)
+            .env("SIZES", &sizes_json)
+            .env("NATIVE", &native)
+            .env("MACHINE", machine())
+            .env("REPS", options.reps.to_string());
+        if let Some(cli) = &cli {
+            cmd.env("CLI", cli);
+        }
+        let result = crate::run(&mut cmd);
+        server.stop();
+        result
+    })?;
+    println!(
+        "\nbench done in {:.1} min: {}",
+        start.elapsed().as_secs_f64() / 60.0,
+        out.join("results.md").display()
+    );
+    Ok(())
+}
+
+/// The release wasm (same cargo invocation as `cargo xtask build`) and its bindings, into `pkg`.
+fn build_wasm(pkg: &Path, dist: bool) -> Result {
+    step("wasm toolchain", || {
+        ensure_wasm_target()?;
+        wasm_bindgen_bin().map(|_| ())
+    })?;
+    step("cargo build (wasm, release)", || {
+        crate::run(cargo().args([
+            "rustc",
+            "--lib",
+            "--release",
+            "--target",
+            WASM_TARGET,
+            "--crate-type",
+            "cdylib",
+        ]))
+    })?;
+    let wasm = target_dir()
+        .join(WASM_TARGET)
+        .join("release")
+        .join(format!("{CRATE}.wasm"));
+    let bindgen = wasm_bindgen_bin()?.join("wasm-bindgen");
+    step("wasm-bindgen", || {
+        crate::run(
+            Command::new(&bindgen)
+                .args(["--target", "web", "--out-dir"])
+                .arg(pkg)
+                .args(["--remove-name-section", "--remove-producers-section"])
+                .arg(&wasm),
+        )
+    })?;
+    if dist {
+        step("wasm-opt (npm binaryen)", || {
+            wasm_opt(&pkg.join(format!("{CRATE}_bg.wasm")))
+        })?;
+    }
+    Ok(())
+}
+
+fn copy(from: &Path, to: &Path) -> Result {
+    fs::copy(from, to)
+        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))?;
+    Ok(())
+}
+
+fn assemble(root: &Path, site: &Path) -> Result {
+    copy(&root.join(MODEL), &site.join("model.onnx"))?;
+    copy(&root.join("bench/index.html"), &site.join("index.html"))?;
+    copy(&root.join("bench/bench.js"), &site.join("bench.js"))?;
+    let dist = root.join("node_modules/onnxruntime-web/dist");
+    for f in ORT_FILES {
+        copy(&dist.join(f), &site.join("ort").join(f))?;
+    }
+    // Cross-origin isolation: 5 µs timers instead of 100 µs for both runtimes alike.
+    fs::write(
+        site.join("_headers"),
+        "/*\n  Cross-Origin-Opener-Policy: same-origin\n  Cross-Origin-Embedder-Policy: require-corp\n  Cross-Origin-Resource-Policy: same-origin\n",
+    )?;
+    Ok(())
+}
+
+/// A native build for the figures: opt-level 3 without LTO, in its own profile directory so the
+/// shared dev and release artifacts stay as they are. The first run builds tract natively (minutes).
+const NATIVE_PROFILE: &[&str] = &[
+    "--profile",
+    "bench-native",
+    "--config",
+    "profile.bench-native.inherits=\"release\"",
+    "--config",
+    "profile.bench-native.opt-level=3",
+    "--config",
+    "profile.bench-native.lto=false",
+    "--config",
+    "profile.bench-native.codegen-units=16",
+];
+
+fn native_bin(name: &str) -> Result<PathBuf> {
+    crate::run(cargo().args(["build", "--bin", name]).args(NATIVE_PROFILE))?;
+    Ok(target_dir().join("bench-native").join(name))
+}
+
+/// Runs src/bin/bench-native.rs: tract natively on the same model and inputs. It also writes the
+/// inputs every runtime uses.
+fn native(site: &Path) -> Result<PathBuf> {
+    let bin = native_bin("bench-native")?;
+    crate::run(
+        Command::new(bin)
+            .arg("--model")
+            .arg(root().join(MODEL))
+            .arg("--out")
+            .arg(site),
+    )?;
+    Ok(site.join("native.json"))
+}
+
+/// `credit-scorer score` on a generated 1,000,000-row CSV, when the command exists.
+fn cli(site: &Path, out: &Path) -> Result<Option<PathBuf>> {
+    let bin = native_bin("credit-scorer")?;
+    let usage = Command::new(&bin).output()?;
+    let text = String::from_utf8_lossy(&usage.stderr).to_string()
+        + &String::from_utf8_lossy(&usage.stdout);
+    if !text.contains("credit-scorer score") {
+        println!("`credit-scorer score` does not exist yet: skipping the command-line figure");
+        return Ok(None);
+    }
+    let csv = site.join("applicants-1m.csv");
+    if !csv.exists() {
+        write_csv(site, &csv)?;
+    }
+    let model = root().join(MODEL);
+    let scored = out.join("scored-1m.csv");
+    let threads_flag = text.contains("--threads");
+    let no_reasons_flag = text.contains("--no-reasons");
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut runs = Vec::new();
+    for reasons in [true, false] {
+        if !reasons && !no_reasons_flag {
+            continue;
+        }
+        for threads in [1, all] {
+            let mut cmd = if threads_flag {
+                let mut c = Command::new(&bin);
+                c.arg("score").args(["--threads", &threads.to_string()]);
+                c
+            } else if threads == 1 {
+                let mut c = Command::new("taskset");
+                c.args(["-c", "0"]).arg(&bin).arg("score");
+                c
+            } else {
+                let mut c = Command::new(&bin);
+                c.arg("score");
+                c
+            };
+            cmd.arg("--model")
+                .arg(&model)
+                .arg(&csv)
+                .arg("-o")
+                .arg(&scored);
+            if !reasons {
+                cmd.arg("--no-reasons");
+            }
+            let t = Instant::now();
+            let result = crate::run(&mut cmd);
+            let secs = t.elapsed().as_secs_f64();
+            if let Err(e) = result {
+                println!("command line failed ({e}); leaving it out of the table");
+                return Ok(None);
+            }
+            let label = format!(
+                "{threads} thread{}, {}",
+                if threads == 1 { "" } else { "s" },
+                if reasons {
+                    "with reason codes"
+                } else {
+                    "--no-reasons"
+                }
+            );
+            runs.push(format!(
+                "{{\"label\":\"{label}\",\"seconds\":{secs:.3},\"rows_per_s\":{:.0}}}",
+                CLI_ROWS as f64 / secs
+            ));
+        }
+    }
+    let path = site.join("cli.json");
+    fs::write(
+        &path,
+        format!("{{\"rows\":{CLI_ROWS},\"runs\":[{}]}}", runs.join(",")),
+    )?;
+    Ok(Some(path))
+}
+
+/// A CSV of the benchmark's applicants (repeated up to a million rows) with the schema's names.
+fn write_csv(site: &Path, csv: &Path) -> Result {
+    let values = fs::read_to_string(site.join("values.json"))?;
+    // values.json is `[{"a":1,"b":2},…]` written by bench-native: flat, no nesting, no strings.
+    let objects: Vec<&str> = values
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split("},{")
+        .map(|o| o.trim_matches(['{', '}']))
+        .collect();
+    let first = objects.first().ok_or("values.json is empty")?;
+    let header: Vec<&str> = first
+        .split(',')
+        .filter_map(|kv| kv.split_once(':').map(|(k, _)| k.trim_matches('"')))
+        .collect();
+    let lines: Vec<String> = objects
+        .iter()
+        .map(|o| {
+            o.split(',')
+                .filter_map(|kv| kv.split_once(':').map(|(_, v)| v))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    let mut text = String::with_capacity(CLI_ROWS * 40);
+    text.push_str(&header.join(","));
+    text.push('\n');
+    for i in 0..CLI_ROWS {
+        text.push_str(&lines[i % lines.len()]);
+        text.push('\n');
+    }
+    fs::write(csv, text)?;
+    Ok(())
+}
+
+fn runtime_sizes(site: &Path) -> Result<String> {
+    let cs_files = [format!("pkg/{CRATE}.js"), format!("pkg/{CRATE}_bg.wasm")];
+    let ort_files: Vec<String> = ORT_FILES.iter().map(|f| format!("ort/{f}")).collect();
+    let one = |files: &[String]| -> Result<String> {
+        let (mut raw, mut gzip, mut brotli) = (0, 0, 0);
+        for f in files {
+            let s = cached_sizes(&site.join(f))?;
+            raw += s.raw;
+            gzip += s.gzip;
+            brotli += s.brotli;
+        }
+        println!(
+            "{}: {} raw, {} gzip, {} brotli",
+            files.join(" + "),
+            mb(raw),
+            mb(gzip),
+            mb(brotli)
+        );
+        let list: Vec<String> = files.iter().map(|f| format!("\"{f}\"")).collect();
+        Ok(format!(
+            "{{\"files\":[{}],\"raw\":{raw},\"gzip\":{gzip},\"brotli\":{brotli}}}",
+            list.join(",")
+        ))
+    };
+    Ok(format!(
+        "{{\"cs\":{},\"ort\":{}}}",
+        one(&cs_files)?,
+        one(&ort_files)?
+    ))
+}
+
+/// Sizes of a file, remembered next to it by content hash: brotli at quality 11 takes minutes on
+/// onnxruntime-web's 14 MB module, which does not change between runs.
+fn cached_sizes(file: &Path) -> Result<Sizes> {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let bytes = fs::read(file)?;
+    let mut h = DefaultHasher::new();
+    bytes.hash(&mut h);
+    let key = format!("{:016x}", h.finish());
+    let cache = file.with_extension("sizes");
+    if let Ok(text) = fs::read_to_string(&cache) {
+        let parts: Vec<&str> = text.split_whitespace().collect();
+        if let [k, raw, gzip, brotli] = parts.as_slice()
+            && *k == key
+            && let (Ok(raw), Ok(gzip), Ok(brotli)) = (raw.parse(), gzip.parse(), brotli.parse())
+        {
+            return Ok(Sizes { raw, gzip, brotli });
+        }
+    }
+    let s = sizes(&bytes)?;
+    fs::write(&cache, format!("{key} {} {} {}", s.raw, s.gzip, s.brotli))?;
+    Ok(s)
+}
+
+/// nproc and the CPU model, for the record.
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let load = fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load = load
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!("{cpus} CPUs ({model}), load average {load} at start")
+}
