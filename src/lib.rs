@@ -16,6 +16,8 @@
     )
 )]
 
+pub mod batch;
+pub mod drift;
 pub mod error;
 pub mod explain;
 pub mod model;

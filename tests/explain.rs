@@ -113,8 +113,16 @@ fn more_than_twelve_features_use_flagged_permutation_sampling() {
     assert!(a.approximate);
     for i in 0..20 {
         let expected = f64::from(w[i]) * f64::from(x[i]);
-        assert!(close(a.logit_contributions[i], expected, 1e-5), "feature {i}: {} vs {expected}", a.logit_contributions[i]);
+        assert!(
+            close(a.logit_contributions[i], expected, 1e-5),
+            "feature {i}: {} vs {expected}",
+            a.logit_contributions[i]
+        );
     }
     let exact = credit_scorer::Model::from_bytes(&linear_onnx(&w[..12], 0.3)).unwrap();
-    assert!(!explain::shapley(&exact, &x[..12], &baseline[..12]).unwrap().approximate);
+    assert!(
+        !explain::shapley(&exact, &x[..12], &baseline[..12])
+            .unwrap()
+            .approximate
+    );
 }

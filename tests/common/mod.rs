@@ -92,7 +92,9 @@ pub fn linear_onnx(w: &[f32], b: f32) -> Vec<u8> {
                 elem_type: 1,
                 shape: Some(pb::TensorShapeProto {
                     dim: vec![
-                        dim(pb::tensor_shape_proto::dimension::Value::DimParam("N".into())),
+                        dim(pb::tensor_shape_proto::dimension::Value::DimParam(
+                            "N".into(),
+                        )),
                         dim(pb::tensor_shape_proto::dimension::Value::DimValue(cols)),
                     ],
                 }),
@@ -122,14 +124,20 @@ pub fn linear_onnx(w: &[f32], b: f32) -> Vec<u8> {
             node("Add", &["xw", "b"], "logit"),
             node("Sigmoid", &["logit"], "pd"),
         ],
-        initializer: vec![tensor("w", vec![k, 1], w.to_vec()), tensor("b", vec![1], vec![b])],
+        initializer: vec![
+            tensor("w", vec![k, 1], w.to_vec()),
+            tensor("b", vec![1], vec![b]),
+        ],
         input: vec![value_info("x", k)],
         output: vec![value_info("pd", 1), value_info("logit", 1)],
         ..Default::default()
     };
     pb::ModelProto {
         ir_version: 8,
-        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 17 }],
+        opset_import: vec![pb::OperatorSetIdProto {
+            domain: String::new(),
+            version: 17,
+        }],
         graph: Some(graph),
         ..Default::default()
     }

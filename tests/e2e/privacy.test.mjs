@@ -11,8 +11,10 @@ import {
 const g = golden();
 const ALLOWED = new Set([
   '/', '/index.html', '/css/app.css', '/icon.svg',
-  '/js/main.js', '/js/engine.js', '/js/i18n.js', '/js/worker.js',
+  '/js/main.js', '/js/engine.js', '/js/i18n.js', '/js/pins.js', '/js/worker.js', '/js/batch.js', '/js/governance.js',
   '/pkg/credit_scorer.js', '/pkg/credit_scorer_bg.wasm', '/models/german-credit-mlp.onnx',
+  // The offline service worker and its manifest; it caches the files above before ready.
+  '/sw.js', '/pkg/sw-manifest.js',
 ]);
 
 describe('privacy and security', () => {
@@ -90,7 +92,15 @@ describe('privacy and security', () => {
       idb: (await indexedDB.databases?.())?.map((d) => d.name) ?? [],
       caches: 'caches' in window ? await caches.keys() : [],
     }));
-    assert.deepEqual(stored, { local: ['credit-scorer.lang'], session: [], cookie: '', idb: [], caches: [] });
+    // The one cache is the service worker's copy of the app's own files (nothing else in it).
+    assert.equal(stored.caches.length, 1, `one cache: ${stored.caches}`);
+    assert.match(stored.caches[0], /^credit-scorer-[0-9a-f]{16}$/);
+    const cached = await page.evaluate(async (name) => (await (await caches.open(name)).keys()).map((r) => r.url), stored.caches[0]);
+    for (const url of cached) {
+      assert.equal(new URL(url).origin, ORIGIN, `cached ${url} is same-origin`);
+      assert.ok(ALLOWED.has(new URL(url).pathname), `cached ${url} is one of the app's own files`);
+    }
+    assert.deepEqual({ ...stored, caches: [] }, { local: ['credit-scorer.lang'], session: [], cookie: '', idb: [], caches: [] });
     assertClean(assert);
     await context.close();
   });

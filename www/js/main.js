@@ -2,7 +2,10 @@
 // edit, explains the result, shows the model card, loads other models, and prints a record.
 // DOM is built with createElement/textContent only (the CSP enforces Trusted Types).
 
-import { Engine } from './engine.js';
+import { Engine, registerOffline } from './engine.js';
+import { setUpBatch } from './batch.js';
+import { renderGovernance } from './governance.js';
+import { REFERENCE_MODEL_INTEGRITY } from './pins.js';
 import {
   t, loc, locList, lang, setLang, onLangChange, htmlLang,
   formatNumber, formatPercent, formatDateTime,
@@ -511,6 +514,7 @@ function renderCard() {
   const note = $('generic-note');
   note.textContent = s.generic ? t('model.generic_note', { last: m.k - 1 }) : '';
   show(note, !!s.generic);
+  renderGovernance($('governance'), m);
 }
 
 function renderMetrics(dl, metrics) {
@@ -635,7 +639,8 @@ async function loadFile(file) {
 }
 
 async function loadReference() {
-  const response = await fetch(REFERENCE_MODEL);
+  // The model's SHA-256 is pinned (js/pins.js, itself pinned by the import map in index.html).
+  const response = await fetch(REFERENCE_MODEL, { integrity: REFERENCE_MODEL_INTEGRITY });
   if (!response.ok) throw new Error(`${REFERENCE_MODEL}: HTTP ${response.status}`);
   const bytes = await response.arrayBuffer();
   return loadModel(bytes, { kind: 'reference' });
@@ -729,6 +734,7 @@ async function start() {
     setAlert(() => t('app.crashed', { message: `${err.name}: ${err.message}` }));
     requestScore();
   });
+  setUpBatch(engine);
   setStatus(() => t('app.loading'));
   setBusy(true);
   try {
@@ -740,6 +746,8 @@ async function start() {
   } finally {
     setBusy(false);
   }
+  // Cache the app for offline use before saying ready: no request is made after that.
+  document.body.dataset.offline = await registerOffline();
   document.body.dataset.ready = 'true';
 }
 

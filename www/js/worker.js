@@ -4,7 +4,13 @@
 //   request:  { id, type: 'load', bytes: ArrayBuffer } | { id, type: 'score', values: {field: value} }
 //             | { id, type: 'schema' } | { id, type: 'batch', rows: Float32Array }
 //             | { id, type: 'capabilities' } | { id, type: 'debugPanic' } (debug builds only)
+//             | { id, type: 'batchFile', file: File, token, reasons } | { id, type: 'batchCancel', token }
 //   reply:    { id, ok: true, result } | { id, ok: false, error: { name, message } }
+//   progress: { batchProgress: { token, rows, bytes, total } } while a batch file is scored
+//
+// A batch file is read as a stream and pushed to the wasm `BatchJob` a slice at a time; between
+// slices the worker yields, so form scores and a cancel are answered meanwhile. The scored CSV
+// comes back as a Blob built from parts (the browser keeps large Blobs out of the JS heap).
 //
 // A refused model leaves the current one in place. A trap inside wasm (`RuntimeError`) leaves the
 // instance unusable: the reply carries `fatal: true` and the page replaces this worker.
@@ -45,6 +51,12 @@ async function handle(msg) {
     case 'batch':
       if (!scorer) throw Object.assign(new Error('no model is loaded'), { name: 'no_model' });
       return scorer.scoreBatch(msg.rows);
+    case 'batchFile':
+      if (!scorer) throw Object.assign(new Error('no model is loaded'), { name: 'no_model' });
+      return scoreFile(msg);
+    case 'batchCancel':
+      cancelled.add(msg.token);
+      return true;
     case 'capabilities':
       return { debugPanic: typeof glue.debugPanic === 'function' };
     case 'debugPanic':
@@ -55,6 +67,65 @@ async function handle(msg) {
       return glue.debugPanic();
     default:
       throw Object.assign(new Error(`unknown request type ${String(msg.type)}`), { name: 'bad_request' });
+  }
+}
+
+const BATCH_SLICE = 64 * 1024; // bytes pushed to wasm at a time (about 2,500 rows)
+const BLOB_PART = 4 * 1024 * 1024; // output bytes gathered before they are folded into the Blob
+const YIELD_MS = 40; // longest stretch of work before other messages get a turn
+const PROGRESS_MS = 100;
+const cancelled = new Set();
+
+const pause = () => new Promise((resolve) => { setTimeout(resolve, 0); });
+
+async function scoreFile({ file, token, reasons }) {
+  const job = new glue.BatchJob(scorer, reasons !== false);
+  const reader = file.stream().getReader();
+  let blob = new Blob([], { type: 'text/csv' });
+  let parts = [];
+  let partBytes = 0;
+  const keep = (out) => {
+    if (!out.length) return;
+    parts.push(out);
+    partBytes += out.length;
+    if (partBytes >= BLOB_PART) {
+      blob = new Blob([blob, ...parts], { type: 'text/csv' });
+      parts = [];
+      partBytes = 0;
+    }
+  };
+  let bytes = 0;
+  let lastYield = performance.now();
+  let lastProgress = 0;
+  const progress = () => self.postMessage({ batchProgress: { token, rows: job.rowsDone, bytes, total: file.size } });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (let at = 0; at < value.length; at += BATCH_SLICE) {
+        if (cancelled.has(token)) throw Object.assign(new Error('the batch was cancelled'), { name: 'cancelled' });
+        const slice = value.subarray(at, at + BATCH_SLICE);
+        keep(job.push(slice));
+        bytes += slice.length;
+        const now = performance.now();
+        if (now - lastProgress >= PROGRESS_MS) {
+          lastProgress = now;
+          progress();
+        }
+        if (now - lastYield >= YIELD_MS) {
+          await pause();
+          lastYield = performance.now();
+        }
+      }
+    }
+    keep(job.finish());
+    progress();
+    blob = new Blob([blob, ...parts], { type: 'text/csv' });
+    return { summary: job.summary(), blob, bytes };
+  } finally {
+    cancelled.delete(token);
+    reader.cancel().catch(() => {});
+    job.free();
   }
 }
 
