@@ -20,6 +20,8 @@ use crate::schema::{SCHEMA_METADATA_KEY, Schema};
 
 /// Most inputs a model may take.
 pub const MAX_FEATURES: usize = 256;
+/// Rows per model run: larger calls are split into runs of this size.
+const RUN_ROWS: usize = 1024;
 /// Newest default-domain opset accepted; newer ones may change operator meaning.
 const MAX_OPSET: i64 = 22;
 /// Newest `ai.onnx.ml` opset accepted.
@@ -206,50 +208,48 @@ impl Model {
                 ),
             ));
         }
-        let n = rows.len() / self.k;
-        if n == 0 {
-            return Ok(());
-        }
-        let input = Tensor::from_shape(&[n, self.k], rows).map_err(|e| inference(&e))?;
-        let outputs = self
-            .plan
-            .run(tvec!(input.into_tvalue()))
-            .map_err(|e| inference(&e))?;
-        let pd_view = outputs
-            .first()
-            .ok_or_else(|| err(ErrorKind::Inference, "the model produced no output"))?
-            .to_plain_array_view::<f32>()
-            .map_err(|e| inference(&e))?;
-        let columns = pd_view.shape().get(1).copied().unwrap_or(1);
-        let pds = pd_view.iter().skip(self.pd_column).step_by(columns.max(1));
-        let logits: Option<Vec<f32>> = match outputs.get(1) {
-            Some(t) if self.has_logit => Some(
-                t.to_plain_array_view::<f32>()
-                    .map_err(|e| inference(&e))?
-                    .iter()
-                    .copied()
-                    .collect(),
-            ),
-            _ => None,
-        };
-        let start = out.len();
-        out.reserve(n);
-        for (i, &pd) in pds.enumerate() {
-            let pd = f64::from(pd);
-            let logit = match logits.as_ref().and_then(|l| l.get(i)) {
-                Some(&l) => f64::from(l),
-                None => logit_of(pd),
-            };
-            out.push(Prediction { pd, logit });
-        }
-        if out.len() - start != n {
-            return Err(err(
-                ErrorKind::Inference,
-                format!(
-                    "the model returned {} probabilities for {n} rows",
-                    out.len() - start
-                ),
-            ));
+        out.reserve(rows.len() / self.k);
+        // One state for the whole call, and runs of at most RUN_ROWS rows: measured faster than
+        // one huge run (intermediate tensors stay in cache) and it caps wasm memory growth.
+        let mut state = self.plan.spawn().map_err(|e| inference(&e))?;
+        for chunk in rows.chunks(RUN_ROWS * self.k) {
+            let n = chunk.len() / self.k;
+            let input = Tensor::from_shape(&[n, self.k], chunk).map_err(|e| inference(&e))?;
+            let outputs = state
+                .run(tvec!(input.into_tvalue()))
+                .map_err(|e| inference(&e))?;
+            let pd_view = outputs
+                .first()
+                .ok_or_else(|| err(ErrorKind::Inference, "the model produced no output"))?
+                .to_plain_array_view::<f32>()
+                .map_err(|e| inference(&e))?;
+            let columns = pd_view.shape().get(1).copied().unwrap_or(1).max(1);
+            let pds = pd_view.iter().skip(self.pd_column).step_by(columns);
+            let start = out.len();
+            match outputs.get(1).filter(|_| self.has_logit) {
+                Some(logits) => {
+                    let logits = logits
+                        .to_plain_array_view::<f32>()
+                        .map_err(|e| inference(&e))?;
+                    out.extend(pds.zip(logits.iter()).map(|(&pd, &logit)| Prediction {
+                        pd: f64::from(pd),
+                        logit: f64::from(logit),
+                    }));
+                }
+                None => out.extend(pds.map(|&pd| Prediction {
+                    pd: f64::from(pd),
+                    logit: logit_of(f64::from(pd)),
+                })),
+            }
+            if out.len() - start != n {
+                return Err(err(
+                    ErrorKind::Inference,
+                    format!(
+                        "the model returned {} probabilities for {n} rows",
+                        out.len() - start
+                    ),
+                ));
+            }
         }
         Ok(())
     }
