@@ -318,7 +318,8 @@ function distribution(card, schema) {
   const W = 360; const H = 290; const L = 40; const R = 10; const TOP = 40; const B = 44;
   const maxC = Math.max(1, ...bins.map((v) => Math.max(v.g, v.b)));
   const step = maxC > 40 ? 10 : maxC > 16 ? 5 : maxC > 8 ? 2 : 1;
-  const topC = Math.ceil(maxC / step) * step;
+  // Headroom above the tallest bar, so it does not meet the cut-off label.
+  const topC = Math.ceil((maxC * 1.1) / step) * step;
   const lo = bins[0].lo; const hi = bins.at(-1).hi;
   const x = (v) => L + ((v - lo) / (hi - lo)) * (W - L - R);
   const y = (v) => H - B - (v / topC) * (H - B - TOP);
