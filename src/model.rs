@@ -122,8 +122,8 @@ impl Model {
             )
         })?;
         check_opsets(&proto)?;
-        check_graph(graph, options)?;
         let input = check_input(graph)?;
+        check_graph(graph, options, &input)?;
         let schema = match proto
             .metadata_props
             .iter()
@@ -215,8 +215,14 @@ impl Model {
         for chunk in rows.chunks(RUN_ROWS * self.k) {
             let n = chunk.len() / self.k;
             let input = Tensor::from_shape(&[n, self.k], chunk).map_err(|e| inference(&e))?;
-            let outputs = state
-                .run(tvec!(input.into_tvalue()))
+            // Natively a panic inside tract becomes an error (in wasm it traps; the page restarts).
+            let outputs = catch_unwind(AssertUnwindSafe(|| state.run(tvec!(input.into_tvalue()))))
+                .map_err(|_| {
+                    err(
+                        ErrorKind::Inference,
+                        "the inference engine crashed on this model; the file is malformed — export it again",
+                    )
+                })?
                 .map_err(|e| inference(&e))?;
             let pd_view = outputs
                 .first()
@@ -382,7 +388,8 @@ fn element_count(dims: &[i64]) -> Option<u64> {
     })
 }
 
-fn check_graph(graph: &pb::GraphProto, options: &LoadOptions) -> Result<()> {
+fn check_graph(graph: &pb::GraphProto, options: &LoadOptions, input: &InputInfo) -> Result<()> {
+    let input_width = (input.name.as_str(), input.k);
     if !graph.sparse_initializer.is_empty() {
         return Err(err(
             ErrorKind::ModelUnsupported,
@@ -431,6 +438,7 @@ fn check_graph(graph: &pb::GraphProto, options: &LoadOptions) -> Result<()> {
             constants.insert(out.as_str(), t);
         }
         check_allocation(node, node_name, &constants, &producers, options)?;
+        check_linear_model(node, node_name, input_width)?;
         for out in node.output.iter().filter(|o| !o.is_empty()) {
             known.insert(out.as_str());
             producers.insert(out.as_str(), node);
@@ -446,6 +454,53 @@ fn check_graph(graph: &pb::GraphProto, options: &LoadOptions) -> Result<()> {
                 ),
             ));
         }
+    }
+    Ok(())
+}
+
+/// An `ai.onnx.ml` linear model reading the graph input must hold one coefficient per input and
+/// model; tract does not check it and its matrix product then miscomputes (found by fuzzing).
+fn check_linear_model(
+    node: &pb::NodeProto,
+    node_name: &str,
+    (input, k): (&str, usize),
+) -> Result<()> {
+    if !matches!(
+        node.op_type.as_str(),
+        "LinearClassifier" | "LinearRegressor"
+    ) || node.input.first().map(String::as_str) != Some(input)
+    {
+        return Ok(());
+    }
+    let attr = |name: &str| node.attribute.iter().find(|a| a.name == name);
+    let coefficients = attr("coefficients").map_or(0, |a| a.floats.len());
+    let models = match (node.op_type.as_str(), attr("intercepts")) {
+        (_, Some(intercepts)) => intercepts.floats.len(),
+        ("LinearRegressor", None) => {
+            attr("targets").map_or(1, |a| usize::try_from(a.i).unwrap_or(0))
+        }
+        (_, None) => {
+            let classes = attr("classlabels_ints")
+                .map(|a| a.ints.len())
+                .or_else(|| attr("classlabels_strings").map(|a| a.strings.len()))
+                .unwrap_or(0);
+            let multi_class = attr("multi_class").map_or(0, |a| a.i);
+            if classes == 2 && multi_class == 0 {
+                1
+            } else {
+                classes
+            }
+        }
+    };
+    if models == 0 || coefficients != models * k {
+        return Err(err(
+            ErrorKind::ModelInvalid,
+            format!(
+                "node `{node_name}` ({}) has {coefficients} coefficients for {models} model(s) over {k} inputs; it needs {}. The file is corrupt — export it again",
+                node.op_type,
+                models.max(1) * k
+            ),
+        ));
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ const ALLOWED = new Set([
   '/', '/index.html', '/css/app.css', '/icon.svg',
   '/js/main.js', '/js/engine.js', '/js/i18n.js', '/js/pins.js', '/js/worker.js', '/js/batch.js', '/js/governance.js',
   '/pkg/credit_scorer.js', '/pkg/credit_scorer_bg.wasm', '/models/german-credit-mlp.onnx',
+  '/pkg/simd/credit_scorer.js', '/pkg/simd/credit_scorer_bg.wasm',
   // The offline service worker and its manifest; it caches the files above before ready.
   '/sw.js', '/pkg/sw-manifest.js',
 ]);
@@ -70,7 +71,7 @@ describe('privacy and security', () => {
 
     // The recorder sees the worker's own fetches too (otherwise this test would prove little).
     const paths = new Set(log.map((r) => new URL(r.url).pathname));
-    for (const p of ['/js/worker.js', '/pkg/credit_scorer.js', '/pkg/credit_scorer_bg.wasm', '/models/german-credit-mlp.onnx']) {
+    for (const p of ['/js/worker.js', '/pkg/simd/credit_scorer.js', '/pkg/simd/credit_scorer_bg.wasm', '/models/german-credit-mlp.onnx']) {
       assert.ok(paths.has(p), `request for ${p} recorded`);
     }
     const after = log.filter((r) => r.afterReady);

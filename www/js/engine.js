@@ -64,7 +64,9 @@ export class Engine {
   }
 
   start() {
-    this.worker = new Worker(scriptURL('js/worker.js'), { type: 'module', name: 'credit-scorer engine' });
+    // `?engine=scalar` on the page selects the scalar engine build (see worker.js).
+    const engine = new URLSearchParams(location.search).get('engine') === 'scalar' ? '?engine=scalar' : '';
+    this.worker = new Worker(scriptURL(`js/worker.js${engine}`), { type: 'module', name: 'credit-scorer engine' });
     this.worker.addEventListener('message', (e) => this.receive(e.data));
     this.worker.addEventListener('error', (e) => {
       e.preventDefault();

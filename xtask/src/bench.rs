@@ -12,8 +12,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::{
-    CRATE, Result, Sizes, WASM_TARGET, cargo, ensure_chromium, ensure_npm, ensure_wasm_target, mb,
-    root, serve, sizes, step, target_dir, wasm_bindgen_bin, wasm_opt,
+    CRATE, Result, Sizes, cargo, ensure_chromium, ensure_npm, ensure_wasm_target, mb, root, serve,
+    sizes, step, target_dir, wasm_bindgen_bin,
 };
 
 const MODEL: &str = "www/models/german-credit-mlp.onnx";
@@ -107,41 +107,25 @@ pub fn run(args: &[String]) -> Result {
     Ok(())
 }
 
-/// The release wasm (same cargo invocation as `cargo xtask build`) and its bindings, into `pkg`.
+/// The release wasm the page runs in Chromium (the SIMD variant, built exactly as by
+/// `cargo xtask build`) and its bindings, into `pkg`.
 fn build_wasm(pkg: &Path, dist: bool) -> Result {
     step("wasm toolchain", || {
         ensure_wasm_target()?;
         wasm_bindgen_bin().map(|_| ())
     })?;
-    step("cargo build (wasm, release)", || {
-        crate::run(cargo().args([
-            "rustc",
-            "--lib",
-            "--release",
-            "--target",
-            WASM_TARGET,
-            "--crate-type",
-            "cdylib",
-        ]))
-    })?;
-    let wasm = target_dir()
-        .join(WASM_TARGET)
-        .join("release")
-        .join(format!("{CRATE}.wasm"));
-    let bindgen = wasm_bindgen_bin()?.join("wasm-bindgen");
-    step("wasm-bindgen", || {
-        crate::run(
-            Command::new(&bindgen)
-                .args(["--target", "web", "--out-dir"])
-                .arg(pkg)
-                .args(["--remove-name-section", "--remove-producers-section"])
-                .arg(&wasm),
-        )
-    })?;
-    if dist {
-        step("wasm-opt (npm binaryen)", || {
-            wasm_opt(&pkg.join(format!("{CRATE}_bg.wasm")))
-        })?;
+    let built = crate::build_variant(
+        pkg,
+        crate::Variant::Simd,
+        &crate::BuildOptions {
+            dist,
+            debug_panic: false,
+        },
+    )?;
+    // The bench page imports pkg/credit_scorer.js: move the variant's files up from pkg/simd.
+    for name in [format!("{CRATE}.js"), format!("{CRATE}_bg.wasm")] {
+        let from = built.with_file_name(&name);
+        fs::rename(&from, pkg.join(&name))?;
     }
     Ok(())
 }

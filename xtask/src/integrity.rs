@@ -154,6 +154,14 @@ pub fn expected(www: &Path) -> Result<Vec<(PathBuf, String)>> {
     ])
 }
 
+/// The build output the page loads: both engine variants (SIMD and the scalar fallback).
+const ENGINE_FILES: [&str; 4] = [
+    "pkg/credit_scorer.js",
+    "pkg/credit_scorer_bg.wasm",
+    "pkg/simd/credit_scorer.js",
+    "pkg/simd/credit_scorer_bg.wasm",
+];
+
 /// Every file the service worker keeps, relative to www/, sorted ("./" is index.html).
 fn offline_files(www: &Path) -> Result<Vec<String>> {
     fn walk(dir: &Path, www: &Path, out: &mut Vec<String>) -> Result {
@@ -166,9 +174,7 @@ fn offline_files(www: &Path) -> Result<Vec<String>> {
                 || rel == "sw.js"
                 || rel.starts_with('.')
                 || rel.ends_with(".d.ts")
-                || (rel.starts_with("pkg/")
-                    && rel != "pkg/credit_scorer.js"
-                    && rel != "pkg/credit_scorer_bg.wasm"))
+                || (rel.starts_with("pkg/") && !ENGINE_FILES.contains(&rel.as_str())))
             {
                 out.push(rel);
             }

@@ -250,22 +250,46 @@ fn mb(n: usize) -> String {
 }
 
 /// What kind of wasm build to make.
-struct BuildOptions {
+pub struct BuildOptions {
     /// Also run wasm-opt (kept only if it shrinks the brotli size).
-    dist: bool,
+    pub dist: bool,
     /// Export the deliberate-crash hook for the crash-recovery test.
-    debug_panic: bool,
+    pub debug_panic: bool,
 }
 
-/// Builds the wasm module (release profile, LTO) and its bindings into www/pkg/.
-fn build(options: &BuildOptions) -> Result<PathBuf> {
-    step("wasm toolchain", || {
-        ensure_wasm_target()?;
-        wasm_bindgen_bin().map(|_| ())
-    })?;
-    let bindgen = wasm_bindgen_bin()?.join("wasm-bindgen");
+/// The two builds the page chooses from: WebAssembly SIMD (about twice the batch throughput,
+/// measured by `cargo xtask bench`) and a scalar fallback for engines without it.
+#[derive(Clone, Copy)]
+pub enum Variant {
+    Scalar,
+    Simd,
+}
+
+impl Variant {
+    /// Where its bindings go, under a `pkg` directory.
+    pub fn subdir(self) -> &'static str {
+        match self {
+            Variant::Scalar => "",
+            Variant::Simd => "simd",
+        }
+    }
+}
+
+/// Builds one wasm variant (release profile, LTO) and its bindings into `pkg/<subdir>`; returns
+/// the `_bg.wasm` path.
+pub fn build_variant(pkg: &Path, variant: Variant, options: &BuildOptions) -> Result<PathBuf> {
+    let label = match variant {
+        Variant::Scalar => "scalar",
+        Variant::Simd => "simd128",
+    };
+    // RUSTFLAGS differ between the variants, so each keeps its own target directory: sharing one
+    // would rebuild tract on every switch.
+    let target = match variant {
+        Variant::Scalar => target_dir(),
+        Variant::Simd => target_dir().join("simd"),
+    };
     // `cargo rustc --crate-type cdylib`: with the manifest's ["cdylib", "rlib"] cargo drops LTO.
-    step("cargo build (wasm, release)", || {
+    step(&format!("cargo build (wasm, release, {label})"), || {
         let mut cmd = cargo();
         cmd.args([
             "rustc",
@@ -275,42 +299,59 @@ fn build(options: &BuildOptions) -> Result<PathBuf> {
             WASM_TARGET,
             "--crate-type",
             "cdylib",
-        ]);
+        ])
+        .env("CARGO_TARGET_DIR", &target);
+        match variant {
+            Variant::Simd => cmd.env("RUSTFLAGS", "-C target-feature=+simd128"),
+            Variant::Scalar => cmd.env_remove("RUSTFLAGS"),
+        };
         if options.debug_panic {
             cmd.args(["--features", "debug-panic"]);
         }
         run(&mut cmd)
     })?;
-    let wasm = target_dir()
+    let wasm = target
         .join(WASM_TARGET)
         .join("release")
         .join(format!("{CRATE}.wasm"));
-    let pkg = root().join("www/pkg");
-    step("wasm-bindgen", || {
+    let out_dir = pkg.join(variant.subdir());
+    let bindgen = wasm_bindgen_bin()?.join("wasm-bindgen");
+    step(&format!("wasm-bindgen ({label})"), || {
         run(Command::new(&bindgen)
-            .arg("--target")
-            .arg("web")
-            .arg("--out-dir")
-            .arg(&pkg)
+            .args(["--target", "web", "--out-dir"])
+            .arg(&out_dir)
             .args(["--remove-name-section", "--remove-producers-section"])
             .arg(&wasm))
     })?;
-    let out = pkg.join(format!("{CRATE}_bg.wasm"));
+    let out = out_dir.join(format!("{CRATE}_bg.wasm"));
     if options.dist {
-        step("wasm-opt (npm binaryen)", || wasm_opt(&out))?;
+        step(&format!("wasm-opt (npm binaryen, {label})"), || {
+            wasm_opt(&out)
+        })?;
     }
-    step("integrity pins and offline manifest", || {
-        integrity::update(&root().join("www"))
-    })?;
     let s = sizes(&fs::read(&out)?)?;
     println!(
-        "wasm size: {} raw, {} gzip, {} brotli ({})",
+        "wasm size ({label}): {} raw, {} gzip, {} brotli ({})",
         mb(s.raw),
         mb(s.gzip),
         mb(s.brotli),
         out.strip_prefix(root()).unwrap_or(&out).display()
     );
     Ok(out)
+}
+
+/// Builds both wasm variants and their bindings into www/pkg/, then the integrity pins.
+fn build(options: &BuildOptions) -> Result {
+    step("wasm toolchain", || {
+        ensure_wasm_target()?;
+        wasm_bindgen_bin().map(|_| ())
+    })?;
+    let pkg = root().join("www/pkg");
+    build_variant(&pkg, Variant::Simd, options)?;
+    build_variant(&pkg, Variant::Scalar, options)?;
+    step("integrity pins and offline manifest", || {
+        integrity::update(&root().join("www"))
+    })
 }
 
 /// Runs npm binaryen's wasm-opt (Debian's binaryen 108 breaks wasm-bindgen's externref table)
