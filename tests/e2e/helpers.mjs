@@ -43,6 +43,10 @@ export async function launch() {
  */
 export async function openPage(browser, { viewport = WIDE, locale = 'en-US', storage } = {}) {
   const context = await browser.newContext({ viewport, locale, storageState: storage });
+  // A 2-core CI machine compiling the 7 MB engine in a fresh profile can be slow: generous
+  // timeouts keep the tests about behaviour, not about the machine's load.
+  context.setDefaultNavigationTimeout(120_000);
+  context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   const problems = [];
   page.on('console', (msg) => {
@@ -69,8 +73,8 @@ export async function openPage(browser, { viewport = WIDE, locale = 'en-US', sto
 
 /** Opens the app and waits until the reference model is loaded. */
 export async function gotoReady(page, url = BASE_URL) {
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
 }
 
 export async function shot(page, name, opts = {}) {
