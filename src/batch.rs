@@ -209,7 +209,7 @@ pub fn map_header(schema: &Schema, header: &[String]) -> Result<Columns> {
              The first line must name every feature ({}); names match ignoring case and spaces",
             missing.len(),
             quote(&missing),
-            extra_text_features(schema)
+            schema.feature_list()
         )));
     }
     Ok(Columns {
@@ -217,15 +217,6 @@ pub fn map_header(schema: &Schema, header: &[String]) -> Result<Columns> {
         column_of_feature: column_of_feature.into_iter().flatten().collect(),
         ignored,
     })
-}
-
-fn extra_text_features(schema: &Schema) -> String {
-    schema
-        .features
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The output header: the input's columns, then [`OUTPUT_COLUMNS`].

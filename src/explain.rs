@@ -92,17 +92,23 @@ fn exact(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attributi
     })
 }
 
-/// A fixed-seed generator for the permutation sampler (SplitMix64): reproducible explanations
-/// matter more here than statistical quality.
-struct SplitMix64(u64);
+/// A fixed-seed generator (SplitMix64) for the permutation sampler and for benchmark inputs:
+/// reproducible results matter more here than statistical quality.
+pub struct SplitMix64(pub u64);
 
 impl SplitMix64 {
-    fn next(&mut self) -> u64 {
+    /// The next pseudo-random number.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
+    }
+
+    /// A uniform number in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -114,7 +120,7 @@ fn sampled(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attribu
     for _ in 0..SAMPLED_PERMUTATIONS {
         let mut order: Vec<usize> = (0..k).collect();
         for i in (1..k).rev() {
-            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+            order.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
         }
         let mut row = baseline.to_vec();
         rows.extend_from_slice(&row);

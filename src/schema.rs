@@ -269,6 +269,15 @@ impl Schema {
         self.features.iter().map(|f| f.baseline as f32).collect()
     }
 
+    /// The feature names, comma-separated, for messages that list what a model accepts.
+    pub fn feature_list(&self) -> String {
+        self.features
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The feature called `name`, exactly.
     pub fn feature_index(&self, name: &str) -> Option<usize> {
         self.features.iter().position(|f| f.name == name)

@@ -212,12 +212,7 @@ pub fn validate_fields<'a>(
                 message: format!(
                     "`{}` is not a field of this model; its fields are {}",
                     truncate(name),
-                    schema
-                        .features
-                        .iter()
-                        .map(|f| f.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    schema.feature_list()
                 ),
             }),
         }

@@ -28,25 +28,11 @@ mod native {
     use std::time::Instant;
 
     use credit_scorer::Scorer;
+    // Deterministic inputs: the same seed gives the same applicants on every machine.
+    use credit_scorer::explain::SplitMix64;
     use credit_scorer::schema::FeatureKind;
 
     type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
-
-    /// Deterministic inputs: the same seed gives the same applicants on every machine.
-    struct SplitMix64(u64);
-
-    impl SplitMix64 {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn unit(&mut self) -> f64 {
-            (self.next() >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
 
     /// One applicant inside the schema's ranges.
     fn applicant(scorer: &Scorer, rng: &mut SplitMix64) -> Vec<f32> {
@@ -56,7 +42,7 @@ mod native {
             .iter()
             .map(|f| match &f.kind {
                 FeatureKind::Categorical { categories } if !categories.is_empty() => {
-                    let i = (rng.next() % categories.len() as u64) as usize;
+                    let i = (rng.next_u64() % categories.len() as u64) as usize;
                     categories.get(i).map_or(0.0, |c| c.code as f32)
                 }
                 FeatureKind::Categorical { .. } => 0.0,
