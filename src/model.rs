@@ -439,6 +439,7 @@ fn check_graph(graph: &pb::GraphProto, options: &LoadOptions, input: &InputInfo)
         }
         check_allocation(node, node_name, &constants, &producers, options)?;
         check_linear_model(node, node_name, input_width)?;
+        check_gather(node, node_name, input_width, &constants)?;
         for out in node.output.iter().filter(|o| !o.is_empty()) {
             known.insert(out.as_str());
             producers.insert(out.as_str(), node);
@@ -499,6 +500,59 @@ fn check_linear_model(
                 "node `{node_name}` ({}) has {coefficients} coefficients for {models} model(s) over {k} inputs; it needs {}. The file is corrupt — export it again",
                 node.op_type,
                 models.max(1) * k
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A `Gather` with constant indices must stay inside the axis it reads, when that axis's length is
+/// known here (a constant table, or the input's feature axis): tract indexes without checking and
+/// panics (found by fuzzing).
+fn check_gather(
+    node: &pb::NodeProto,
+    node_name: &str,
+    (input, k): (&str, usize),
+    constants: &HashMap<&str, &pb::TensorProto>,
+) -> Result<()> {
+    if node.op_type != "Gather" {
+        return Ok(());
+    }
+    let (Some(data), Some(indices)) = (node.input.first(), node.input.get(1)) else {
+        return Ok(());
+    };
+    let Some(indices) = constants
+        .get(indices.as_str())
+        .and_then(|t| tensor_values(t))
+    else {
+        return Ok(());
+    };
+    let axis = node
+        .attribute
+        .iter()
+        .find(|a| a.name == "axis")
+        .map_or(0, |a| a.i);
+    let axis_len: Option<i64> = match constants.get(data.as_str()) {
+        Some(table) => {
+            let rank = table.dims.len() as i64;
+            let axis = if axis < 0 { axis + rank } else { axis };
+            usize::try_from(axis)
+                .ok()
+                .and_then(|a| table.dims.get(a))
+                .copied()
+        }
+        None if data == input && (axis == 1 || axis == -1) => Some(k as i64),
+        None => None,
+    };
+    let Some(len) = axis_len else { return Ok(()) };
+    if let Some(bad) = indices
+        .iter()
+        .find(|&&i| i.fract() != 0.0 || i < -(len as f64) || i >= len as f64)
+    {
+        return Err(err(
+            ErrorKind::ModelInvalid,
+            format!(
+                "node `{node_name}` (Gather) reads index {bad} of an axis of length {len}; the file is corrupt — export it again"
             ),
         ));
     }

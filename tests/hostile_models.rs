@@ -19,9 +19,10 @@ fn expected_kind(file: &str) -> ErrorKind {
     match file.trim_end_matches(".onnx") {
         "empty" | "random" | "truncated" | "text" | "cycle" => ErrorKind::ModelFormat,
         "constant_of_shape_bomb" | "expand_bomb" => ErrorKind::ModelTooLarge,
-        "nan_weights" | "inf_weights" | "linear_classifier_bad_coefficients" => {
-            ErrorKind::ModelInvalid
-        }
+        "nan_weights"
+        | "inf_weights"
+        | "linear_classifier_bad_coefficients"
+        | "gather_out_of_range" => ErrorKind::ModelInvalid,
         "no_input" | "two_inputs" | "rank5_input" | "string_input" | "int_input"
         | "zero_features" | "too_many_features" | "three_class" | "huge_dim" => {
             ErrorKind::ModelContract

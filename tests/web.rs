@@ -152,7 +152,8 @@ fn broken_models_are_refused_cleanly_and_the_instance_keeps_working() {
         "bad_schema_feature_count",
         "bad_schema_baseline_range",
         "bad_schema_bands_unordered",
-        "linear_classifier_bad_coefficients"
+        "linear_classifier_bad_coefficients",
+        "gather_out_of_range"
     );
     for (name, bytes) in corpus {
         let Err(e) = Scorer::new(bytes) else {

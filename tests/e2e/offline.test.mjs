@@ -1,11 +1,11 @@
 // Offline: after one visit the service worker has cached the app, the wasm and the model, so with
-// the network cut a reload still loads and scores. The cache is versioned: a new version (a
+// the network cut a reload still loads and scores an applicant and a CSV file. The cache is versioned: a new version (a
 // changed pkg/sw-manifest.js) replaces the old cache entirely.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openPage, gotoReady, shot, fillApplicant, readResult, golden, goldenApplicant, BASE_URL, ORIGIN,
+  launch, openPage, gotoReady, shot, fillApplicant, readResult, golden, goldenApplicant, fixture, BASE_URL, ORIGIN,
 } from './helpers.mjs';
 
 const g = golden();
@@ -60,6 +60,11 @@ describe('offline', () => {
     const result = await readResult(page);
     assert.ok(Math.abs(result.pd - row.pd) < 1e-5, `PD ${result.pd} offline vs golden ${row.pd}`);
     assert.equal(await page.textContent('#model-sha'), g.model_sha256, 'the cached model is the reference model');
+
+    // A CSV is scored offline too (500 training-like applicants).
+    await page.setInputFiles('#batch-file', fixture('governance', 'train_sample.csv'));
+    await page.waitForSelector('body[data-batch="done"]', { timeout: 120_000 });
+    assert.equal(await page.$eval('#batch-rows-in', (e) => Number(e.dataset.value)), 500, 'every row of the CSV accounted for');
     for (const url of network) assert.equal(new URL(url).origin, ORIGIN, `only the app's own files: ${url}`);
     await shot(page, 'en-wide-offline');
     assertClean(assert);
