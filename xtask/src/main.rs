@@ -64,9 +64,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// The repository root.
+/// The repository root: from the `CARGO_MANIFEST_DIR` that `cargo run` sets, so that a binary
+/// reused from a shared target directory (built in another clone) still works on this clone.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
