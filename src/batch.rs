@@ -115,66 +115,49 @@ pub fn map_header(schema: &Schema, header: &[String]) -> Result<Columns> {
     let mut column_of_feature: Vec<Option<usize>> = vec![None; schema.features.len()];
     let mut used = vec![false; header.len()];
     // Exact names first, so a normalized match never steals an exact one.
-    for (f, slot) in schema.features.iter().zip(column_of_feature.iter_mut()) {
-        let hits: Vec<usize> = header
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| h.trim() == f.name)
-            .map(|(i, _)| i)
-            .collect();
-        match hits.as_slice() {
-            [] => {}
-            [one] => {
-                *slot = Some(*one);
-                if let Some(u) = used.get_mut(*one) {
-                    *u = true;
+    for exact in [true, false] {
+        for (f, slot) in schema.features.iter().zip(column_of_feature.iter_mut()) {
+            if slot.is_some() {
+                continue;
+            }
+            let wanted: Vec<String> = [Some(f.name.as_str()), f.source_column.as_deref()]
+                .into_iter()
+                .flatten()
+                .map(normalize)
+                .collect();
+            let matches = |h: &String| {
+                if exact {
+                    h.trim() == f.name
+                } else {
+                    wanted.contains(&normalize(h))
                 }
-            }
-            _ => {
-                return Err(csv_error(format!(
-                    "the header names column `{}` {} times; keep one",
-                    f.name,
-                    hits.len()
-                )));
-            }
-        }
-    }
-    for (f, slot) in schema.features.iter().zip(column_of_feature.iter_mut()) {
-        if slot.is_some() {
-            continue;
-        }
-        let wanted: Vec<String> = [Some(f.name.as_str()), f.source_column.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(normalize)
-            .collect();
-        let hits: Vec<usize> = header
-            .iter()
-            .enumerate()
-            .filter(|(i, h)| {
-                !used.get(*i).copied().unwrap_or(true) && wanted.contains(&normalize(h))
-            })
-            .map(|(i, _)| i)
-            .collect();
-        match hits.as_slice() {
-            [] => {}
-            [one] => {
-                *slot = Some(*one);
-                if let Some(u) = used.get_mut(*one) {
-                    *u = true;
+            };
+            let hits: Vec<usize> = header
+                .iter()
+                .enumerate()
+                .filter(|(i, h)| !used.get(*i).copied().unwrap_or(true) && matches(h))
+                .map(|(i, _)| i)
+                .collect();
+            match hits.as_slice() {
+                [] => {}
+                [one] => {
+                    *slot = Some(*one);
+                    if let Some(u) = used.get_mut(*one) {
+                        *u = true;
+                    }
                 }
-            }
-            many => {
-                let names: Vec<String> = many
-                    .iter()
-                    .filter_map(|&i| header.get(i))
-                    .map(|h| format!("`{h}`"))
-                    .collect();
-                return Err(csv_error(format!(
-                    "columns {} all match feature `{}`; keep one",
-                    names.join(", "),
-                    f.name
-                )));
+                many => {
+                    let names: Vec<String> = many
+                        .iter()
+                        .filter_map(|&i| header.get(i))
+                        .map(|h| format!("`{h}`"))
+                        .collect();
+                    return Err(csv_error(format!(
+                        "columns {} all match feature `{}`; keep one",
+                        names.join(", "),
+                        f.name
+                    )));
+                }
             }
         }
     }

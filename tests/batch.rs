@@ -536,3 +536,32 @@ fn measure_exact_reasons_against_batch_reasons() {
         rates[0], rates[1]
     );
 }
+
+#[test]
+fn a_feature_matched_by_two_columns_is_refused_with_both_named() {
+    let schema = scorer().schema().clone();
+    let mut header: Vec<String> = schema.features.iter().map(|f| f.name.clone()).collect();
+    // Exactly the same name twice, and two spellings of one feature (no exact match).
+    let mut twice = header.clone();
+    twice.push("duration_months".into());
+    let e = credit_scorer::batch::map_header(&schema, &twice).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Csv);
+    assert!(
+        e.message()
+            .contains("`duration_months`, `duration_months` all match feature `duration_months`"),
+        "{e}"
+    );
+    let i = header.iter().position(|h| h == "credit_amount").unwrap();
+    header[i] = "Credit Amount".into();
+    header.push("CREDIT_AMOUNT".into());
+    let e = credit_scorer::batch::map_header(&schema, &header).unwrap_err();
+    assert!(
+        e.message()
+            .contains("`Credit Amount`, `CREDIT_AMOUNT` all match feature `credit_amount`"),
+        "{e}"
+    );
+    // One spelling alone maps.
+    header.pop();
+    let columns = credit_scorer::batch::map_header(&schema, &header).unwrap();
+    assert_eq!(columns.column_of_feature[6], i);
+}
