@@ -99,6 +99,33 @@ impl<R: std::io::Read> AddHeader for Response<R> {
     }
 }
 
+/// Answers one request with the file it names (or 404) and the `_headers` that apply.
+fn respond(request: tiny_http::Request, root: &Path, rules: &[Rule]) {
+    let url = request.url().to_string();
+    let path = url.split(['?', '#']).next().unwrap_or("/").to_string();
+    let mut response = match resolve(root, &url).and_then(|f| fs::read(&f).ok().map(|b| (f, b))) {
+        Some((file, bytes)) => {
+            let mut r = Response::from_data(bytes);
+            r.add_header_opt(header("Content-Type", mime(&file)));
+            r.add_header_opt(header("Cache-Control", "no-cache"));
+            r
+        }
+        None => {
+            let mut r =
+                Response::from_data(b"not found".to_vec()).with_status_code(StatusCode(404));
+            r.add_header_opt(header("Content-Type", "text/plain; charset=utf-8"));
+            r
+        }
+    };
+    for rule in rules.iter().filter(|r| matches(&r.pattern, &path)) {
+        for (name, value) in &rule.headers {
+            response.add_header_opt(header(name, value));
+        }
+    }
+    // A client that hung up is not the server's problem.
+    let _ = request.respond(response);
+}
+
 impl Server {
     /// Serves `root` on 127.0.0.1:`port` (0: any free port) from a background thread.
     pub fn start(root: &Path, port: u16) -> Result<Server> {
@@ -111,31 +138,13 @@ impl Server {
         let root = root.to_path_buf();
         let worker = Arc::clone(&server);
         let thread = std::thread::spawn(move || {
+            let rules = Arc::new(rules);
             for request in worker.incoming_requests() {
-                let url = request.url().to_string();
-                let path = url.split(['?', '#']).next().unwrap_or("/").to_string();
-                let mut response =
-                    match resolve(&root, &url).and_then(|f| fs::read(&f).ok().map(|b| (f, b))) {
-                        Some((file, bytes)) => {
-                            let mut r = Response::from_data(bytes);
-                            r.add_header_opt(header("Content-Type", mime(&file)));
-                            r.add_header_opt(header("Cache-Control", "no-cache"));
-                            r
-                        }
-                        None => {
-                            let mut r = Response::from_data(b"not found".to_vec())
-                                .with_status_code(StatusCode(404));
-                            r.add_header_opt(header("Content-Type", "text/plain; charset=utf-8"));
-                            r
-                        }
-                    };
-                for rule in rules.iter().filter(|r| matches(&r.pattern, &path)) {
-                    for (name, value) in &rule.headers {
-                        response.add_header_opt(header(name, value));
-                    }
-                }
-                // A client that hung up is not the server's problem.
-                let _ = request.respond(response);
+                // One thread per request: a client that reads a large file slowly (or not at
+                // all) must not hold up every other request behind it.
+                let root = root.clone();
+                let rules = Arc::clone(&rules);
+                std::thread::spawn(move || respond(request, &root, &rules));
             }
         });
         Ok(Server {
