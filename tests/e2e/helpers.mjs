@@ -73,7 +73,17 @@ export async function openPage(browser, { viewport = WIDE, locale = 'en-US', sto
 
 /** Opens the app and waits until the reference model is loaded. */
 export async function gotoReady(page, url = BASE_URL) {
-  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
+      break;
+    } catch (e) {
+      // Seen on CI: the very first navigation of a freshly launched Chromium sometimes never
+      // reaches DOMContentLoaded while every later one takes a second. Navigate again.
+      if (attempt >= 3 || e?.name !== 'TimeoutError') throw e;
+      console.log(`# navigation to ${url} timed out (attempt ${attempt}); retrying`);
+    }
+  }
   await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
 }
 
