@@ -6,10 +6,12 @@
 //! 1. [`Parser`] (sequential) turns pushed bytes into [`Chunk`]s of raw records, with the line
 //!    number where each record starts. It maps the header to the schema's features, accepts a
 //!    UTF-8 BOM, CRLF or LF, quoted fields with commas and newlines, and counts blank lines.
-//! 2. [`score_chunk`] (independent per chunk) validates each record with
-//!    [`validate::validate_value`], scores the valid ones in one model run, finds their reasons and
-//!    writes the output CSV: the input columns, then `pd`, `points`, `band`, `reason_1` …
-//!    `reason_4` and `error`. A refused row keeps its place with its error and no score.
+//! 2. [`score_chunk`] (independent per chunk) validates each record (plain numbers by
+//!    [`validate::CellValidator`], anything else by [`validate::validate_value`]), scores the valid
+//!    ones in one model run, finds their reasons and writes the output CSV: the input columns, then
+//!    `pd`, `points`, `band`, `reason_1` … `reason_4` and `error`. A refused row keeps its place
+//!    with its error and no score. [`score_chunk_into`] does the same into a caller's buffer with
+//!    a [`Scratch`] reused across chunks, so a valid row allocates nothing.
 //!
 //! [`BatchJob`] glues the two for a single thread (the page); [`Summary`] accounts for every row
 //! (`rows_in = scored + refused`) and every blank line.
@@ -34,8 +36,8 @@ use serde::Serialize;
 use crate::drift::{Drift, DriftReport};
 use crate::error::{Error, ErrorKind, Result};
 use crate::schema::Schema;
-use crate::validate::{RawValue, validate_value};
-use crate::{REASON_COUNT, Scorer};
+use crate::validate::{CellValidator, RawValue, validate_value};
+use crate::{Prediction, REASON_COUNT, Scorer};
 
 /// Rows validated and scored per model run.
 pub const CHUNK_ROWS: usize = 1024;
@@ -261,17 +263,58 @@ impl Chunk {
         });
     }
 
-    fn fields<'a>(&'a self, r: &RawRecord) -> impl Iterator<Item = &'a [u8]> + 'a {
-        let first_start = match r.fields.start.checked_sub(1) {
+    /// Empties the chunk, keeping its buffers for the next one.
+    fn clear(&mut self) {
+        self.data.clear();
+        self.ends.clear();
+        self.records.clear();
+    }
+
+    /// Where the record's first field starts in `data`.
+    fn first_start(&self, r: &RawRecord) -> usize {
+        match r.fields.start.checked_sub(1) {
             Some(prev) => self.ends.get(prev).copied().unwrap_or(0),
             None => 0,
+        }
+    }
+
+    /// All the record's field bytes, back to back.
+    fn record_bytes(&self, r: &RawRecord) -> &[u8] {
+        let end = match r.fields.end.checked_sub(1) {
+            Some(last) if r.fields.end > r.fields.start => {
+                self.ends.get(last).copied().unwrap_or(0)
+            }
+            _ => return &[],
         };
-        let ends = self.ends.get(r.fields.clone()).unwrap_or(&[]);
-        ends.iter().scan(first_start, move |start, &end| {
-            let field = self.data.get(*start..end).unwrap_or(&[]);
-            *start = end;
-            Some(field)
-        })
+        self.data.get(self.first_start(r)..end).unwrap_or(&[])
+    }
+
+    fn fields<'a>(&'a self, r: &RawRecord) -> Fields<'a> {
+        Fields {
+            data: &self.data,
+            ends: self.ends.get(r.fields.clone()).unwrap_or(&[]).iter(),
+            start: self.first_start(r),
+        }
+    }
+}
+
+/// The fields of one record of a chunk, in order.
+struct Fields<'a> {
+    data: &'a [u8],
+    ends: std::slice::Iter<'a, usize>,
+    start: usize,
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = &'a [u8];
+
+    // Called per field: the size-optimized wasm build would not inline it otherwise.
+    #[inline(always)]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let &end = self.ends.next()?;
+        let field = self.data.get(self.start..end).unwrap_or(&[]);
+        self.start = end;
+        Some(field)
     }
 }
 
@@ -296,6 +339,8 @@ pub struct Parser {
     chunk_rows: usize,
     columns: Option<Columns>,
     chunk: Chunk,
+    /// A scored chunk handed back by [`Parser::recycle`], reused for the next one.
+    spare: Option<Chunk>,
     rec: Vec<u8>,
     rec_len: usize,
     ends: Vec<usize>,
@@ -323,6 +368,7 @@ impl Parser {
             chunk_rows: chunk_rows.max(1),
             columns: None,
             chunk: Chunk::default(),
+            spare: None,
             rec: vec![0; 4096],
             rec_len: 0,
             ends: vec![0; 64],
@@ -354,6 +400,12 @@ impl Parser {
     /// Lines read so far (a last line without a line break counts).
     pub fn lines(&self) -> u64 {
         self.newlines
+    }
+
+    /// Takes back a chunk that has been scored, so the next chunk reuses its buffers.
+    pub fn recycle(&mut self, mut chunk: Chunk) {
+        chunk.clear();
+        self.spare = Some(chunk);
     }
 
     /// Consumes `bytes`, appending every completed chunk to `out`.
@@ -520,7 +572,8 @@ impl Parser {
             Some(_) => {
                 self.chunk.push(self.record_line, data, ends);
                 if self.chunk.len() >= self.chunk_rows {
-                    out.push(std::mem::take(&mut self.chunk));
+                    let next = self.spare.take().unwrap_or_default();
+                    out.push(std::mem::replace(&mut self.chunk, next));
                 }
             }
         }
@@ -551,9 +604,32 @@ pub struct ScoredChunk {
 }
 
 /// The result of one row.
+#[derive(Debug)]
 enum Outcome {
     Scored { index: usize },
     Refused { message: String },
+}
+
+/// No reason in this slot.
+const NO_REASON: usize = usize::MAX;
+
+/// Buffers reused from chunk to chunk (one per thread): scoring a chunk then allocates nothing
+/// per valid row.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    matrix: Vec<f32>,
+    outcomes: Vec<Outcome>,
+    predictions: Vec<Prediction>,
+    pds: Vec<f64>,
+    variants: Vec<f32>,
+    /// (valid row, feature) of each variant.
+    which: Vec<(usize, usize)>,
+    moved: Vec<Prediction>,
+    costs: Vec<(usize, f64)>,
+    /// [`REASON_COUNT`] feature indices per valid row, [`NO_REASON`] where there are fewer.
+    reasons: Vec<usize>,
+    row: Vec<f32>,
+    problems: Vec<String>,
 }
 
 /// Validates, scores and explains a chunk, and writes its output rows.
@@ -563,18 +639,50 @@ pub fn score_chunk(
     chunk: &Chunk,
     options: &BatchOptions,
 ) -> Result<ScoredChunk> {
+    let mut csv = Vec::new();
+    let tally = score_chunk_into(
+        scorer,
+        columns,
+        chunk,
+        options,
+        &mut Scratch::default(),
+        &mut csv,
+    )?;
+    Ok(ScoredChunk { csv, tally })
+}
+
+/// [`score_chunk`] appending the output rows to `out`, with buffers reused across chunks.
+pub fn score_chunk_into(
+    scorer: &Scorer,
+    columns: &Columns,
+    chunk: &Chunk,
+    options: &BatchOptions,
+    scratch: &mut Scratch,
+    out: &mut Vec<u8>,
+) -> Result<Tally> {
     let schema = scorer.schema();
     let k = schema.features.len();
     let width = columns.header.len();
-    let mut matrix: Vec<f32> = Vec::with_capacity(chunk.len() * k);
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(chunk.len());
+    let Scratch {
+        matrix,
+        outcomes,
+        predictions,
+        pds,
+        variants,
+        which,
+        moved,
+        costs,
+        reasons,
+        row,
+        problems,
+    } = scratch;
+    matrix.clear();
+    outcomes.clear();
+    let cells_check = CellValidator::new(schema);
     let mut cells: Vec<&[u8]> = Vec::with_capacity(width);
-    let mut row: Vec<f32> = Vec::with_capacity(k);
-    let mut problems: Vec<String> = Vec::new();
     for r in &chunk.records {
         cells.clear();
         cells.extend(chunk.fields(r));
-        let line = thousands(r.line);
         if cells.len() != width {
             let hint = if cells.iter().any(|c| c.contains(&b'\n')) {
                 "a quote (\") opened and never closed, which swallows the following lines"
@@ -583,12 +691,34 @@ pub fn score_chunk(
             };
             outcomes.push(Outcome::Refused {
                 message: format!(
-                    "line {line}: the row has {} fields but the header has {width}; check for {hint}",
+                    "line {}: the row has {} fields but the header has {width}; check for {hint}",
+                    thousands(r.line),
                     cells.len()
                 ),
             });
             continue;
         }
+        let start = matrix.len();
+        let index = start / k.max(1);
+        // Plain numbers first; any other cell takes the full path below, which decides alone.
+        let plain = columns
+            .column_of_feature
+            .iter()
+            .enumerate()
+            .all(|(feature, &col)| {
+                match cells.get(col).and_then(|c| cells_check.check(feature, c)) {
+                    Some(v) => {
+                        matrix.push(v);
+                        true
+                    }
+                    None => false,
+                }
+            });
+        if plain {
+            outcomes.push(Outcome::Scored { index });
+            continue;
+        }
+        matrix.truncate(start);
         row.clear();
         problems.clear();
         for (feature, &col) in schema.features.iter().zip(&columns.column_of_feature) {
@@ -606,47 +736,51 @@ pub fn score_chunk(
             }
         }
         if problems.is_empty() {
-            outcomes.push(Outcome::Scored {
-                index: matrix.len() / k.max(1),
-            });
-            matrix.extend_from_slice(&row);
+            outcomes.push(Outcome::Scored { index });
+            matrix.extend_from_slice(row);
         } else {
             outcomes.push(Outcome::Refused {
-                message: format!("line {line}, {}", problems.join("; ")),
+                message: format!("line {}, {}", thousands(r.line), problems.join("; ")),
             });
         }
     }
-    let predictions = scorer.predict(&matrix)?;
-    let reasons = if options.reasons {
-        leave_one_out_reasons(scorer, &matrix, &predictions)?
-    } else {
-        Vec::new()
-    };
+    predictions.clear();
+    scorer.predict_into(matrix, predictions)?;
+    reasons.clear();
+    if options.reasons {
+        leave_one_out_reasons(
+            scorer,
+            matrix,
+            predictions,
+            LeaveOneOut {
+                variants,
+                which,
+                moved,
+                costs,
+                reasons,
+            },
+        )?;
+    }
 
     let mut drift = Drift::new(schema);
-    let pds: Vec<f64> = predictions.iter().map(|p| p.pd).collect();
-    drift.add_rows(&matrix, &pds);
+    pds.clear();
+    pds.extend(predictions.iter().map(|p| p.pd));
+    drift.add_rows(matrix, pds);
     let mut tally = Tally {
         drift: Some(drift),
         bands: vec![0; schema.bands.len()],
         histogram: vec![0; HISTOGRAM_BINS],
         ..Tally::default()
     };
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::with_capacity(chunk.data.len() * 2));
-    for (r, outcome) in chunk.records.iter().zip(&outcomes) {
+    // Bands are counted under the first band with the same id (as `points_and_band` names them).
+    let band_slot = |id: &str| schema.bands.iter().position(|b| b.id == id);
+    let slots: Vec<Option<usize>> = schema.bands.iter().map(|b| band_slot(&b.id)).collect();
+    let unknown_slot = band_slot("?");
+    let scale = crate::score::PointsScale::new(&schema.scaling);
+    out.reserve(chunk.data.len() + chunk.len() * 64);
+    for (r, outcome) in chunk.records.iter().zip(outcomes.iter()) {
         tally.rows += 1;
-        let mut n = 0;
-        for cell in chunk.fields(r).take(width) {
-            match std::str::from_utf8(cell) {
-                Ok(text) => w.write_field(text),
-                Err(_) => w.write_field(String::from_utf8_lossy(cell).as_ref()),
-            }
-            .map_err(write_error)?;
-            n += 1;
-        }
-        for _ in n..width {
-            w.write_field("").map_err(write_error)?;
-        }
+        write_input_cells(out, chunk, r, width);
         let scored = match outcome {
             Outcome::Scored { index } => predictions
                 .get(*index)
@@ -656,11 +790,14 @@ pub fn score_chunk(
         };
         match (scored, outcome) {
             (Some((index, p)), _) => {
-                let (points, band) = scorer.points_and_band(p);
+                let points = scale.points(p.logit);
+                let band = crate::score::band_index_for(&schema.bands, p.pd);
                 tally.scored += 1;
-                if let Some(b) = schema.bands.iter().position(|b| b.id == band.id)
-                    && let Some(c) = tally.bands.get_mut(b)
-                {
+                let slot = match band {
+                    Some(b) => slots.get(b).copied().flatten(),
+                    None => unknown_slot,
+                };
+                if let Some(c) = slot.and_then(|b| tally.bands.get_mut(b)) {
                     *c += 1;
                 }
                 if let Some(c) = tally
@@ -669,19 +806,26 @@ pub fn score_chunk(
                 {
                     *c += 1;
                 }
-                w.write_field(format!("{}", p.pd as f32))
-                    .map_err(write_error)?;
-                w.write_field(format!("{points:.1}")).map_err(write_error)?;
-                w.write_field(&band.id).map_err(write_error)?;
-                let names = reasons.get(index).map(Vec::as_slice).unwrap_or(&[]);
+                write_f32(out, p.pd as f32);
+                out.push(b',');
+                write_one_decimal(out, points);
+                out.push(b',');
+                let id = band
+                    .and_then(|b| schema.bands.get(b))
+                    .map_or("?", |b| b.id.as_str());
+                write_field(out, id.as_bytes());
+                out.push(b',');
+                let names = reasons
+                    .get(index * REASON_COUNT..(index + 1) * REASON_COUNT)
+                    .unwrap_or(&[]);
                 for i in 0..REASON_COUNT {
                     let name = names
                         .get(i)
                         .and_then(|&f| schema.features.get(f))
                         .map_or("", |f| f.name.as_str());
-                    w.write_field(name).map_err(write_error)?;
+                    write_field(out, name.as_bytes());
+                    out.push(b',');
                 }
-                w.write_field("").map_err(write_error)?;
             }
             (None, outcome) => {
                 let message = match outcome {
@@ -695,22 +839,122 @@ pub fn score_chunk(
                 if tally.refused_lines.len() < MAX_LISTED {
                     tally.refused_lines.push(r.line);
                 }
+                out.extend_from_slice(&[b','; 3 + REASON_COUNT]);
+                write_field(out, message.as_bytes());
                 if tally.examples.len() < MAX_EXAMPLES {
-                    tally.examples.push(message.clone());
+                    tally.examples.push(message);
                 }
-                for _ in 0..3 + REASON_COUNT {
-                    w.write_field("").map_err(write_error)?;
-                }
-                w.write_field(&message).map_err(write_error)?;
             }
         }
-        w.write_record(std::iter::empty::<&[u8]>())
-            .map_err(write_error)?;
+        out.push(b'\n');
     }
-    let csv = w
-        .into_inner()
-        .map_err(|e| csv_error(format!("cannot write the output: {e}")))?;
-    Ok(ScoredChunk { csv, tally })
+    Ok(tally)
+}
+
+/// Whether the `csv` writer (`QuoteStyle::Necessary`) would quote a field with this byte.
+fn needs_quotes(b: u8) -> bool {
+    matches!(b, b',' | b'"' | b'\r' | b'\n')
+}
+
+/// One field as the `csv` writer writes it: quoted, with quotes doubled, when it holds a
+/// delimiter, a quote or a line break.
+fn write_field(out: &mut Vec<u8>, field: &[u8]) {
+    if !field.iter().any(|&b| needs_quotes(b)) {
+        out.extend_from_slice(field);
+        return;
+    }
+    out.push(b'"');
+    for &b in field {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
+}
+
+/// The record's first `width` fields, each followed by a comma, padded with empty ones; bytes
+/// that are not UTF-8 become U+FFFD, as the output is UTF-8.
+fn write_input_cells(out: &mut Vec<u8>, chunk: &Chunk, r: &RawRecord, width: usize) {
+    // Most records are plain ASCII without quotes: one scan decides for all their fields.
+    let plain = chunk
+        .record_bytes(r)
+        .iter()
+        .all(|&b| b.is_ascii() && !needs_quotes(b));
+    let mut n = 0;
+    for cell in chunk.fields(r).take(width) {
+        if plain {
+            out.extend_from_slice(cell);
+        } else if std::str::from_utf8(cell).is_ok() {
+            write_field(out, cell);
+        } else {
+            write_field(out, String::from_utf8_lossy(cell).as_bytes());
+        }
+        out.push(b',');
+        n += 1;
+    }
+    for _ in n..width {
+        out.push(b',');
+    }
+}
+
+/// `{}` of an f32 (shortest digits that read back the same, no exponent), into `out`.
+fn write_f32(out: &mut Vec<u8>, v: f32) {
+    use std::io::Write;
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{v}");
+}
+
+/// `{:.1}` of an f64, into `out`: ten times the exact binary value, rounded half to even, as the
+/// standard formatter does, without its machinery. Very large or tiny values take the formatter.
+fn write_one_decimal(out: &mut Vec<u8>, v: f64) {
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1u64 << 52) - 1);
+    // v = ±mantissa · 2^exponent exactly.
+    let (mantissa, exponent) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1u64 << 52), biased - 1075)
+    };
+    if !v.is_finite() || v.abs() >= 1e15 || exponent < -100 {
+        use std::io::Write;
+        let _ = write!(out, "{v:.1}");
+        return;
+    }
+    let tenths: u128 = if exponent >= 0 {
+        (u128::from(mantissa) << exponent) * 10
+    } else {
+        let shift = exponent.unsigned_abs();
+        let scaled = u128::from(mantissa) * 10;
+        let whole = scaled >> shift;
+        let rest = scaled & ((1u128 << shift) - 1);
+        let half = 1u128 << (shift - 1);
+        let up = rest > half || (rest == half && whole & 1 == 1);
+        whole + u128::from(up)
+    };
+    if v.is_sign_negative() {
+        out.push(b'-');
+    }
+    // Below 10^16 as |v| < 10^15: u64 digits are much cheaper than u128 ones.
+    let mut rest = u64::try_from(tenths).unwrap_or(u64::MAX);
+    let mut digits = [0u8; 24];
+    let mut at = digits.len();
+    let mut written = 0;
+    // At least "0.0": two digits.
+    while written < 2 || rest > 0 {
+        at -= 1;
+        if let Some(d) = digits.get_mut(at) {
+            *d = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+        written += 1;
+    }
+    let text = digits.get(at..).unwrap_or(&[]);
+    let (int, last) = text.split_at(text.len().saturating_sub(1));
+    out.extend_from_slice(int);
+    out.push(b'.');
+    out.extend_from_slice(last);
 }
 
 fn histogram_bin(scaling: &crate::schema::Scaling, points: f64) -> usize {
@@ -723,54 +967,86 @@ fn histogram_bin(scaling: &crate::schema::Scaling, points: f64) -> usize {
     }
 }
 
+/// The buffers leave-one-out works in.
+struct LeaveOneOut<'a> {
+    variants: &'a mut Vec<f32>,
+    which: &'a mut Vec<(usize, usize)>,
+    moved: &'a mut Vec<Prediction>,
+    costs: &'a mut Vec<(usize, f64)>,
+    reasons: &'a mut Vec<usize>,
+}
+
 /// For each valid row, the features that cost the most points, worst first (at most four):
-/// points(x) − points(x with feature i at its baseline), computed in one model run.
+/// points(x) − points(x with feature i at its baseline), computed in one model run. A feature
+/// already at its baseline has no variant: its difference is zero, never a reason.
 fn leave_one_out_reasons(
     scorer: &Scorer,
     matrix: &[f32],
-    predictions: &[crate::Prediction],
-) -> Result<Vec<Vec<usize>>> {
+    predictions: &[Prediction],
+    buffers: LeaveOneOut<'_>,
+) -> Result<()> {
+    let LeaveOneOut {
+        variants,
+        which,
+        moved,
+        costs,
+        reasons,
+    } = buffers;
+    reasons.clear();
+    reasons.resize(predictions.len() * REASON_COUNT, NO_REASON);
     let schema = scorer.schema();
     let k = schema.features.len();
     if k == 0 {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let baseline = schema.baseline();
-    let mut variants: Vec<f32> = Vec::new();
-    let mut which: Vec<(usize, usize)> = Vec::new();
+    variants.clear();
+    which.clear();
     for (r, row) in matrix.chunks_exact(k).enumerate() {
         for (i, (&x, &b)) in row.iter().zip(&baseline).enumerate() {
             if x != b {
-                variants.extend(
-                    row.iter()
-                        .enumerate()
-                        .map(|(j, &v)| if j == i { b } else { v }),
-                );
+                let at = variants.len() + i;
+                variants.extend_from_slice(row);
+                if let Some(v) = variants.get_mut(at) {
+                    *v = b;
+                }
                 which.push((r, i));
             }
         }
     }
-    let moved = scorer.predict(&variants)?;
+    moved.clear();
+    scorer.predict_into(variants, moved)?;
     let factor = schema.scaling.factor();
-    let mut costs: Vec<Vec<(usize, f64)>> = vec![Vec::new(); predictions.len()];
-    for (&(r, i), q) in which.iter().zip(&moved) {
-        if let (Some(p), Some(list)) = (predictions.get(r), costs.get_mut(r)) {
+    // Variants come row by row: rank each row's costs when the next row starts.
+    let mut flush = |r: usize, costs: &mut Vec<(usize, f64)>| {
+        costs.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some(slots) = reasons.get_mut(r * REASON_COUNT..(r + 1) * REASON_COUNT) {
+            for (slot, &(i, _)) in slots.iter_mut().zip(costs.iter()) {
+                *slot = i;
+            }
+        }
+        costs.clear();
+    };
+    costs.clear();
+    let mut current = None;
+    for (&(r, i), q) in which.iter().zip(moved.iter()) {
+        if current != Some(r) {
+            if let Some(previous) = current {
+                flush(previous, costs);
+            }
+            current = Some(r);
+        }
+        if let Some(p) = predictions.get(r) {
             let contribution = -factor * (p.logit - q.logit);
             if contribution < 0.0 {
-                list.push((i, contribution));
+                costs.push((i, contribution));
             }
         }
     }
-    Ok(costs
-        .into_iter()
-        .map(|mut list| {
-            list.sort_by(|a, b| a.1.total_cmp(&b.1));
-            list.into_iter()
-                .take(REASON_COUNT)
-                .map(|(i, _)| i)
-                .collect()
-        })
-        .collect())
+    if let Some(previous) = current {
+        flush(previous, costs);
+    }
+    Ok(())
 }
 
 /// Rows per risk band.
@@ -987,6 +1263,7 @@ pub struct BatchJob {
     summary: Summary,
     header_written: bool,
     chunks: Vec<Chunk>,
+    scratch: Scratch,
 }
 
 impl BatchJob {
@@ -1001,6 +1278,7 @@ impl BatchJob {
             summary,
             header_written: false,
             chunks: Vec::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -1035,16 +1313,79 @@ impl BatchJob {
             out = output_header(columns)?;
             self.header_written = true;
         }
-        for chunk in std::mem::take(&mut self.chunks) {
+        let mut chunks = std::mem::take(&mut self.chunks);
+        for chunk in chunks.drain(..) {
             let columns = self
                 .parser
                 .columns()
                 .ok_or_else(|| csv_error("rows arrived before the header"))?;
-            let scored = score_chunk(&self.scorer, columns, &chunk, &self.options)?;
-            self.summary.add(&scored.tally);
-            out.extend_from_slice(&scored.csv);
+            let tally = score_chunk_into(
+                &self.scorer,
+                columns,
+                &chunk,
+                &self.options,
+                &mut self.scratch,
+                &mut out,
+            )?;
+            self.summary.add(&tally);
+            self.parser.recycle(chunk);
         }
+        self.chunks = chunks;
         self.summary.update_from(&self.parser);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::explain::SplitMix64;
+
+    fn one_decimal(v: f64) -> String {
+        let mut out = Vec::new();
+        write_one_decimal(&mut out, v);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn one_decimal_is_the_standard_formatter() {
+        let check = |v: f64| assert_eq!(one_decimal(v), format!("{v:.1}"), "{v:e}");
+        // Exact ties round half to even; their neighbours round by the exact binary value.
+        for n in -40_000..40_000 {
+            let v = f64::from(n) / 20.0;
+            for w in [v, v.next_up(), v.next_down()] {
+                check(w);
+            }
+        }
+        for v in [
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+            5e-324,
+            -5e-324,
+            1e-100,
+            0.05,
+            0.15,
+            0.25,
+            299.95,
+            300.0,
+            850.0,
+            849.95,
+            1e15,
+            -1e15,
+            999_999_999_999_999.9,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            check(v);
+        }
+        let mut rng = SplitMix64(0x1D_EC1A);
+        for _ in 0..200_000 {
+            check(f64::from_bits(rng.next_u64()));
+            check((rng.unit() - 0.5) * 2000.0);
+            check(rng.unit() * 1e16);
+        }
     }
 }

@@ -118,6 +118,11 @@ impl Scorer {
         self.model.predict(rows)
     }
 
+    /// Like [`Scorer::predict`], appending to `out` (batches reuse one buffer).
+    pub fn predict_into(&self, rows: &[f32], out: &mut Vec<Prediction>) -> Result<()> {
+        self.model.predict_into(rows, out)
+    }
+
     /// Points and band for one prediction.
     pub fn points_and_band(&self, p: &Prediction) -> (f64, BandResult) {
         let schema = self.schema();

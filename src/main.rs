@@ -127,8 +127,8 @@ mod cli {
         use std::time::{Duration, Instant};
 
         use credit_scorer::batch::{
-            BatchOptions, Chunk, Columns, Parser, ScoredChunk, Summary, output_header, score_chunk,
-            thousands,
+            BatchOptions, Chunk, Columns, Parser, Scratch, Summary, Tally, output_header,
+            score_chunk_into, thousands,
         };
         use credit_scorer::{Error, ErrorKind, Scorer};
 
@@ -200,45 +200,24 @@ mod cli {
 
             let mut parser = Parser::new(scorer.schema(), options.chunk_rows);
             let mut summary = Summary::new(scorer.schema(), &options);
-            let mut chunks: Vec<Chunk> = Vec::new();
-            let mut header_written = false;
-            let mut buf = vec![0u8; READ_BYTES];
-            let batch = threads * 4;
-            loop {
-                let n = match reader.read(&mut buf) {
-                    Ok(n) => n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(io(&format!("cannot read `{input}`"), &e)),
-                };
-                let bytes = buf.get(..n).unwrap_or(&[]);
-                if n == 0 {
-                    parser.finish(&mut chunks)?;
-                } else {
-                    parser.push(bytes, &mut chunks)?;
-                }
-                progress.read += n as u64;
-                if !header_written && let Some(columns) = parser.columns() {
-                    writer
-                        .write_all(&output_header(columns)?)
-                        .map_err(|e| io("cannot write the output", &e))?;
-                    header_written = true;
-                }
-                if n == 0 || chunks.len() >= batch {
-                    let columns = parser.columns().ok_or_else(|| {
-                        Error::new(ErrorKind::Csv, "rows arrived before the header")
-                    })?;
-                    for scored in score_all(scorer, columns, &chunks, &options, threads)? {
-                        summary.add(&scored.tally);
-                        writer
-                            .write_all(&scored.csv)
-                            .map_err(|e| io("cannot write the output", &e))?;
-                    }
-                    chunks.clear();
-                    progress.show(summary.rows_in, false);
-                }
-                if n == 0 {
-                    break;
-                }
+            let mut input = Input {
+                reader: reader.as_mut(),
+                name: input,
+                buf: vec![0u8; READ_BYTES],
+                parser: &mut parser,
+                chunks: Vec::new(),
+                done: false,
+            };
+            let mut output = Output {
+                writer: writer.as_mut(),
+                summary: &mut summary,
+                progress: &mut progress,
+                header_written: false,
+            };
+            if threads <= 1 {
+                one_thread(scorer, &options, &mut input, &mut output)?;
+            } else {
+                pipeline(scorer, &options, threads, &mut input, &mut output)?;
             }
             writer
                 .flush()
@@ -262,42 +241,231 @@ mod cli {
             })
         }
 
-        /// Scores chunks on up to `threads` threads; results in input order.
-        fn score_all(
+        /// The file, read and cut into chunks of records.
+        struct Input<'a> {
+            reader: &'a mut dyn Read,
+            name: &'a str,
+            buf: Vec<u8>,
+            parser: &'a mut Parser,
+            /// Chunks cut and not yet handed on.
+            chunks: Vec<Chunk>,
+            done: bool,
+        }
+
+        impl Input<'_> {
+            /// Reads and parses the next block of the file (the end of the file finishes it).
+            fn read(&mut self) -> Result<u64, Error> {
+                let n = loop {
+                    match self.reader.read(&mut self.buf) {
+                        Ok(n) => break n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(io(&format!("cannot read `{}`", self.name), &e)),
+                    }
+                };
+                if n == 0 {
+                    self.parser.finish(&mut self.chunks)?;
+                    self.done = true;
+                } else {
+                    let bytes = self.buf.get(..n).unwrap_or(&[]);
+                    self.parser.push(bytes, &mut self.chunks)?;
+                }
+                Ok(n as u64)
+            }
+
+            fn columns(&self) -> Result<Columns, Error> {
+                self.parser
+                    .columns()
+                    .cloned()
+                    .ok_or_else(|| Error::new(ErrorKind::Csv, "rows arrived before the header"))
+            }
+        }
+
+        /// Where scored chunks go, in input order.
+        struct Output<'a> {
+            writer: &'a mut dyn Write,
+            summary: &'a mut Summary,
+            progress: &'a mut Progress,
+            header_written: bool,
+        }
+
+        impl Output<'_> {
+            fn header(&mut self, parser: &Parser) -> Result<(), Error> {
+                if !self.header_written
+                    && let Some(columns) = parser.columns()
+                {
+                    self.writer
+                        .write_all(&output_header(columns)?)
+                        .map_err(|e| io("cannot write the output", &e))?;
+                    self.header_written = true;
+                }
+                Ok(())
+            }
+
+            fn chunk(&mut self, tally: &Tally, csv: &[u8]) -> Result<(), Error> {
+                self.summary.add(tally);
+                self.writer
+                    .write_all(csv)
+                    .map_err(|e| io("cannot write the output", &e))?;
+                self.progress.show(self.summary.rows_in, false);
+                Ok(())
+            }
+        }
+
+        fn one_thread(
             scorer: &Scorer,
-            columns: &Columns,
-            chunks: &[Chunk],
+            options: &BatchOptions,
+            input: &mut Input<'_>,
+            output: &mut Output<'_>,
+        ) -> Result<(), Error> {
+            let mut scratch = Scratch::default();
+            let mut csv = Vec::new();
+            while !input.done {
+                output.progress.read += input.read()?;
+                output.header(input.parser)?;
+                if input.chunks.is_empty() {
+                    continue;
+                }
+                let columns = input.columns()?;
+                for chunk in std::mem::take(&mut input.chunks) {
+                    csv.clear();
+                    let tally = score_chunk_into(
+                        scorer,
+                        &columns,
+                        &chunk,
+                        options,
+                        &mut scratch,
+                        &mut csv,
+                    )?;
+                    output.chunk(&tally, &csv)?;
+                    input.parser.recycle(chunk);
+                }
+            }
+            Ok(())
+        }
+
+        /// A chunk for a worker: its place in the file, its records and the header mapping.
+        type Job = (u64, Chunk, std::sync::Arc<Columns>);
+
+        /// A chunk scored by a worker: its place in the file, the chunk (for reuse) and the result.
+        type Done = (u64, Chunk, Result<(Tally, Vec<u8>), Error>);
+
+        /// Reading and parsing on this thread, scoring on `threads` workers, writing here in input
+        /// order: parsing overlaps scoring, and at most a few chunks per worker are in flight.
+        fn pipeline(
+            scorer: &Scorer,
             options: &BatchOptions,
             threads: usize,
-        ) -> Result<Vec<ScoredChunk>, Error> {
-            if threads <= 1 || chunks.len() <= 1 {
-                return chunks
-                    .iter()
-                    .map(|c| score_chunk(scorer, columns, c, options))
-                    .collect();
-            }
-            let per = chunks.len().div_ceil(threads);
+            input: &mut Input<'_>,
+            output: &mut Output<'_>,
+        ) -> Result<(), Error> {
+            use std::collections::BTreeMap;
+            use std::sync::{Arc, Mutex, mpsc};
+
+            let max_in_flight = (threads * 4) as u64;
+            let (job_tx, job_rx) = mpsc::sync_channel::<Job>(threads * 2);
+            let job_rx = Mutex::new(job_rx);
             std::thread::scope(|s| {
-                let handles: Vec<_> = chunks
-                    .chunks(per)
-                    .map(|group| {
-                        s.spawn(move || {
-                            group
-                                .iter()
-                                .map(|c| score_chunk(scorer, columns, c, options))
-                                .collect::<Result<Vec<_>, Error>>()
-                        })
-                    })
-                    .collect();
-                let mut out = Vec::with_capacity(chunks.len());
-                for h in handles {
-                    let part = h.join().map_err(|_| {
-                        Error::new(ErrorKind::Inference, "a scoring thread crashed")
-                    })??;
-                    out.extend(part);
+                // Owned by this closure: on any return the queue closes and the workers stop.
+                let job_tx = job_tx;
+                let (done_tx, done_rx) = mpsc::channel::<Done>();
+                for _ in 0..threads {
+                    let done_tx = done_tx.clone();
+                    let job_rx = &job_rx;
+                    s.spawn(move || worker(scorer, options, job_rx, &done_tx));
                 }
-                Ok(out)
+                drop(done_tx);
+                let mut columns: Option<Arc<Columns>> = None;
+                let mut sent: u64 = 0;
+                let mut written: u64 = 0;
+                let mut waiting: BTreeMap<u64, (Tally, Vec<u8>)> = BTreeMap::new();
+                // Takes every finished chunk (waiting for one when `block`), writes those next in
+                // input order.
+                let mut receive = |mut block: bool,
+                                   written: &mut u64,
+                                   parser: &mut Parser,
+                                   output: &mut Output<'_>|
+                 -> Result<(), Error> {
+                    loop {
+                        let next = if block {
+                            done_rx.recv().ok()
+                        } else {
+                            done_rx.try_recv().ok()
+                        };
+                        let Some((seq, chunk, result)) = next else {
+                            return if block {
+                                Err(Error::new(ErrorKind::Inference, "a scoring thread crashed"))
+                            } else {
+                                Ok(())
+                            };
+                        };
+                        waiting.insert(seq, result?);
+                        parser.recycle(chunk);
+                        while let Some((tally, csv)) = waiting.remove(written) {
+                            output.chunk(&tally, &csv)?;
+                            *written += 1;
+                        }
+                        block = false;
+                    }
+                };
+                while !input.done {
+                    output.progress.read += input.read()?;
+                    output.header(input.parser)?;
+                    if input.chunks.is_empty() {
+                        continue;
+                    }
+                    let columns = match &columns {
+                        Some(c) => Arc::clone(c),
+                        None => columns.insert(Arc::new(input.columns()?)).clone(),
+                    };
+                    for chunk in std::mem::take(&mut input.chunks) {
+                        while sent - written >= max_in_flight {
+                            receive(true, &mut written, input.parser, output)?;
+                        }
+                        job_tx
+                            .send((sent, chunk, Arc::clone(&columns)))
+                            .map_err(|_| {
+                                Error::new(ErrorKind::Inference, "a scoring thread crashed")
+                            })?;
+                        sent += 1;
+                        receive(false, &mut written, input.parser, output)?;
+                    }
+                }
+                drop(job_tx);
+                while written < sent {
+                    receive(true, &mut written, input.parser, output)?;
+                }
+                Ok(())
             })
+        }
+
+        /// Scores chunks until the queue closes; a panic becomes an error for the writer.
+        fn worker(
+            scorer: &Scorer,
+            options: &BatchOptions,
+            jobs: &std::sync::Mutex<std::sync::mpsc::Receiver<Job>>,
+            done: &std::sync::mpsc::Sender<Done>,
+        ) {
+            let mut scratch = Scratch::default();
+            loop {
+                let job = match jobs.lock() {
+                    Ok(queue) => queue.recv(),
+                    Err(_) => return,
+                };
+                let Ok((seq, chunk, columns)) = job else {
+                    return;
+                };
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut csv = Vec::with_capacity(chunk.len() * 64);
+                    score_chunk_into(scorer, &columns, &chunk, options, &mut scratch, &mut csv)
+                        .map(|tally| (tally, csv))
+                }))
+                .unwrap_or_else(|_| {
+                    Err(Error::new(ErrorKind::Inference, "a scoring thread crashed"))
+                });
+                if done.send((seq, chunk, result)).is_err() {
+                    return;
+                }
+            }
         }
 
         struct Progress {

@@ -198,6 +198,26 @@ impl Model {
 
     /// Like [`Model::predict`], appending to `out` so batch callers can reuse one buffer.
     pub fn predict_into(&self, rows: &[f32], out: &mut Vec<Prediction>) -> Result<()> {
+        out.reserve(rows.len() / self.k.max(1));
+        self.run_rows(rows, |pd, logit| {
+            let pd = f64::from(pd);
+            out.push(Prediction {
+                pd,
+                logit: logit.map_or_else(|| logit_of(pd), f64::from),
+            });
+        })
+    }
+
+    /// Probabilities of default only, as the model returns them (f32), appended to `out`: no
+    /// log-odds computed, no intermediate `Prediction`s (the page's `scoreBatch`).
+    pub fn predict_pd_into(&self, rows: &[f32], out: &mut Vec<f32>) -> Result<()> {
+        out.reserve(rows.len() / self.k.max(1));
+        self.run_rows(rows, |pd, _| out.push(pd))
+    }
+
+    /// Runs the plan over `rows` and hands each row's probability (and log-odds, when the model
+    /// has that output) to `emit`, in row order.
+    fn run_rows(&self, rows: &[f32], mut emit: impl FnMut(f32, Option<f32>)) -> Result<()> {
         if !rows.len().is_multiple_of(self.k) {
             return Err(err(
                 ErrorKind::Input,
@@ -208,7 +228,6 @@ impl Model {
                 ),
             ));
         }
-        out.reserve(rows.len() / self.k);
         // One state for the whole call, and runs of at most RUN_ROWS rows: measured faster than
         // one huge run (intermediate tensors stay in cache) and it caps wasm memory growth.
         let mut state = self.plan.spawn().map_err(|e| inference(&e))?;
@@ -231,29 +250,28 @@ impl Model {
                 .map_err(|e| inference(&e))?;
             let columns = pd_view.shape().get(1).copied().unwrap_or(1).max(1);
             let pds = pd_view.iter().skip(self.pd_column).step_by(columns);
-            let start = out.len();
+            let mut emitted = 0;
             match outputs.get(1).filter(|_| self.has_logit) {
                 Some(logits) => {
                     let logits = logits
                         .to_plain_array_view::<f32>()
                         .map_err(|e| inference(&e))?;
-                    out.extend(pds.zip(logits.iter()).map(|(&pd, &logit)| Prediction {
-                        pd: f64::from(pd),
-                        logit: f64::from(logit),
-                    }));
+                    for (&pd, &logit) in pds.zip(logits.iter()) {
+                        emit(pd, Some(logit));
+                        emitted += 1;
+                    }
                 }
-                None => out.extend(pds.map(|&pd| Prediction {
-                    pd: f64::from(pd),
-                    logit: logit_of(f64::from(pd)),
-                })),
+                None => {
+                    for &pd in pds {
+                        emit(pd, None);
+                        emitted += 1;
+                    }
+                }
             }
-            if out.len() - start != n {
+            if emitted != n {
                 return Err(err(
                     ErrorKind::Inference,
-                    format!(
-                        "the model returned {} probabilities for {n} rows",
-                        out.len() - start
-                    ),
+                    format!("the model returned {emitted} probabilities for {n} rows"),
                 ));
             }
         }

@@ -5,11 +5,39 @@ use crate::schema::{Band, Scaling};
 /// Points for a log-odds of default, clamped to the schema's range. Higher points mean lower risk:
 /// `points = offset + factor · ln(good:bad odds) = offset − factor · logit`.
 pub fn points_from_logit(scaling: &Scaling, logit: f64) -> f64 {
-    let raw = unclamped_points(scaling, logit);
-    if raw.is_nan() {
-        scaling.min_points
-    } else {
-        raw.clamp(scaling.min_points, scaling.max_points)
+    PointsScale::new(scaling).points(logit)
+}
+
+/// [`points_from_logit`] with the scale's constants computed once, for batches: `offset()` takes
+/// a logarithm, which would otherwise be paid per row. Gives the same values bit for bit.
+#[derive(Clone, Copy, Debug)]
+pub struct PointsScale {
+    offset: f64,
+    factor: f64,
+    min: f64,
+    max: f64,
+}
+
+impl PointsScale {
+    /// The constants of `scaling`.
+    pub fn new(scaling: &Scaling) -> PointsScale {
+        PointsScale {
+            offset: scaling.offset(),
+            factor: scaling.factor(),
+            min: scaling.min_points,
+            max: scaling.max_points,
+        }
+    }
+
+    /// Points for a log-odds of default, clamped (see [`points_from_logit`]).
+    pub fn points(&self, logit: f64) -> f64 {
+        // The same expression as `unclamped_points`, so the same rounding.
+        let raw = self.offset - self.factor * logit;
+        if raw.is_nan() {
+            self.min
+        } else {
+            raw.clamp(self.min, self.max)
+        }
     }
 }
 
@@ -32,10 +60,18 @@ pub fn unclamped_points(scaling: &Scaling, logit: f64) -> f64 {
 /// The band an applicant with `pd` falls in: the first whose `max_pd` is not below it.
 /// A schema always has a last band with `max_pd` 1, so `None` only for NaN or an empty list.
 pub fn band_for(bands: &[Band], pd: f64) -> Option<&Band> {
-    bands
-        .iter()
-        .find(|b| pd <= b.max_pd)
-        .or_else(|| if pd.is_nan() { None } else { bands.last() })
+    band_index_for(bands, pd).and_then(|i| bands.get(i))
+}
+
+/// The index in `bands` of [`band_for`]'s band.
+pub fn band_index_for(bands: &[Band], pd: f64) -> Option<usize> {
+    bands.iter().position(|b| pd <= b.max_pd).or_else(|| {
+        if pd.is_nan() {
+            None
+        } else {
+            bands.len().checked_sub(1)
+        }
+    })
 }
 
 #[cfg(test)]

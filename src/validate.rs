@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::schema::{Feature, FeatureKind, Schema};
+use crate::schema::{Category, Feature, FeatureKind, Schema};
 
 /// What is wrong with a field; the page localizes by this code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -182,6 +182,179 @@ pub fn validate_value(feature: &Feature, raw: RawValue<'_>) -> Result<f32, Field
             }
         }
     }
+}
+
+/// The fast path for CSV cells, prepared once per schema: [`CellValidator::check`] gives
+/// `Some(v)` only when [`validate_value`] would accept the cell as text with the same value `v`.
+/// `None` when the cell is not a plain decimal number (spaces, exponents, category names,
+/// non-UTF-8 …) or is invalid: ask [`validate_value`] for the verdict and its message then.
+/// Builds no string for a valid row.
+#[derive(Clone, Debug)]
+pub struct CellValidator {
+    features: Vec<CellCheck>,
+}
+
+#[derive(Clone, Debug)]
+enum CellCheck {
+    Numeric {
+        min: Option<f64>,
+        max: Option<f64>,
+    },
+    /// A category's data value that is itself a plain number could match a cell by text, so
+    /// such features keep `validate_value`'s search in order.
+    CategoricalByText {
+        categories: Vec<Category>,
+    },
+    /// No data value looks like a plain number: a plain number can only match a code.
+    /// Each code as the cell's number compares to it, and as the model gets it; and, when every
+    /// code is a small non-negative integer, the same indexed by code.
+    CategoricalByCode {
+        codes: Vec<(f64, f32)>,
+        by_index: Vec<Option<f32>>,
+    },
+}
+
+impl CellValidator {
+    /// The checks for `schema`'s features, in schema order.
+    pub fn new(schema: &Schema) -> CellValidator {
+        let features = schema
+            .features
+            .iter()
+            .map(|f| match &f.kind {
+                FeatureKind::Numeric { min, max, .. } => CellCheck::Numeric {
+                    min: *min,
+                    max: *max,
+                },
+                FeatureKind::Categorical { categories } => {
+                    let by_text = categories.iter().any(|c| {
+                        c.value
+                            .as_deref()
+                            .is_some_and(|v| parse_plain_decimal(v.trim().as_bytes()).is_some())
+                    });
+                    if by_text {
+                        CellCheck::CategoricalByText {
+                            categories: categories.clone(),
+                        }
+                    } else {
+                        let mut by_index = Vec::new();
+                        if categories.iter().all(|c| (0..256).contains(&c.code)) {
+                            for c in categories {
+                                let i = c.code.unsigned_abs() as usize;
+                                if by_index.len() <= i {
+                                    by_index.resize(i + 1, None);
+                                }
+                                if let Some(slot) = by_index.get_mut(i) {
+                                    *slot = Some(c.code as f32);
+                                }
+                            }
+                        }
+                        CellCheck::CategoricalByCode {
+                            codes: categories
+                                .iter()
+                                .map(|c| (c.code as f64, c.code as f32))
+                                .collect(),
+                            by_index,
+                        }
+                    }
+                }
+            })
+            .collect();
+        CellValidator { features }
+    }
+
+    /// Feature `feature`'s (schema index) value for `cell`, when it is a valid plain number.
+    pub fn check(&self, feature: usize, cell: &[u8]) -> Option<f32> {
+        let Plain { value, whole } = parse_plain_decimal(cell)?;
+        match self.features.get(feature)? {
+            CellCheck::Numeric { min, max } => {
+                let below = min.is_some_and(|lo| value < lo);
+                let above = max.is_some_and(|hi| value > hi);
+                if below || above || value.abs() > f64::from(f32::MAX) {
+                    return None;
+                }
+                Some(value as f32)
+            }
+            // Codes are unique, so the first match is the only one.
+            CellCheck::CategoricalByCode { codes, by_index } => match whole {
+                Some(i) if !by_index.is_empty() => usize::try_from(i)
+                    .ok()
+                    .and_then(|i| by_index.get(i).copied().flatten()),
+                _ => codes
+                    .iter()
+                    .find(|(code, _)| value == *code)
+                    .map(|&(_, model)| model),
+            },
+            // The same search as `validate_value`: the cell has no spaces, so it is its own trim.
+            CellCheck::CategoricalByText { categories } => categories
+                .iter()
+                .find(|c| {
+                    value == c.code as f64
+                        || c.value
+                            .as_deref()
+                            .is_some_and(|v| v.trim().as_bytes() == cell)
+                })
+                .map(|c| c.code as f32),
+        }
+    }
+}
+
+/// Exact powers of ten (every one below 2^53 · 2^22 is exact in an f64).
+const POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// A plain decimal number read from a cell.
+struct Plain {
+    value: f64,
+    /// The digits, when there is neither a sign nor a decimal point.
+    whole: Option<u64>,
+}
+
+/// `-?[0-9]+(.[0-9]+)?` with at most 15 digits, as `str::parse::<f64>` reads it: the digits
+/// form an integer below 2^53 and the divisor is an exact power of ten, so the one rounding of
+/// the division is the correctly rounded decimal, which is what `parse` returns. Anything else is
+/// `None` (left to `parse`).
+fn parse_plain_decimal(cell: &[u8]) -> Option<Plain> {
+    let (negative, digits) = match cell.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, cell),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut count = 0usize;
+    let mut point: Option<usize> = None;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                count += 1;
+            }
+            b'.' if point.is_none() => point = Some(count),
+            _ => return None,
+        }
+    }
+    if count > 15 {
+        return None;
+    }
+    let value = match point {
+        None => mantissa as f64,
+        // At least one digit on each side of the point.
+        Some(at) if at == 0 || at == count => return None,
+        Some(at) => mantissa as f64 / POWERS_OF_TEN.get(count - at).copied()?,
+    };
+    Some(if negative {
+        Plain {
+            value: -value,
+            whole: None,
+        }
+    } else {
+        Plain {
+            value,
+            whole: point.is_none().then_some(mantissa),
+        }
+    })
 }
 
 /// Keeps echoed user text short in messages.

@@ -92,8 +92,12 @@ impl Scorer {
     /// Probabilities of default for rows of `k` values each, laid out row after row.
     #[wasm_bindgen(js_name = scoreBatch)]
     pub fn score_batch(&self, rows: &[f32]) -> Result<Vec<f32>, JsValue> {
-        let predictions = self.inner.predict(rows).map_err(to_js)?;
-        Ok(predictions.iter().map(|p| p.pd as f32).collect())
+        let mut pds = Vec::new();
+        self.inner
+            .model()
+            .predict_pd_into(rows, &mut pds)
+            .map_err(to_js)?;
+        Ok(pds)
     }
 
     /// Validates `{ field: value }` (strings as a form gives them, or numbers) and, when valid,

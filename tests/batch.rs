@@ -315,6 +315,132 @@ fn many_rows_score_as_one_by_one_and_refusals_are_exact() {
     }
 }
 
+/// A file with every kind of cell the writer must quote or replace, and values that are not
+/// plain numbers (spaces, exponents, signs, category names) but still valid.
+fn awkward(rows: usize) -> Vec<u8> {
+    let golden = reference_golden();
+    let mut out = format!("note,{},id\n", golden.features.join(",")).into_bytes();
+    let notes: [&[u8]; 8] = [
+        b"",
+        b"plain",
+        b"\"with, comma\"",
+        b"\"say \"\"hi\"\"\"",
+        b"\"two\nlines\"",
+        b"\"cr\rhere\"",
+        b"caf\xc3\xa9",
+        b"M\xfcller",
+    ];
+    for i in 0..rows {
+        let g = &golden.rows[i % golden.rows.len()];
+        let mut x: Vec<String> = g.x.iter().map(|v| v.to_string()).collect();
+        match i % 11 {
+            3 => x[3] = format!(" {} ", x[3]),
+            4 => x[6] = format!("{}e0", x[6]),
+            5 => x[6] = format!("+{}", x[6]),
+            6 => x[6] = format!("{}.000", x[6]),
+            7 => x[0] = "no checking account".into(),
+            8 => x[6] = "n/a".into(),
+            _ => {}
+        }
+        out.extend_from_slice(notes[i % notes.len()]);
+        write!(out, ",{},r{i}", x.join(",")).unwrap();
+        out.extend_from_slice(if i % 5 == 0 { b"\r\n" } else { b"\n" });
+    }
+    out
+}
+
+#[test]
+fn output_bytes_are_what_the_csv_writer_and_the_standard_formatter_write() {
+    let bytes = awkward(3000);
+    let (out, s) = score_with(&bytes, 4096, BatchOptions::default()).unwrap();
+    assert_accounting(&s);
+    assert_eq!(s.refused, (0..3000).filter(|i| i % 11 == 8).count() as u64);
+    // Read back and written again by the csv crate: the same bytes (quoting, U+FFFD, line ends).
+    let rows = records(&out);
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    for row in &rows {
+        w.write_record(row).unwrap();
+    }
+    assert_eq!(
+        String::from_utf8(w.into_inner().unwrap()).unwrap(),
+        String::from_utf8(out).unwrap()
+    );
+    assert!(rows.iter().any(|r| r[0] == "say \"hi\""));
+    assert!(rows.iter().any(|r| r[0] == "M\u{fffd}ller"));
+    // pd as `{}` of the f32 probability, points as `{:.1}`: what the standard formatter writes.
+    let sc = scorer();
+    let golden = reference_golden();
+    let no_checking_account = credit_scorer::validate::validate_value(
+        &sc.schema().features[0],
+        credit_scorer::RawValue::Text("no checking account"),
+    )
+    .unwrap();
+    for (i, row) in rows[1..].iter().enumerate() {
+        if i % 11 == 8 {
+            assert!(row[12].is_empty() && row[19].contains("n/a"), "{row:?}");
+            continue;
+        }
+        assert_eq!(row[11], format!("r{i}"));
+        let mut x = golden.rows[i % golden.rows.len()].x.clone();
+        if i % 11 == 7 {
+            x[0] = no_checking_account;
+        }
+        let p = sc.predict(&x).unwrap()[0];
+        let (points, band) = sc.points_and_band(&p);
+        assert_eq!(row[12], format!("{}", p.pd as f32), "row {i}");
+        assert_eq!(row[13], format!("{points:.1}"), "row {i}");
+        assert_eq!(row[14], band.id, "row {i}");
+        assert_eq!(row[19], "", "row {i}");
+    }
+}
+
+#[test]
+fn reasons_are_the_leave_one_out_ranking_of_each_row() {
+    let n = 600;
+    let (out, _) = score_with(&generated(n), 1 << 16, BatchOptions::default()).unwrap();
+    let rows = records(&out);
+    let sc = scorer();
+    let schema = sc.schema();
+    let baseline = schema.baseline();
+    let factor = schema.scaling.factor();
+    let golden = reference_golden();
+    let mut with_four = 0;
+    for (i, row) in rows[1..].iter().enumerate() {
+        if i % 97 == 13 {
+            continue;
+        }
+        let x = &golden.rows[i % golden.rows.len()].x;
+        let p = sc.predict(x).unwrap()[0];
+        // Every feature away from its baseline, moved there alone, in one run per row.
+        let moved: Vec<usize> = (0..x.len()).filter(|&j| x[j] != baseline[j]).collect();
+        let variants: Vec<f32> = moved
+            .iter()
+            .flat_map(|&j| {
+                let mut v = x.clone();
+                v[j] = baseline[j];
+                v
+            })
+            .collect();
+        let q = sc.predict(&variants).unwrap();
+        let mut costs: Vec<(usize, f64)> = moved
+            .iter()
+            .zip(&q)
+            .map(|(&j, q)| (j, -factor * (p.logit - q.logit)))
+            .filter(|(_, c)| *c < 0.0)
+            .collect();
+        costs.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let mut expected: Vec<&str> = costs
+            .iter()
+            .take(4)
+            .map(|&(j, _)| schema.features[j].name.as_str())
+            .collect();
+        with_four += usize::from(expected.len() == 4);
+        expected.resize(4, "");
+        assert_eq!(row[14..18], expected[..], "row {i}");
+    }
+    assert!(with_four > 0, "some rows have four reasons");
+}
+
 #[test]
 fn without_reasons_the_reason_columns_stay_empty() {
     let options = BatchOptions {

@@ -163,3 +163,167 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------------------------------ the CSV cell fast path
+
+use credit_scorer::schema::{Category, FeatureKind};
+use credit_scorer::validate::{CellValidator, validate_value};
+
+/// The reference schema plus features the reference model lacks: unbounded and one-sided numbers,
+/// codes that are negative or beyond 255, and data values that look like numbers (a value `"1"`
+/// on code 0 is found before code 1, as `validate_value` searches).
+fn awkward_schema() -> Schema {
+    let mut s = schema();
+    let category = |code: i64, value: Option<&str>| Category {
+        code,
+        value: value.map(String::from),
+        label: Default::default(),
+    };
+    let mut extra = s.features[0].clone();
+    let mut push = |name: &str, kind: FeatureKind| {
+        extra.name = name.into();
+        extra.kind = kind;
+        s.features.push(extra.clone());
+    };
+    push(
+        "unbounded",
+        FeatureKind::Numeric {
+            unit: Default::default(),
+            min: None,
+            max: None,
+            step: None,
+        },
+    );
+    push(
+        "at_least_minus_ten",
+        FeatureKind::Numeric {
+            unit: Default::default(),
+            min: Some(-10.0),
+            max: None,
+            step: None,
+        },
+    );
+    push(
+        "numeric_values",
+        FeatureKind::Categorical {
+            categories: vec![
+                category(0, Some(" 1 ")),
+                category(1, Some("0.5")),
+                category(2, Some("two")),
+            ],
+        },
+    );
+    push(
+        "wide_codes",
+        FeatureKind::Categorical {
+            categories: vec![
+                category(-3, None),
+                category(300, Some("three hundred")),
+                category(16_777_217, None),
+                category(7, None),
+            ],
+        },
+    );
+    s
+}
+
+/// Whatever the fast path accepts, `validate_value` accepts with the very same value.
+fn assert_fast_path_agrees(schema: &Schema, cell: &[u8]) {
+    let check = CellValidator::new(schema);
+    for (i, feature) in schema.features.iter().enumerate() {
+        let Some(fast) = check.check(i, cell) else {
+            continue;
+        };
+        let text = std::str::from_utf8(cell).expect("the fast path only accepts UTF-8");
+        let full = validate_value(feature, RawValue::Text(text));
+        assert_eq!(
+            full.map(f32::to_bits),
+            Ok(fast.to_bits()),
+            "{}: {text:?}",
+            feature.name
+        );
+    }
+}
+
+#[test]
+fn the_csv_fast_path_agrees_with_validate_value() {
+    let schema = awkward_schema();
+    let cells = [
+        "0",
+        "-0",
+        "00",
+        "007",
+        "1",
+        "2",
+        "3",
+        "4",
+        "9",
+        "10",
+        "-3",
+        "300",
+        "16777217",
+        "7.0",
+        "0.5",
+        "1.5",
+        "4",
+        "72",
+        "73",
+        "250",
+        "249.99",
+        "18424",
+        "18424.0001",
+        "2500",
+        "-10",
+        "-10.5",
+        "123456789012345",
+        "1234567890123456",
+        "0.000000000000001",
+        "1.",
+        ".5",
+        "+1",
+        " 1",
+        "1 ",
+        "1e3",
+        "one",
+        "",
+        "-",
+        "1.2.3",
+        "9007199254740993",
+    ];
+    for cell in cells {
+        assert_fast_path_agrees(&schema, cell.as_bytes());
+    }
+    assert_fast_path_agrees(&schema, b"1\xe9");
+    // Plain numbers in range take the fast path (a miss would only be slower, but is a bug).
+    let check = CellValidator::new(&schema);
+    let duration = schema.feature_index("duration_months").unwrap();
+    assert_eq!(check.check(duration, b"24"), Some(24.0));
+    assert_eq!(check.check(duration, b"24.5"), Some(24.5));
+    assert_eq!(check.check(0, b"3"), Some(3.0));
+    // Code 0's data value " 1 " matches the cell "1" before code 1 does.
+    let numeric_values = schema.feature_index("numeric_values").unwrap();
+    assert_eq!(check.check(numeric_values, b"1"), Some(0.0));
+    let wide = schema.feature_index("wide_codes").unwrap();
+    assert_eq!(check.check(wide, b"300"), Some(300.0));
+    assert_eq!(check.check(wide, b"16777217"), Some(16_777_217i64 as f32));
+    assert_eq!(check.check(wide, b"8"), None);
+}
+
+proptest! {
+    #[test]
+    fn the_csv_fast_path_agrees_on_any_number_like_text(cell in "-?[0-9]{0,17}(\\.[0-9]{0,17})?") {
+        assert_fast_path_agrees(&awkward_schema(), cell.as_bytes());
+    }
+
+    #[test]
+    fn the_csv_fast_path_agrees_on_any_float_as_text(v in proptest::num::f64::ANY, digits in 0usize..17) {
+        let schema = awkward_schema();
+        assert_fast_path_agrees(&schema, format!("{v}").as_bytes());
+        assert_fast_path_agrees(&schema, format!("{v:.digits$}").as_bytes());
+    }
+
+    #[test]
+    fn the_csv_fast_path_agrees_on_any_bytes(cell in proptest::collection::vec(any::<u8>(), 0..12)) {
+        assert_fast_path_agrees(&awkward_schema(), &cell);
+    }
+}

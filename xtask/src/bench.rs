@@ -26,15 +26,26 @@ const ORT_FILES: &[&str] = &[
 /// Rows in the generated CSV for the command-line figure.
 const CLI_ROWS: usize = 1_000_000;
 
-const USAGE: &str = "cargo xtask bench [--dist] [--no-build] [--reps N]
+const USAGE: &str = "cargo xtask bench [--dist] [--no-build] [--reps N] [--only csv|cli]
   --dist      run wasm-opt on the benchmarked module (as `build --dist`)
   --no-build  reuse the module already in the bench site
-  --reps N    cold/warm start repetitions per runtime (default 3)";
+  --reps N    cold/warm start repetitions per runtime (default 3)
+  --only csv  only the 1,000,000-row CSV through the page's BatchJob in Chromium
+  --only cli  only the command line on the 1,000,000-row CSV
+              (both print their figures and leave results.md as it is)";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Only {
+    All,
+    Csv,
+    Cli,
+}
 
 struct Options {
     dist: bool,
     build: bool,
     reps: u32,
+    only: Only,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
@@ -42,6 +53,7 @@ fn parse(args: &[String]) -> Result<Options> {
         dist: false,
         build: true,
         reps: 3,
+        only: Only::All,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -54,6 +66,13 @@ fn parse(args: &[String]) -> Result<Options> {
                     .and_then(|n| n.parse().ok())
                     .filter(|&n| n > 0)
                     .ok_or("--reps needs a positive number")?;
+            }
+            "--only" => {
+                o.only = match it.next().map(String::as_str) {
+                    Some("csv") => Only::Csv,
+                    Some("cli") => Only::Cli,
+                    _ => return Err(format!("--only needs `csv` or `cli`\n{USAGE}").into()),
+                };
             }
             other => return Err(format!("unknown option `{other}`\n{USAGE}").into()),
         }
@@ -69,6 +88,17 @@ pub fn run(args: &[String]) -> Result {
     let out = target_dir().join("bench");
     fs::create_dir_all(site.join("ort"))?;
     fs::create_dir_all(&out)?;
+    if options.only == Only::Cli {
+        step("bench site", || assemble(&root, &site))?;
+        if !site.join("values.json").exists() {
+            step("tract natively (bench-native)", || native(&site))?;
+        }
+        let cli = step("command line on 1,000,000 rows", || cli(&site, &out))?;
+        if let Some(path) = cli {
+            println!("{}", fs::read_to_string(path)?);
+        }
+        return Ok(());
+    }
     step("browser toolchain", || {
         ensure_chromium()?;
         ensure_npm()
@@ -77,9 +107,25 @@ pub fn run(args: &[String]) -> Result {
         build_wasm(&site.join("pkg"), options.dist)?;
     }
     step("bench site", || assemble(&root, &site))?;
-    let native = step("tract natively (bench-native)", || native(&site))?;
-    let cli = step("command line on 1,000,000 rows", || cli(&site, &out))?;
-    let sizes_json = step("runtime sizes (raw, gzip, brotli)", || runtime_sizes(&site))?;
+    let csv_only = options.only == Only::Csv;
+    let native = if csv_only && site.join("values.json").exists() {
+        site.join("native.json")
+    } else {
+        step("tract natively (bench-native)", || native(&site))?
+    };
+    if csv_only && !site.join("applicants-1m.csv").exists() {
+        write_csv(&site, &site.join("applicants-1m.csv"))?;
+    }
+    let cli = if csv_only {
+        None
+    } else {
+        step("command line on 1,000,000 rows", || cli(&site, &out))?
+    };
+    let sizes_json = if csv_only {
+        "{}".to_string()
+    } else {
+        step("runtime sizes (raw, gzip, brotli)", || runtime_sizes(&site))?
+    };
 
     step("headless Chromium (bench/run.mjs)", || {
         let server = serve::Server::start(&site, 0)?;
@@ -92,6 +138,9 @@ pub fn run(args: &[String]) -> Result {
             .env("NATIVE", &native)
             .env("MACHINE", machine())
             .env("REPS", options.reps.to_string());
+        if csv_only {
+            cmd.env("ONLY", "csv");
+        }
         if let Some(cli) = &cli {
             cmd.env("CLI", cli);
         }
