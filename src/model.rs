@@ -134,6 +134,7 @@ impl Model {
         };
         let (pd_name, logit_name) = choose_outputs(graph, &schema)?;
         normalize_binary_tree_ensembles(&mut proto);
+        uniquify_node_names(&mut proto);
 
         let k = input.k;
         let outputs: Vec<String> = [Some(pd_name.clone()), logit_name.clone()]
@@ -948,6 +949,42 @@ fn choose_outputs(graph: &pb::GraphProto, schema: &Schema) -> Result<(String, Op
         None => has("logit").then(|| "logit".to_string()),
     };
     Ok((pd, logit))
+}
+
+/// ONNX keeps node names apart from tensor names and does not require them unique, but tract
+/// names its graph nodes after them (or after a node's first output), next to the inputs and
+/// initializers, and refuses a model where two coincide. Node names are labels only, so a
+/// clashing one gets a numbered suffix.
+fn uniquify_node_names(proto: &mut pb::ModelProto) {
+    let Some(graph) = proto.graph.as_mut() else {
+        return;
+    };
+    let mut taken: std::collections::HashSet<String> = graph
+        .input
+        .iter()
+        .map(|i| i.name.clone())
+        .chain(graph.initializer.iter().map(|t| t.name.clone()))
+        .collect();
+    for node in graph.node.iter_mut() {
+        let name = if !node.name.is_empty() {
+            node.name.clone()
+        } else if let Some(first) = node.output.first().filter(|o| !o.is_empty()) {
+            first.clone()
+        } else {
+            // tract numbers unnamed nodes itself.
+            continue;
+        };
+        let mut unique = name.clone();
+        let mut n = 1u32;
+        while taken.contains(&unique) {
+            unique = format!("{name}#{n}");
+            n += 1;
+        }
+        if unique != name {
+            node.name = unique.clone();
+        }
+        taken.insert(unique);
+    }
 }
 
 /// skl2onnx writes a binary tree ensemble with one base value although it declares two classes,

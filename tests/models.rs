@@ -73,3 +73,37 @@ fn zipmap_and_scaler_are_refused_with_how_to_re_export() {
         "{e}"
     );
 }
+
+/// ONNX allows a node to share its name with a tensor; tract does not, so the loader renames the
+/// node (names are labels only) and the model scores as before.
+#[test]
+fn node_names_that_clash_with_tensor_names_are_renamed() {
+    use credit_scorer::model::pb;
+    use prost::Message;
+
+    let mut proto = pb::ModelProto::decode(read(REFERENCE_MODEL).as_slice()).expect("decodes");
+    let graph = proto.graph.as_mut().expect("has a graph");
+    let initializer = graph.initializer[0].name.clone();
+    let input = graph.input[0].name.clone();
+    graph.node[0].name = initializer;
+    graph.node[1].name = input;
+    graph.node[2].name = graph.node[3].name.clone();
+    let bytes = proto.encode_to_vec();
+
+    let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("should load: {e}"));
+    let golden = reference_golden();
+    let rows: Vec<f32> = golden
+        .rows
+        .iter()
+        .flat_map(|r| r.x.iter().copied())
+        .collect();
+    let predictions = model.predict(&rows).expect("scores");
+    for (p, g) in predictions.iter().zip(&golden.rows) {
+        assert!(
+            close(p.pd, g.pd, 1e-5),
+            "pd {} vs onnxruntime {}",
+            p.pd,
+            g.pd
+        );
+    }
+}
