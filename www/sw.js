@@ -50,8 +50,7 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== SCOPE.origin || url.search) return;
   url.hash = '';
   if (!KEEP.has(url.href)) return;
-  event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
-    return (await cache.match(url.href)) ?? fetch(request);
-  })());
+  // `caches.match` with a cacheName, not `caches.open(CACHE)`: once a newer version has deleted
+  // this one's cache, a request still in flight here must not create it again (empty).
+  event.respondWith((async () => (await caches.match(url.href, { cacheName: CACHE })) ?? fetch(request))());
 });

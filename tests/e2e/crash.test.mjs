@@ -1,10 +1,12 @@
 // Crash recovery: a trap inside wasm leaves the instance broken, so the page replaces the
-// worker, reloads the model, tells the user, and keeps scoring.
+// worker, reloads the model, tells the user, and keeps scoring. The real panic comes from the
+// unpinned debug engine (`?engine=debug`, www/pkg/debug/, built only by `cargo xtask test`); every
+// other test runs the pinned release builds.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openPage, gotoReady, shot, fillApplicant, readResult, waitForPointsChange, golden, goldenApplicant,
+  launch, openPage, gotoReady, shot, fillApplicant, readResult, waitForPointsChange, golden, goldenApplicant, BASE_URL,
 } from './helpers.mjs';
 
 const g = golden();
@@ -55,11 +57,20 @@ describe('crash recovery', () => {
     await context.close();
   });
 
-  test('a real panic inside wasm (debug builds) is recovered from', async (t) => {
+  test('a real panic inside wasm (the debug engine) is recovered from', async (t) => {
+    const served = (await fetch(new URL('pkg/debug/credit_scorer_bg.wasm', BASE_URL))).ok;
+    if (!served) {
+      // `cargo xtask test` builds it and sets REQUIRE_DEBUG_ENGINE; a deployment has none.
+      assert.ok(!process.env.REQUIRE_DEBUG_ENGINE, 'the debug engine www/pkg/debug/ is served');
+      t.skip('no debug engine is served here (www/pkg/debug/ is built by cargo xtask test only)');
+      return;
+    }
     const { page, context, problems, assertClean } = await openPage(browser);
     const workers = [];
     page.on('worker', (w) => workers.push(w));
-    await gotoReady(page);
+    await gotoReady(page, `${BASE_URL}?engine=debug`);
+    // The page says that it runs an unpinned test build.
+    assert.match(await page.textContent('#engine-note'), /debug build pkg\/debug\/credit_scorer_bg\.wasm.*not pinned/);
     const caps = await inWorker(page, workers, () => new Promise((resolve) => {
       // The reply would go to the page (which ignores unknown ids): catch it on its way out.
       const post = self.postMessage.bind(self);
@@ -69,17 +80,16 @@ describe('crash recovery', () => {
       };
       self.dispatchEvent(new MessageEvent('message', { data: { id: -2, type: 'capabilities' } }));
     }));
-    if (!caps?.debugPanic) {
-      t.skip('this build exports no debugPanic entry point');
-      await context.close();
-      return;
-    }
+    assert.equal(caps?.variant, 'debug', 'the debug engine runs');
+    assert.equal(caps?.debugPanic, true, 'the debug engine exports debugPanic');
     await fillApplicant(page, goldenApplicant(g, row));
     await readResult(page);
     await inWorker(page, workers, () => {
       self.dispatchEvent(new MessageEvent('message', { data: { id: -3, type: 'debugPanic' } }));
     });
     await expectRecovered(page, workers, 1);
+    assert.equal(await page.locator('#engine-note').isVisible(), true, 'the restarted worker runs the debug engine too');
+    await shot(page, 'en-wide-debug-engine-crash-recovered');
     // The panic message may be logged by the wasm glue; nothing else may be.
     const unexpected = problems.filter((p) => !/panic|unreachable|RuntimeError/i.test(p));
     problems.length = 0;

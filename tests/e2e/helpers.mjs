@@ -75,12 +75,13 @@ export async function openPage(browser, { viewport = WIDE, locale = 'en-US', sto
   };
 }
 
-/** Opens the app and waits until the reference model is loaded. */
+/** Opens the app and waits until the reference model is loaded; returns the navigation's response. */
 export async function gotoReady(page, url = BASE_URL) {
   let retried = false;
+  let response;
   for (let attempt = 1; ; attempt++) {
     try {
-      await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
+      response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
       break;
     } catch (e) {
       // Seen on CI: the very first navigation of a freshly launched Chromium sometimes never
@@ -98,6 +99,7 @@ export async function gotoReady(page, url = BASE_URL) {
       if (/^request failed: .* net::ERR_ABORTED$/.test(problems[i])) problems.splice(i, 1);
     }
   }
+  return response;
 }
 
 export async function shot(page, name, opts = {}) {

@@ -1,14 +1,41 @@
 // Offline: after one visit the service worker has cached the app, the wasm and the model, so with
-// the network cut a reload still loads and scores an applicant and a CSV file. The cache is versioned: a new version (a
-// changed pkg/sw-manifest.js) replaces the old cache entirely.
+// the network cut a reload still loads and scores an applicant and a CSV file. The cache is
+// versioned: a new deployment (a changed file and the pkg/sw-manifest.js its build writes)
+// replaces the old cache entirely.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import {
-  launch, openPage, gotoReady, shot, fillApplicant, readResult, golden, goldenApplicant, fixture, BASE_URL, ORIGIN,
+  launch, openPage, gotoReady, shot, fillApplicant, readResult, golden, goldenApplicant, fixture, ORIGIN,
 } from './helpers.mjs';
 
 const g = golden();
+
+function manifestVersion(www) {
+  return readFileSync(path.join(www, 'pkg', 'sw-manifest.js'), 'utf8').match(/VERSION = '([0-9a-f]+)'/)[1];
+}
+
+/**
+ * Rewrites `www`'s pkg/sw-manifest.js for the files now on disk, as `cargo xtask build` does
+ * (xtask/src/integrity.rs): each file's SHA-384, and a VERSION from all of them. Returns VERSION.
+ */
+function rewriteManifest(www) {
+  const file = path.join(www, 'pkg', 'sw-manifest.js');
+  const text = readFileSync(file, 'utf8');
+  const sri = (rel) => `sha384-${createHash('sha384').update(readFileSync(path.join(www, rel === './' ? 'index.html' : rel))).digest('base64')}`;
+  let all = '';
+  const updated = text.replace(/\{ path: '([^']+)', integrity: '[^']+' \}/g, (_, rel) => {
+    const hash = sri(rel);
+    if (rel !== './') all += `${rel} ${hash}\n`;
+    return `{ path: '${rel}', integrity: '${hash}' }`;
+  });
+  const version = createHash('sha256').update(all).digest('hex').slice(0, 16);
+  writeFileSync(file, updated.replace(/VERSION = '[0-9a-f]+'/, `VERSION = '${version}'`));
+  return version;
+}
 
 /** The cache names and the paths in each, as the page sees them. */
 async function cacheContents(page) {
@@ -71,49 +98,63 @@ describe('offline', () => {
     await context.close();
   });
 
-  // Not run yet: Playwright's routes do not see the browser's service worker update check, so a
-  // "new version" cannot be published this way; it needs a second served copy of www/ with another
-  // pkg/sw-manifest.js. The activate handler in sw.js is what deletes the old cache.
-  test('a new version replaces the old cache', { skip: 'needs a second served www/ (see comment)' }, async () => {
+  // A new deployment, for real: `cargo xtask test` serves a copy of www/ on another port
+  // (UPDATE_BASE_URL, its own origin and so its own service worker) from UPDATE_WWW, which this
+  // test changes on disk as an upload of a new build would. Playwright's routes cannot stand in
+  // for it: they do not see the browser's own service-worker update check.
+  const update = process.env.UPDATE_BASE_URL && process.env.UPDATE_WWW;
+  test('a new version replaces the old cache', {
+    skip: !update && 'needs UPDATE_BASE_URL and UPDATE_WWW (a served copy of www/ to change; cargo xtask test sets them)',
+  }, async () => {
+    const base = process.env.UPDATE_BASE_URL;
+    const www = process.env.UPDATE_WWW;
     const { page, context, assertClean } = await openPage(browser);
-    await gotoReady(page);
+    await gotoReady(page, base);
+    assert.equal(await page.evaluate(() => document.body.dataset.offline), 'ready');
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-    const [oldName] = Object.keys(await cacheContents(page));
+    const oldVersion = manifestVersion(www);
+    assert.deepEqual(Object.keys(await cacheContents(page)), [`credit-scorer-${oldVersion}`], 'the first version is cached');
 
-    // Publish a "new version": the same files under a new VERSION in the manifest.
-    await context.route(`${BASE_URL}sw.js`, async (route) => {
-      const response = await route.fetch();
-      await route.fulfill({ response, body: `${await response.text()}\n// a new version\n` });
-    });
-    await context.route(`${BASE_URL}pkg/sw-manifest.js`, async (route) => {
-      const response = await route.fetch();
-      const body = (await response.text()).replace(/VERSION = '[0-9a-f]+'/, "VERSION = '00000000feedbeef'");
-      await route.fulfill({ response, body });
-    });
-    const state = await page.evaluate(async () => {
-      const reg = await navigator.serviceWorker.getRegistration();
-      await reg.update();
-      const next = reg.installing ?? reg.waiting;
-      if (next) {
-        await new Promise((resolve) => {
-          const check = () => (next.state === 'activated' || next.state === 'redundant') && resolve();
-          next.addEventListener('statechange', check);
-          check();
-        });
-      }
-      return next?.state ?? 'no update';
-    });
-    assert.equal(state, 'activated', 'the new version installed and took over');
-    await page.waitForFunction(async () => (await caches.keys()).length === 1);
-    const names = Object.keys(await cacheContents(page));
-    assert.deepEqual(names, ['credit-scorer-00000000feedbeef'], `the old cache ${oldName} is gone`);
+    // Deploy a new version: a changed style sheet, and the manifest a build writes for it.
+    const marker = `\n/* deployment test ${process.pid} */\n:root { --deployment: "2"; }\n`;
+    appendFileSync(path.join(www, 'css', 'app.css'), marker);
+    const newVersion = rewriteManifest(www);
+    assert.notEqual(newVersion, oldVersion);
+    const newCache = `credit-scorer-${newVersion}`;
 
+    // A navigation makes the browser check sw.js and its imported manifest for changes: the new
+    // worker caches the new files (each against its SHA-384), takes over and deletes the old cache.
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    // (Polled from here: waitForFunction does not wait for an async predicate's promise. Only the
+    // names: opening a cache the new worker is deleting would create it again.)
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+      const names = await page.evaluate(() => caches.keys());
+      if (names.length === 1 && names[0] === newCache) break;
+      await page.waitForTimeout(250);
+    }
+    const contents = await cacheContents(page);
+    assert.deepEqual(Object.keys(contents), [newCache], `the old cache credit-scorer-${oldVersion} is gone`);
+    assert.ok(contents[newCache].includes('/pkg/simd/credit_scorer_bg.wasm'), 'the new cache holds the engine');
+    const cachedCss = await page.evaluate(async (name) => {
+      const r = await (await caches.open(name)).match(new URL('css/app.css', location.href).href);
+      return r.text();
+    }, newCache);
+    assert.ok(cachedCss.endsWith(marker), 'the new cache holds the new style sheet');
+
+    // The next load runs the new version, from the new cache (so also without a network).
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    const deployment = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--deployment').trim());
+    assert.equal(deployment, '"2"', 'the page uses the new style sheet');
+    assert.equal(await page.locator('#app-alert').isHidden(), true, 'no error shown');
     const row = g.rows.find((r) => r.id.startsWith('test-'));
     await fillApplicant(page, goldenApplicant(g, row));
     const result = await readResult(page);
     assert.ok(Math.abs(result.pd - row.pd) < 1e-5, 'the new version scores');
+    assert.deepEqual(Object.keys(await cacheContents(page)), [newCache], 'still one cache');
+    await shot(page, 'en-wide-offline-updated');
     assertClean(assert);
     await context.close();
   });

@@ -1,13 +1,15 @@
 // Subresource Integrity: the served index.html pins every page module (import map `integrity` and
 // the main script's `integrity`), the CSP allows that inline import map by its hash only,
-// js/pins.js pins the reference model, and the browser refuses a module, a model or an import map
-// that was changed. (What is not pinned, and why: SECURITY.md.)
+// js/pins.js pins the reference model and both engine builds (the worker fetches the wasm with
+// `integrity`), and the browser refuses a module, a model, an engine or an import map that was
+// changed, with a clear message instead of a hang. (What is not pinned, and why: SECURITY.md.)
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { launch, openPage, gotoReady, BASE_URL } from './helpers.mjs';
+import { launch, openPage, gotoReady, shot, BASE_URL } from './helpers.mjs';
 
+const ENGINES = [['scalar', 'pkg/credit_scorer_bg.wasm'], ['simd', 'pkg/simd/credit_scorer_bg.wasm']];
 const sri = (algo, bytes) => `${algo}-${createHash(algo).update(bytes).digest('base64')}`;
 
 async function get(path) {
@@ -58,6 +60,10 @@ describe('subresource integrity', () => {
     assert.ok(pins.includes(`REFERENCE_MODEL_INTEGRITY = '${sri('sha256', model)}'`), 'js/pins.js pins the served model');
     const hex = createHash('sha256').update(model).digest('hex');
     assert.ok(pins.includes(`REFERENCE_MODEL_SHA256 = '${hex}'`));
+    for (const [name, file] of ENGINES) {
+      const wasm = (await get(file)).bytes;
+      assert.ok(pins.includes(`  ${name}: '${sri('sha384', wasm)}', // ${file}`), `js/pins.js pins the served ${file}`);
+    }
 
     // Every module the page itself loads is pinned, and the page shows the pinned model's hash.
     const { page, context, assertClean } = await openPage(browser);
@@ -104,6 +110,32 @@ describe('subresource integrity', () => {
     assert.ok(problems.some((p) => /integrity|digest/i.test(p)), `the browser reports the integrity failure:\n${problems.join('\n')}`);
     await context.close();
   });
+
+  for (const [name, file, query] of [['SIMD', 'pkg/simd/credit_scorer_bg.wasm', ''], ['scalar', 'pkg/credit_scorer_bg.wasm', '?engine=scalar']]) {
+    test(`a changed engine (${name}) is refused, with a clear message and no hang`, async () => {
+      const { page, context } = await openPage(browser);
+      let served = 0;
+      // The worker's fetch of the wasm (the service worker is not installed yet in a new context).
+      await context.route(`${BASE_URL}${file}`, async (route) => {
+        const response = await route.fetch();
+        const body = await response.body();
+        body[body.length - 1] ^= 1;
+        served++;
+        await route.fulfill({ response, body });
+      });
+      await page.goto(`${BASE_URL}${query}`);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+      assert.ok(served >= 1, `the tampered ${file} was served`);
+      const alert = await page.textContent('#app-alert');
+      assert.equal(await page.locator('#app-alert').isVisible(), true, 'the page says what failed');
+      assert.match(alert, new RegExp(`engine was refused: ${file.replace(/[./]/g, '\\$&')} is not the build this page was published with`));
+      assert.match(alert, /expected sha384-.*, the server sent sha384-/, 'the message names both hashes');
+      assert.equal(await page.locator('#model-sha').count(), 0, 'no model is in use');
+      assert.equal(await page.locator('#app-status').isHidden(), true, 'no loading message is left hanging');
+      await shot(page, `en-wide-engine-refused-${name.toLowerCase()}`);
+      await context.close();
+    });
+  }
 
   test('a changed import map is blocked by the CSP', async () => {
     const { page, context, problems } = await openPage(browser);

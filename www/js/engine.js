@@ -1,5 +1,7 @@
 // The page's side of the scoring worker: typed requests with promises, and crash recovery.
 
+import { ENGINE_INTEGRITY } from './pins.js';
+
 // Trusted Types are enforced by the CSP: a Worker URL must come from this policy, which only
 // lets same-origin URLs through.
 const policy = globalThis.trustedTypes?.createPolicy('credit-scorer', {
@@ -46,10 +48,12 @@ export async function registerOffline(timeoutMs = 60_000) {
 
 /** An error the engine reported, with the engine's kind as `name`. */
 export class EngineError extends Error {
-  constructor({ name, message }, fatal = false) {
+  constructor({ name, message, file, detail }, fatal = false) {
     super(message);
     this.name = name || 'error';
     this.fatal = fatal;
+    if (file) this.file = file; // the engine file a refused or missing engine was loaded from
+    if (detail) this.detail = detail; // for a refused engine: the expected and the served hash
   }
 }
 
@@ -64,14 +68,22 @@ export class Engine {
   }
 
   start() {
-    // `?engine=scalar` on the page selects the scalar engine build (see worker.js).
-    const engine = new URLSearchParams(location.search).get('engine') === 'scalar' ? '?engine=scalar' : '';
-    this.worker = new Worker(scriptURL(`js/worker.js${engine}`), { type: 'module', name: 'credit-scorer engine' });
+    this.worker = new Worker(scriptURL('js/worker.js'), { type: 'module', name: 'credit-scorer engine' });
     this.worker.addEventListener('message', (e) => this.receive(e.data));
     this.worker.addEventListener('error', (e) => {
       e.preventDefault();
       this.crash(new EngineError({ name: 'worker_error', message: e.message || 'the scoring worker failed' }, true));
     });
+    // The first message: which engine build to run (`?engine=scalar` or `?engine=debug` on the
+    // page, the worker's choice otherwise) and the SHA-384 of each pinned build, which the worker
+    // fetches with `integrity` (see worker.js). Resolves with { variant, pinned, file }; a refused
+    // engine also fails every request that needs it, with the same error.
+    const wanted = new URLSearchParams(location.search).get('engine');
+    this.started = this.request('init', {
+      engine: wanted === 'scalar' || wanted === 'debug' ? wanted : 'auto',
+      integrity: { ...ENGINE_INTEGRITY },
+    });
+    this.started.catch(() => {});
   }
 
   receive(msg) {

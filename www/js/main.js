@@ -125,6 +125,16 @@ function setAlert(text) {
   notice('app-alert', text);
 }
 
+/** What to tell the user when the engine (or the model) could not be started. */
+function engineFailed(err) {
+  const message = `${err?.name ?? 'Error'}: ${err?.message ?? err}`;
+  // A wasm that does not match the pinned build (js/pins.js) was refused before it ran.
+  if (err?.name === 'engine_integrity') {
+    return () => t('app.engine_integrity', { file: err.file ?? '', detail: err.detail ?? err.message });
+  }
+  return () => t('app.engine_failed', { message });
+}
+
 // ---------------------------------------------------------------- static texts
 
 function renderStatic() {
@@ -728,13 +738,17 @@ async function start() {
   setUpUpload();
   engine = new Engine((err, reloadError) => {
     if (reloadError) {
-      setAlert(() => t('app.engine_failed', { message: `${reloadError.name}: ${reloadError.message}` }));
+      setAlert(engineFailed(reloadError));
       return;
     }
     setAlert(() => t('app.crashed', { message: `${err.name}: ${err.message}` }));
     requestScore();
   });
   setUpBatch(engine);
+  engine.started.then((info) => {
+    // The test-only debug engine (`?engine=debug`) is not pinned: say so on the page.
+    if (!info.pinned) notice('engine-note', () => t('app.debug_engine', { file: info.file }));
+  }, () => {});
   setStatus(() => t('app.loading'));
   setBusy(true);
   try {
@@ -742,7 +756,7 @@ async function start() {
     setStatus('');
   } catch (err) {
     setStatus('');
-    setAlert(() => t('app.engine_failed', { message: `${err.name ?? 'Error'}: ${err.message ?? err}` }));
+    setAlert(engineFailed(err));
   } finally {
     setBusy(false);
   }

@@ -1,11 +1,12 @@
 // The scoring engine, off the main thread: loads the wasm module and one model at a time and
 // answers small typed messages.
 //
-//   request:  { id, type: 'load', bytes: ArrayBuffer } | { id, type: 'score', values: {field: value} }
+//   request:  { id, type: 'init', engine: 'auto' | 'scalar' | 'debug', integrity: { scalar, simd } } (first)
+//             | { id, type: 'load', bytes: ArrayBuffer } | { id, type: 'score', values: {field: value} }
 //             | { id, type: 'schema' } | { id, type: 'batch', rows: Float32Array }
-//             | { id, type: 'capabilities' } | { id, type: 'debugPanic' } (debug builds only)
+//             | { id, type: 'capabilities' } | { id, type: 'debugPanic' } (debug engine only)
 //             | { id, type: 'batchFile', file: File, token, reasons } | { id, type: 'batchCancel', token }
-//   reply:    { id, ok: true, result } | { id, ok: false, error: { name, message } }
+//   reply:    { id, ok: true, result } | { id, ok: false, error: { name, message, file?, detail? } }
 //   progress: { batchProgress: { token, rows, bytes, total } } while a batch file is scored
 //
 // A batch file is read as a stream and pushed to the wasm `BatchJob` a slice at a time; between
@@ -15,15 +16,29 @@
 // A refused model leaves the current one in place. A trap inside wasm (`RuntimeError`) leaves the
 // instance unusable: the reply carries `fatal: true` and the page replaces this worker.
 
-// Two builds of the engine: WebAssembly SIMD (about twice the batch throughput) where the browser
-// validates a SIMD module, the scalar build elsewhere. `?engine=scalar` on the worker URL (passed
-// on from the page's URL) forces the fallback, for tests and for engines with broken SIMD.
+// The engine builds. The page says which one to run and sends the SHA-384 of each pinned build
+// (js/pins.js, pinned itself by the page's import map): the wasm is fetched with `integrity`, so
+// a file that differs from the committed, reproducible release build is refused before any of
+// it runs. A worker has no import map and `new Worker()` takes no integrity, so the pins must come
+// from the page (SECURITY.md, "Gaps": this file and the wasm-bindgen glue stay unpinned).
+//   auto:   WebAssembly SIMD (about twice the batch throughput) where the browser validates a SIMD
+//           module, the scalar build elsewhere
+//   scalar: the scalar build (`?engine=scalar` on the page), for tests and engines with broken SIMD
+//   debug:  the test-only build with a deliberate-panic entry point (`?engine=debug`), unpinned;
+//           only `cargo xtask test` builds it, `cargo xtask build` removes it
+const ENGINES = {
+  simd: { dir: '../pkg/simd/', pinned: true },
+  scalar: { dir: '../pkg/', pinned: true },
+  debug: { dir: '../pkg/debug/', pinned: false },
+};
 // The probe is `(func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)`.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
-const forceScalar = new URL(self.location.href).searchParams.get('engine') === 'scalar';
-const simd = !forceScalar && WebAssembly.validate(SIMD_PROBE);
+const WASM = 'credit_scorer_bg.wasm';
+const GLUE = 'credit_scorer.js';
 let glue = null;
 let Scorer = null;
+let engine = null; // the engine's start, a promise set by the first 'init'
+let variant = null;
 
 // Workers have no document: say so in the console when the CSP blocks something here, so that
 // a violation inside the engine is as visible as one in the page.
@@ -31,11 +46,65 @@ self.addEventListener('securitypolicyviolation', (e) => {
   console.error(`CSP violation in the scoring worker: ${e.violatedDirective} blocked ${e.blockedURI}`);
 });
 
-const engine = import(simd ? '../pkg/simd/credit_scorer.js' : '../pkg/credit_scorer.js').then(async (module) => {
-  await module.default();
+const fail = (name, message, extra = {}) => Object.assign(new Error(message), { name }, extra);
+
+function base64(buffer) {
+  let s = '';
+  for (const b of new Uint8Array(buffer)) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+/**
+ * The wasm at `url`, checked against `integrity`. A digest mismatch and a network failure make
+ * `fetch` reject alike; on failure the file is fetched once more without the pin, only to be
+ * hashed (never run), so the error can say which of the two it was and what was served.
+ */
+async function fetchPinned(url, file, integrity) {
+  let response;
+  try {
+    response = await fetch(url, { integrity, credentials: 'same-origin' });
+  } catch (err) {
+    let served = null;
+    try {
+      const again = await fetch(url, { cache: 'no-store', credentials: 'same-origin' });
+      if (again.ok && crypto.subtle) served = `sha384-${base64(await crypto.subtle.digest('SHA-384', await again.arrayBuffer()))}`;
+    } catch {
+      // the network failed again: report the first failure
+    }
+    if (served && served !== integrity) {
+      const detail = `expected ${integrity}, the server sent ${served}`;
+      throw fail('engine_integrity', `${file} does not match the engine build this page pins (${detail}); it was not run.`, { file, detail });
+    }
+    throw fail('engine_unavailable', `${file} could not be fetched: ${err?.message ?? err}`, { file });
+  }
+  if (!response.ok) throw fail('engine_unavailable', `${file}: HTTP ${response.status}`, { file });
+  return response;
+}
+
+async function startEngine({ engine: wanted, integrity }) {
+  if (wanted === 'scalar' || wanted === 'debug') variant = wanted;
+  else variant = WebAssembly.validate(SIMD_PROBE) ? 'simd' : 'scalar';
+  const { dir, pinned } = ENGINES[variant];
+  const wasmUrl = new URL(`${dir}${WASM}`, self.location.href);
+  const file = wasmUrl.pathname.replace(/^\//, '');
+  let wasm;
+  if (pinned) {
+    const pin = integrity?.[variant];
+    if (typeof pin !== 'string' || !pin.startsWith('sha384-')) {
+      throw fail('engine_integrity', `the page pins no hash for the ${variant} engine (${file}); it was not run.`, { file });
+    }
+    wasm = await fetchPinned(wasmUrl, file, pin);
+  } else {
+    wasm = await fetch(wasmUrl, { credentials: 'same-origin' });
+    if (!wasm.ok) throw fail('engine_unavailable', `${file}: HTTP ${wasm.status} (the debug engine is only built by cargo xtask test)`, { file });
+  }
+  const module = await import(`${dir}${GLUE}`);
+  await module.default({ module_or_path: wasm });
   glue = module;
   ({ Scorer } = module);
-});
+  return { variant, pinned, file };
+}
+
 let scorer = null;
 
 function describe(scorer) {
@@ -43,6 +112,11 @@ function describe(scorer) {
 }
 
 async function handle(msg) {
+  if (msg.type === 'init') {
+    engine ??= startEngine(msg);
+    return engine;
+  }
+  if (!engine) throw fail('bad_request', 'the engine was not initialized');
   await engine;
   switch (msg.type) {
     case 'load': {
@@ -68,9 +142,9 @@ async function handle(msg) {
       cancelled.add(msg.token);
       return true;
     case 'capabilities':
-      return { debugPanic: typeof glue.debugPanic === 'function', simd };
+      return { debugPanic: typeof glue.debugPanic === 'function', simd: variant === 'simd', variant };
     case 'debugPanic':
-      // Only debug builds export it: a panic on purpose, to test crash recovery.
+      // Only the debug engine exports it: a panic on purpose, to test crash recovery.
       if (typeof glue.debugPanic !== 'function') {
         throw Object.assign(new Error('this build has no debug panic entry point'), { name: 'unsupported' });
       }
@@ -148,6 +222,8 @@ self.addEventListener('message', async (event) => {
     const name = err?.name ?? 'error';
     const message = err?.message ?? String(err);
     const fatal = err instanceof WebAssembly.RuntimeError || name === 'RuntimeError';
-    self.postMessage({ id: msg.id, ok: false, fatal, error: { name, message } });
+    const error = { name, message };
+    for (const key of ['file', 'detail']) if (typeof err?.[key] === 'string') error[key] = err[key];
+    self.postMessage({ id: msg.id, ok: false, fatal, error });
   }
 });

@@ -2,7 +2,12 @@
 //!
 //! Committed files (they change only when the files they pin change; a native test below fails
 //! when one is stale):
-//! - `www/js/pins.js`: the reference model's SHA-256, which the page passes to `fetch(…, { integrity })`.
+//! - `www/js/pins.js`: the reference model's SHA-256, which the page passes to
+//!   `fetch(…, { integrity })`, and the SHA-384 of each engine build the page runs
+//!   (`pkg/credit_scorer_bg.wasm`, `pkg/simd/credit_scorer_bg.wasm`), which the page hands to the
+//!   Worker for its `fetch(…, { integrity })`. The release wasm is byte-reproducible (pinned
+//!   toolchain in `rust-toolchain.toml`, `Cargo.lock`, path-independent flags from
+//!   `crate::wasm_rustflags`), so the same commit builds the same hashes on every machine.
 //! - `www/index.html`, between `<!-- integrity:begin` and `<!-- integrity:end -->`: an import map
 //!   whose `integrity` map pins every page module (`www/js/*.js` except the worker) and the
 //!   `<script type="module">` that starts the page, with its own `integrity`.
@@ -12,6 +17,9 @@
 //! Build output (git-ignored, changes with every wasm build):
 //! - `www/pkg/sw-manifest.js`: every file the service worker keeps, with its SHA-384, and a
 //!   VERSION derived from all of them.
+//!
+//! In CI (`CI` set), [`update`] never rewrites a committed file: a stale pin is an error that
+//! says what differs and to run `cargo xtask build` and commit.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -61,18 +69,87 @@ fn page_modules(www: &Path) -> Result<Vec<String>> {
     Ok(names)
 }
 
-fn pins_js(www: &Path) -> Result<String> {
+/// The engine builds the page pins: their name in `ENGINE_INTEGRITY` (the worker's variant) and
+/// their wasm under `www/`. The test-only debug engine (`pkg/debug/`) is deliberately not here.
+pub const PINNED_ENGINES: [(&str, &str); 2] = [
+    ("scalar", "pkg/credit_scorer_bg.wasm"),
+    ("simd", "pkg/simd/credit_scorer_bg.wasm"),
+];
+
+/// The SHA-384 SRI value of each pinned engine build, in [`PINNED_ENGINES`] order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnginePins(Vec<String>);
+
+impl EnginePins {
+    /// The hashes of the engine builds in `www/pkg/`.
+    pub fn built(www: &Path) -> Result<EnginePins> {
+        let mut hashes = Vec::new();
+        for (_, file) in PINNED_ENGINES {
+            hashes
+                .push(sha384(&read(&www.join(file)).map_err(|e| {
+                    format!("{e} (build it with `cargo xtask build`)")
+                })?));
+        }
+        Ok(EnginePins(hashes))
+    }
+
+    /// The hashes the committed `www/js/pins.js` holds.
+    pub fn committed(www: &Path) -> Result<EnginePins> {
+        let path = www.join("js/pins.js");
+        let pins = read_text(&path)?;
+        let mut hashes = Vec::new();
+        for (name, _) in PINNED_ENGINES {
+            let key = format!("\n  {name}: '");
+            let hash = pins
+                .find(&key)
+                .map(|at| &pins[at + key.len()..])
+                .and_then(|rest| rest.split_once('\''))
+                .map(|(hash, _)| hash.to_string())
+                .filter(|hash| hash.starts_with("sha384-"))
+                .ok_or_else(|| {
+                    format!(
+                        "{} pins no `{name}` engine: run `cargo xtask build` and commit the result",
+                        path.display()
+                    )
+                })?;
+            hashes.push(hash);
+        }
+        Ok(EnginePins(hashes))
+    }
+
+    /// (name, file, hash) for each pinned build.
+    fn iter(&self) -> impl Iterator<Item = (&'static str, &'static str, &str)> {
+        PINNED_ENGINES
+            .iter()
+            .zip(&self.0)
+            .map(|(&(name, file), hash)| (name, file, hash.as_str()))
+    }
+}
+
+fn pins_js(www: &Path, engines: &EnginePins) -> Result<String> {
     let model = read(&www.join(MODEL))?;
     let hex: String = Sha256::digest(&model)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
+    let engine_lines: String = engines
+        .iter()
+        .map(|(name, file, hash)| format!("  {name}: '{hash}', // {file}\n"))
+        .collect();
     Ok(format!(
-        "// Written by `cargo xtask build`; do not edit. The reference model's SHA-256: the page fetches\n\
-         // it with `integrity`, so a different file is refused. This module is itself pinned by the\n\
-         // import map in index.html (see SECURITY.md).\n\
+        "// Written by `cargo xtask build`; do not edit. This module is itself pinned by the import map\n\
+         // in index.html (see SECURITY.md).\n\
+         \n\
+         // The reference model: the page fetches it with `integrity`, so a different file is refused.\n\
          export const REFERENCE_MODEL_INTEGRITY = '{}';\n\
-         export const REFERENCE_MODEL_SHA256 = '{hex}';\n",
+         export const REFERENCE_MODEL_SHA256 = '{hex}';\n\
+         \n\
+         // The engine builds, from a byte-reproducible release build (rust-toolchain.toml, Cargo.lock):\n\
+         // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a\n\
+         // different wasm is refused before any of it runs.\n\
+         export const ENGINE_INTEGRITY = Object.freeze({{\n\
+         {engine_lines}\
+         }});\n",
         sha256(&model)
     ))
 }
@@ -125,9 +202,9 @@ fn with_script_hash(text: &str, hash: &str) -> String {
     out
 }
 
-/// What the committed files must contain: (path, expected content).
-pub fn expected(www: &Path) -> Result<Vec<(PathBuf, String)>> {
-    let pins = pins_js(www)?;
+/// What the committed files must contain, given the engine pins: (path, expected content).
+pub fn expected(www: &Path, engines: &EnginePins) -> Result<Vec<(PathBuf, String)>> {
+    let pins = pins_js(www, engines)?;
     let (block, importmap) = html_block(www, &pins)?;
     let csp_hash = sha256(importmap.as_bytes());
 
@@ -187,12 +264,79 @@ fn offline_files(www: &Path) -> Result<Vec<String>> {
     Ok(files)
 }
 
-/// Writes the committed pins (when they changed) and the service worker's manifest.
-pub fn update(www: &Path) -> Result {
-    for (path, content) in expected(www)? {
-        if read_text(&path).ok().as_deref() != Some(content.as_str()) {
-            fs::write(&path, &content)?;
-            println!("updated {}", path.display());
+/// What [`update`] may do with the committed files.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Pins {
+    /// Rewrite the stale ones (a developer's build).
+    Write,
+    /// Fail on a stale one (CI: what is tested must be what is committed).
+    Check,
+}
+
+/// Why the built engine differs from the committed pin, for the error message.
+fn engine_mismatch(built: &EnginePins, committed: &EnginePins) -> String {
+    let mut lines = Vec::new();
+    for ((_, file, have), (_, _, want)) in built.iter().zip(committed.iter()) {
+        if have != want {
+            lines.push(format!(
+                "  www/{file}: built {have}, js/pins.js pins {want}"
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+/// Writes the committed pins (or, with [`Pins::Check`], checks them) and writes the service
+/// worker's manifest.
+pub fn update(www: &Path, mode: Pins) -> Result {
+    let built = EnginePins::built(www)?;
+    let stale: Vec<(PathBuf, String)> = expected(www, &built)?
+        .into_iter()
+        .filter(|(path, content)| read_text(path).ok().as_deref() != Some(content.as_str()))
+        .collect();
+    let committed = EnginePins::committed(www).ok();
+    let engine_changed = committed.as_ref() != Some(&built);
+    match mode {
+        Pins::Check if !stale.is_empty() => {
+            let files: Vec<String> = stale
+                .iter()
+                .map(|(p, _)| format!("  {}", p.display()))
+                .collect();
+            let mut message = format!(
+                "the committed integrity pins are stale:\n{}\n",
+                files.join("\n")
+            );
+            if engine_changed {
+                match &committed {
+                    Some(c) => message.push_str(&format!(
+                        "The engine built here is not the one pinned:\n{}\n\
+                         The release wasm is reproducible from the source, Cargo.lock and the \
+                         toolchain in rust-toolchain.toml, so either src/ or a dependency changed \
+                         without the pins, or this machine builds with another toolchain \
+                         ({}) or wasm-bindgen.\n",
+                        engine_mismatch(&built, c),
+                        crate::rustc_version()
+                    )),
+                    None => message.push_str("js/pins.js pins no engine build.\n"),
+                }
+            }
+            message.push_str(
+                "Run `cargo xtask build` with the pinned toolchain and commit www/js/pins.js, \
+                 www/index.html and www/_headers. (CI checks the pins instead of rewriting them.)",
+            );
+            return Err(message.into());
+        }
+        _ => {
+            for (path, content) in &stale {
+                fs::write(path, content)?;
+                println!("updated {}", path.display());
+            }
+            if engine_changed {
+                println!(
+                    "the engine pins changed (src/, a dependency or the toolchain changed): \
+                     commit www/js/pins.js, www/index.html and www/_headers with the change"
+                );
+            }
         }
     }
     let mut entries = Vec::new();
@@ -253,12 +397,112 @@ mod tests {
         );
     }
 
+    /// A minimal www/ in a temporary directory, with both engine builds.
+    fn scratch_www(name: &str) -> PathBuf {
+        let www = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&www);
+        let files: [(&str, &[u8]); 10] = [
+            ("js/main.js", b"import './pins.js';\n"),
+            ("js/pins.js", b""),
+            ("js/worker.js", b"// not a page module\n"),
+            (
+                "index.html",
+                b"<meta http-equiv=\"Content-Security-Policy\" content=\"script-src 'self' 'wasm-unsafe-eval'\">\n\
+                  <!-- integrity:begin --><!-- integrity:end -->\n",
+            ),
+            ("_headers", b"/*\n  Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'\n"),
+            (MODEL, b"a model"),
+            ("pkg/credit_scorer.js", b"glue"),
+            ("pkg/credit_scorer_bg.wasm", b"\0asm scalar"),
+            ("pkg/simd/credit_scorer.js", b"glue"),
+            ("pkg/simd/credit_scorer_bg.wasm", b"\0asm simd"),
+        ];
+        for (rel, bytes) in files {
+            let path = www.join(rel);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, bytes).unwrap();
+        }
+        www
+    }
+
+    #[test]
+    fn engine_pins_are_written_and_read_back() {
+        let www = scratch_www("engine-pins");
+        update(&www, Pins::Write).unwrap();
+        let built = EnginePins::built(&www).unwrap();
+        assert_eq!(EnginePins::committed(&www).unwrap(), built);
+        assert_eq!(built.0[1], sha384(b"\0asm simd"));
+        let pins = fs::read_to_string(www.join("js/pins.js")).unwrap();
+        assert!(pins.contains(&format!(
+            "  simd: '{}', // pkg/simd/credit_scorer_bg.wasm\n",
+            sha384(b"\0asm simd")
+        )));
+        // The service worker keeps both pinned builds, never the debug engine.
+        fs::create_dir_all(www.join("pkg/debug")).unwrap();
+        fs::write(www.join("pkg/debug/credit_scorer_bg.wasm"), b"debug").unwrap();
+        update(&www, Pins::Write).unwrap();
+        let manifest = fs::read_to_string(www.join("pkg/sw-manifest.js")).unwrap();
+        assert!(manifest.contains("path: 'pkg/simd/credit_scorer_bg.wasm'"));
+        assert!(!manifest.contains("debug"));
+        fs::remove_dir_all(&www).unwrap();
+    }
+
+    /// What CI does: a wasm that differs from the committed pin fails the build, saying what to
+    /// do, and no committed file is touched.
+    #[test]
+    fn check_mode_refuses_a_changed_engine_without_rewriting() {
+        let www = scratch_www("check-mode");
+        update(&www, Pins::Write).unwrap();
+        update(&www, Pins::Check).expect("current pins pass the check");
+        let pins_before = fs::read_to_string(www.join("js/pins.js")).unwrap();
+        let html_before = fs::read_to_string(www.join("index.html")).unwrap();
+
+        fs::write(
+            www.join("pkg/simd/credit_scorer_bg.wasm"),
+            b"\0asm simd, rebuilt",
+        )
+        .unwrap();
+        let err = update(&www, Pins::Check).unwrap_err().to_string();
+        assert!(
+            err.contains("www/pkg/simd/credit_scorer_bg.wasm: built sha384-"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("www/pkg/credit_scorer_bg.wasm"),
+            "the scalar build still matches: {err}"
+        );
+        assert!(
+            err.contains("run `cargo xtask build`") || err.contains("Run `cargo xtask build`"),
+            "{err}"
+        );
+        assert!(err.contains("rust-toolchain.toml"), "{err}");
+        assert_eq!(
+            fs::read_to_string(www.join("js/pins.js")).unwrap(),
+            pins_before
+        );
+        assert_eq!(
+            fs::read_to_string(www.join("index.html")).unwrap(),
+            html_before
+        );
+
+        // A developer's build rewrites them.
+        update(&www, Pins::Write).unwrap();
+        assert_eq!(
+            EnginePins::committed(&www).unwrap(),
+            EnginePins::built(&www).unwrap()
+        );
+        update(&www, Pins::Check).unwrap();
+        fs::remove_dir_all(&www).unwrap();
+    }
+
     /// The committed hashes match the committed files: run `cargo xtask build` after changing a
-    /// page module or the reference model.
+    /// page module or the reference model. (The engine pins are checked against the built wasm by
+    /// `cargo xtask build` itself, in CI without rewriting them: this test runs before any build.)
     #[test]
     fn committed_integrity_is_current() {
         let www = crate::root().join("www");
-        for (path, want) in expected(&www).expect("the pins can be computed") {
+        let engines = EnginePins::committed(&www).expect("js/pins.js pins both engine builds");
+        for (path, want) in expected(&www, &engines).expect("the pins can be computed") {
             let have = fs::read_to_string(&path).expect("the file exists");
             assert!(
                 have == want,
