@@ -579,14 +579,7 @@ fn test(args: &[String]) -> Result {
         "native tests",
         || run(cargo().args(["test", "--workspace"])),
     )?;
-    step("browser toolchain", || {
-        ensure_chromium()?;
-        ensure_npm()
-    })?;
-    // The pinned release builds, which every end-to-end test loads (in CI the build fails when
-    // they differ from the committed pins), then the unpinned debug engine for the crash test.
-    build(false)?;
-    build_debug_engine()?;
+    prepare_browser_tests()?;
     let runner = wasm_bindgen_bin()?.join("wasm-bindgen-test-runner");
     step("wasm-bindgen tests in headless Chromium", || {
         let mut cmd = cargo();
@@ -616,14 +609,21 @@ fn test(args: &[String]) -> Result {
     Ok(())
 }
 
-/// `cargo xtask e2e [FILE…]`: the builds the end-to-end tests need, then those tests.
-fn e2e_command(files: &[String]) -> Result {
+/// Chromium, the npm packages, the pinned release builds, which every end-to-end test loads (in
+/// CI the build fails when they differ from the committed pins), then the unpinned debug engine
+/// for the crash test.
+fn prepare_browser_tests() -> Result {
     step("browser toolchain", || {
         ensure_chromium()?;
         ensure_npm()
     })?;
     build(false)?;
-    build_debug_engine()?;
+    build_debug_engine()
+}
+
+/// `cargo xtask e2e [FILE…]`: the builds the end-to-end tests need, then those tests.
+fn e2e_command(files: &[String]) -> Result {
+    prepare_browser_tests()?;
     step("end-to-end tests (playwright-core + Chromium)", || {
         e2e(files)
     })
