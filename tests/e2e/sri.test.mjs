@@ -132,6 +132,8 @@ describe('subresource integrity', () => {
       assert.match(alert, /expected sha384-.*, the server sent sha384-/, 'the message names both hashes');
       assert.equal(await page.locator('#model-sha').count(), 0, 'no model is in use');
       assert.equal(await page.locator('#app-status').isHidden(), true, 'no loading message is left hanging');
+      assert.equal(await page.locator('#form-actions').count(), 1);
+      assert.equal(await page.locator('#form-actions').isHidden(), true, 'no buttons under an empty form');
       await shot(page, `en-wide-engine-refused-${name.toLowerCase()}`);
       await context.close();
     });

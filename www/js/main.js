@@ -153,6 +153,8 @@ function numericRange(f) {
 function buildForm() {
   const container = $('fields');
   container.replaceChildren();
+  // No buttons under an empty form: they appear with the first model's fields.
+  show($('form-actions'), true);
   state.fields.clear();
   for (const f of state.model.schema.features) {
     const id = `f-${f.name}`;
