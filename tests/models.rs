@@ -14,21 +14,8 @@ fn check_golden(name: &str) {
         model.schema().generic,
         "{name} carries no schema, so a generic one is derived"
     );
-    let rows: Vec<f32> = golden
-        .rows
-        .iter()
-        .flat_map(|r| r.x.iter().copied())
-        .collect();
-    let predictions = model.predict(&rows).expect("scores");
-    assert_eq!(predictions.len(), golden.rows.len());
-    for (i, (p, g)) in predictions.iter().zip(&golden.rows).enumerate() {
-        assert!(
-            close(p.pd, g.pd, 1e-5),
-            "{name} row {i}: pd {} vs onnxruntime {}",
-            p.pd,
-            g.pd
-        );
-    }
+    let rows: Vec<(&[f32], f64)> = golden.rows.iter().map(|r| (r.x.as_slice(), r.pd)).collect();
+    assert_pds_match(name, &model, &rows);
 }
 
 #[test]
@@ -92,18 +79,6 @@ fn node_names_that_clash_with_tensor_names_are_renamed() {
 
     let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("should load: {e}"));
     let golden = reference_golden();
-    let rows: Vec<f32> = golden
-        .rows
-        .iter()
-        .flat_map(|r| r.x.iter().copied())
-        .collect();
-    let predictions = model.predict(&rows).expect("scores");
-    for (p, g) in predictions.iter().zip(&golden.rows) {
-        assert!(
-            close(p.pd, g.pd, 1e-5),
-            "pd {} vs onnxruntime {}",
-            p.pd,
-            g.pd
-        );
-    }
+    let rows: Vec<(&[f32], f64)> = golden.rows.iter().map(|r| (r.x.as_slice(), r.pd)).collect();
+    assert_pds_match("renamed nodes", &model, &rows);
 }

@@ -143,3 +143,18 @@ pub fn linear_onnx(w: &[f32], b: f32) -> Vec<u8> {
     }
     .encode_to_vec()
 }
+
+/// Scores `rows` (each `(x, pd from onnxruntime)`) with `model` in one batch and checks every pd
+/// to 1e-5.
+pub fn assert_pds_match(what: &str, model: &credit_scorer::Model, rows: &[(&[f32], f64)]) {
+    let flat: Vec<f32> = rows.iter().flat_map(|(x, _)| x.iter().copied()).collect();
+    let predictions = model.predict(&flat).expect("scores");
+    assert_eq!(predictions.len(), rows.len());
+    for (i, (p, (_, want))) in predictions.iter().zip(rows).enumerate() {
+        assert!(
+            close(p.pd, *want, 1e-5),
+            "{what} row {i}: pd {} vs onnxruntime {want}",
+            p.pd
+        );
+    }
+}
