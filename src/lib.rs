@@ -21,6 +21,7 @@ pub mod drift;
 pub mod error;
 pub mod explain;
 pub mod model;
+mod row_chain;
 pub mod schema;
 pub mod score;
 pub mod validate;
@@ -31,7 +32,7 @@ pub mod wasm;
 use serde::Serialize;
 
 pub use error::{Error, ErrorKind, Result};
-pub use model::{LoadOptions, Model, Prediction};
+pub use model::{Engine, LoadOptions, Model, Prediction};
 pub use schema::{Localized, Schema};
 pub use validate::{FieldError, RawValue};
 

@@ -16,7 +16,8 @@ use tract_onnx::pb::tensor_proto::{DataLocation, DataType};
 use tract_onnx::prelude::*;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::schema::{SCHEMA_METADATA_KEY, Schema};
+use crate::row_chain::{self, RowChain};
+use crate::schema::{FeatureKind, SCHEMA_METADATA_KEY, Schema};
 
 /// Most inputs a model may take.
 pub const MAX_FEATURES: usize = 256;
@@ -44,6 +45,9 @@ pub struct LoadOptions {
     pub max_bytes: usize,
     /// Largest tensor a model may hold or declare, in elements.
     pub max_elements: u64,
+    /// Evaluate a model that is one chain of row-wise operators directly instead of through
+    /// tract's plan (see `row_chain`); off only to compare the two engines.
+    pub direct: bool,
 }
 
 impl Default for LoadOptions {
@@ -51,16 +55,28 @@ impl Default for LoadOptions {
         LoadOptions {
             max_bytes: 64 << 20,
             max_elements: 16 << 20,
+            direct: true,
         }
     }
 }
 
 type Plan = Arc<TypedRunnableModel>;
 
+/// Which engine runs a loaded model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The model is one chain of row-wise operators, evaluated directly (and checked against
+    /// tract when it was loaded).
+    Direct,
+    /// tract's optimized plan.
+    Tract,
+}
+
 /// A loaded, checked and optimized model with its schema.
 #[derive(Debug, Clone)]
 pub struct Model {
     plan: Plan,
+    chain: Option<Arc<RowChain>>,
     k: usize,
     pd_column: usize,
     has_logit: bool,
@@ -144,8 +160,22 @@ impl Model {
         let plan = guard_panics(|| build_plan(&proto, k, &outputs))?;
         let pd_fact = plan.model().output_fact(0).map_err(|e| inference(&e))?;
         let pd_column = check_pd_fact(&pd_name, pd_fact)?;
-        let model = Model {
+        let chain = options
+            .direct
+            .then(|| {
+                row_chain::compile(
+                    graph_of(&proto)?,
+                    &input.name,
+                    k,
+                    &pd_name,
+                    pd_column,
+                    logit_name.as_deref(),
+                )
+            })
+            .flatten();
+        let mut model = Model {
             plan,
+            chain: None,
             k,
             pd_column,
             has_logit: logit_name.is_some(),
@@ -156,6 +186,9 @@ impl Model {
         // One run on the baseline applicant proves the plan works and gives probabilities.
         let baseline = model.schema.baseline();
         let check = model.predict(&baseline)?;
+        if let Some(chain) = chain {
+            model.chain = model.agrees_with_tract(chain).map(Arc::new);
+        }
         if check
             .iter()
             .any(|p| !p.pd.is_finite() || !(0.0..=1.0).contains(&p.pd))
@@ -168,6 +201,36 @@ impl Model {
             ));
         }
         Ok(model)
+    }
+
+    /// Keeps `chain` only if it scores the probe rows as tract's plan does.
+    fn agrees_with_tract(&self, chain: RowChain) -> Option<RowChain> {
+        let rows = probe_rows(&self.schema, self.k);
+        let by_tract = self.predict(&rows).ok()?;
+        let mut by_chain = Vec::with_capacity(by_tract.len());
+        let ran = chain.run(&rows, |pd, logit| by_chain.push((pd, logit)));
+        let agrees = ran.is_some()
+            && by_chain.len() == by_tract.len()
+            && by_chain.iter().zip(&by_tract).all(|(&(pd, logit), t)| {
+                (f64::from(pd) - t.pd).abs() <= PROBE_PD_TOLERANCE
+                    && match logit {
+                        Some(l) => {
+                            (f64::from(l) - t.logit).abs()
+                                <= PROBE_PD_TOLERANCE * t.logit.abs().max(1.0) * 10.0
+                        }
+                        None => !self.has_logit,
+                    }
+            });
+        agrees.then_some(chain)
+    }
+
+    /// The engine that scores this model.
+    pub fn engine(&self) -> Engine {
+        if self.chain.is_some() {
+            Engine::Direct
+        } else {
+            Engine::Tract
+        }
     }
 
     /// Number of inputs per applicant.
@@ -229,6 +292,14 @@ impl Model {
                 ),
             ));
         }
+        if let Some(chain) = &self.chain {
+            return chain.run(rows, emit).ok_or_else(|| {
+                err(
+                    ErrorKind::Inference,
+                    "the direct evaluator lost track of a row; please report this model",
+                )
+            });
+        }
         // One state for the whole call, and runs of at most RUN_ROWS rows: measured faster than
         // one huge run (intermediate tensors stay in cache) and it caps wasm memory growth.
         let mut state = self.plan.spawn().map_err(|e| inference(&e))?;
@@ -278,6 +349,75 @@ impl Model {
         }
         Ok(())
     }
+}
+
+/// How far the direct evaluator's probabilities may be from tract's on the probe rows (they
+/// differ only in summation order and in the exp approximation).
+const PROBE_PD_TOLERANCE: f64 = 1e-5;
+/// Random rows, besides the baseline and the range ends, that a chain must score as tract does.
+const PROBE_RANDOM_ROWS: usize = 48;
+
+fn graph_of(proto: &pb::ModelProto) -> Option<&pb::GraphProto> {
+    proto.graph.as_ref()
+}
+
+/// Rows that exercise the whole schema: the baseline, each feature at each end of its range or at
+/// each of its codes, and random rows inside the ranges (fixed seed).
+fn probe_rows(schema: &Schema, k: usize) -> Vec<f32> {
+    let baseline = schema.baseline();
+    let mut rows = baseline.clone();
+    let range = |kind: &FeatureKind, baseline: f64| -> (f64, f64) {
+        match kind {
+            FeatureKind::Numeric { min, max, .. } => {
+                let lo = min.unwrap_or(baseline - 10.0);
+                (lo, max.unwrap_or(lo.max(baseline) + 10.0))
+            }
+            FeatureKind::Categorical { categories } => {
+                let codes = categories.iter().map(|c| c.code as f64);
+                (
+                    codes.clone().fold(f64::INFINITY, f64::min),
+                    codes.fold(f64::NEG_INFINITY, f64::max),
+                )
+            }
+        }
+    };
+    for (j, feature) in schema.features.iter().enumerate() {
+        let values: Vec<f64> = match &feature.kind {
+            FeatureKind::Categorical { categories } => {
+                categories.iter().map(|c| c.code as f64).collect()
+            }
+            kind => {
+                let (lo, hi) = range(kind, feature.baseline);
+                vec![lo, hi]
+            }
+        };
+        for v in values {
+            let mut row = baseline.clone();
+            if let Some(slot) = row.get_mut(j) {
+                *slot = v as f32;
+            }
+            rows.extend_from_slice(&row);
+        }
+    }
+    let mut rng = crate::explain::SplitMix64(0x0DD_BA11);
+    for _ in 0..PROBE_RANDOM_ROWS {
+        for feature in schema.features.iter().take(k) {
+            let value = match &feature.kind {
+                FeatureKind::Categorical { categories } if !categories.is_empty() => {
+                    let i = (rng.next_u64() % categories.len() as u64) as usize;
+                    categories
+                        .get(i)
+                        .map_or(feature.baseline, |c| c.code as f64)
+                }
+                kind => {
+                    let (lo, hi) = range(kind, feature.baseline);
+                    lo + rng.unit() * (hi - lo)
+                }
+            };
+            rows.push(value as f32);
+        }
+    }
+    rows
 }
 
 /// ln(p / (1 − p)), finite for p in [0, 1] by clamping to float precision.
@@ -775,7 +915,7 @@ fn check_allocation(
 }
 
 /// The values of a small integer or float constant, as f64.
-fn tensor_values(t: &pb::TensorProto) -> Option<Vec<f64>> {
+pub(crate) fn tensor_values(t: &pb::TensorProto) -> Option<Vec<f64>> {
     let data_type = DataType::try_from(t.data_type).ok()?;
     let raw = &t.raw_data;
     let values: Vec<f64> = match data_type {
