@@ -17,9 +17,6 @@ use tract_onnx::pb::tensor_proto::DataType;
 
 /// ONNX's `Cast` target for float32.
 const ONNX_FLOAT: i64 = 1;
-/// Weights this sparse or sparser are kept as (column, value) lists: the reference model's WoE
-/// step matrix has one non-zero per row.
-const SPARSE_DENSITY: f64 = 0.25;
 
 /// Element-wise comparison against a constant; true is 1.0, false 0.0 (the `Cast` to float that
 /// must follow is then a no-op).
@@ -33,17 +30,6 @@ enum Compare {
 }
 
 impl Compare {
-    fn apply(self, x: f32, c: f32) -> f32 {
-        let on = match self {
-            Compare::Greater => x > c,
-            Compare::GreaterOrEqual => x >= c,
-            Compare::Less => x < c,
-            Compare::LessOrEqual => x <= c,
-            Compare::Equal => x == c,
-        };
-        if on { 1.0 } else { 0.0 }
-    }
-
     /// The same test with its operands swapped: `c > x` is `x < c`.
     fn swapped(self) -> Compare {
         match self {
@@ -71,106 +57,142 @@ enum Arith {
     DivInto,
 }
 
-impl Arith {
-    fn apply(self, x: f32, c: f32) -> f32 {
-        match self {
-            Arith::Add => x + c,
-            Arith::Sub => x - c,
-            Arith::SubFrom => c - x,
-            Arith::Mul => x * c,
-            Arith::Div => x / c,
-            Arith::DivInto => c / x,
-        }
-    }
+/// Output columns computed together: four 4-lane vectors of running sums that stay in registers
+/// while the inputs stream past.
+const BLOCK: usize = 16;
+
+/// `BLOCK` weights of one input row; with wasm SIMD, as the four vectors the kernel loads.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+type Panel = [core::arch::wasm32::v128; 4];
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+type Panel = [f32; BLOCK];
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn panel(w: [f32; BLOCK]) -> Panel {
+    use core::arch::wasm32::f32x4;
+    let [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p] = w;
+    [
+        f32x4(a, b, c, d),
+        f32x4(e, f, g, h),
+        f32x4(i, j, k, l),
+        f32x4(m, n, o, p),
+    ]
 }
 
-/// A matrix [inputs, outputs], row-major, and how to multiply by it quickly.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn panel(w: [f32; BLOCK]) -> Panel {
+    w
+}
+
+/// Σ input[i] · panels[i], lane by lane. The wasm build is optimized for size, where LLVM does
+/// not vectorize, so the SIMD variant spells the vectors out.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn panel_sums(input: &[f32], panels: &[Panel]) -> [f32; BLOCK] {
+    use core::arch::wasm32::{f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128};
+    let zero = f32x4_splat(0.0);
+    let (mut s0, mut s1, mut s2, mut s3) = (zero, zero, zero, zero);
+    for (&a, &[w0, w1, w2, w3]) in input.iter().zip(panels) {
+        let a = f32x4_splat(a);
+        s0 = f32x4_add(s0, f32x4_mul(a, w0));
+        s1 = f32x4_add(s1, f32x4_mul(a, w1));
+        s2 = f32x4_add(s2, f32x4_mul(a, w2));
+        s3 = f32x4_add(s3, f32x4_mul(a, w3));
+    }
+    let lanes = |v: v128| {
+        [
+            f32x4_extract_lane::<0>(v),
+            f32x4_extract_lane::<1>(v),
+            f32x4_extract_lane::<2>(v),
+            f32x4_extract_lane::<3>(v),
+        ]
+    };
+    let ([a, b, c, d], [e, f, g, h]) = (lanes(s0), lanes(s1));
+    let ([i, j, k, l], [m, n, o, p]) = (lanes(s2), lanes(s3));
+    [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p]
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn panel_sums(input: &[f32], panels: &[Panel]) -> [f32; BLOCK] {
+    let mut sums = [0.0f32; BLOCK];
+    for (&a, w) in input.iter().zip(panels) {
+        for (s, w) in sums.iter_mut().zip(w) {
+            *s += a * w;
+        }
+    }
+    sums
+}
+
+/// A matrix [inputs, outputs], stored as panels of `BLOCK` output columns (zero-padded), each
+/// panel input-major, so that a row times the matrix is one pass over contiguous weights per
+/// panel with the sums in registers. A single column is kept as it is, for a dot product.
 #[derive(Clone, Debug)]
 struct Dense {
-    weights: Vec<f32>,
+    panels: Vec<Panel>,
+    column: Vec<f32>,
+    inputs: usize,
     outputs: usize,
-    /// Every weight is finite, so a zero input contributes exactly zero and can be skipped.
-    finite: bool,
-    /// For sparse matrices: per input row, the (column, weight) pairs that are not zero.
-    sparse: Option<Vec<Vec<(usize, f32)>>>,
 }
 
 impl Dense {
-    fn new(weights: Vec<f32>, outputs: usize) -> Dense {
-        let finite = weights.iter().all(|w| w.is_finite());
-        let non_zero = weights.iter().filter(|w| **w != 0.0).count();
-        let sparse =
-            (finite && outputs > 1 && (non_zero as f64) <= SPARSE_DENSITY * weights.len() as f64)
-                .then(|| {
-                    weights
-                        .chunks_exact(outputs)
-                        .map(|row| {
-                            row.iter()
-                                .enumerate()
-                                .filter(|(_, w)| **w != 0.0)
-                                .map(|(c, w)| (c, *w))
-                                .collect()
-                        })
-                        .collect()
-                });
+    /// `weights` is [inputs, outputs], row-major, as ONNX stores a MatMul's right operand.
+    fn new(weights: &[f32], inputs: usize, outputs: usize) -> Dense {
+        if outputs == 1 {
+            return Dense {
+                panels: Vec::new(),
+                column: weights.to_vec(),
+                inputs,
+                outputs,
+            };
+        }
+        let mut panels = Vec::with_capacity(outputs.div_ceil(BLOCK) * inputs);
+        for first in (0..outputs).step_by(BLOCK) {
+            for row in weights.chunks_exact(outputs) {
+                let mut values = [0.0; BLOCK];
+                for (p, w) in values.iter_mut().zip(row.iter().skip(first)) {
+                    *p = *w;
+                }
+                panels.push(panel(values));
+            }
+        }
         Dense {
-            weights,
+            panels,
+            column: Vec::new(),
+            inputs,
             outputs,
-            finite,
-            sparse,
         }
     }
 
-    /// `out = input · weights`; `out` has `outputs` elements.
+    /// `out = input · weights`; `out` has `outputs` elements. Not inlined: inside the caller's
+    /// large loop LLVM stopped vectorizing the panel sums (measured: 16 scalar adds).
+    #[inline(never)]
     fn apply(&self, input: &[f32], out: &mut [f32]) {
         if let [single] = out {
-            *single = dot(input, &self.weights);
+            *single = dot(input, &self.column);
             return;
         }
-        out.fill(0.0);
-        // Skipping a zero input or weight is exact only while the other factor is finite.
-        let skip = self.finite && input.iter().all(|a| a.is_finite());
-        match &self.sparse {
-            Some(rows) if skip => {
-                for (&a, row) in input.iter().zip(rows) {
-                    if a != 0.0 {
-                        for &(c, w) in row {
-                            if let Some(o) = out.get_mut(c) {
-                                *o += a * w;
-                            }
-                        }
-                    }
-                }
-            }
-            _ => {
-                for (&a, row) in input.iter().zip(self.weights.chunks_exact(self.outputs)) {
-                    if skip && a == 0.0 {
-                        continue;
-                    }
-                    for (o, &w) in out.iter_mut().zip(row) {
-                        *o += a * w;
-                    }
-                }
+        for (panels, out) in self
+            .panels
+            .chunks_exact(self.inputs.max(1))
+            .zip(out.chunks_mut(BLOCK))
+        {
+            for (o, s) in out.iter_mut().zip(&panel_sums(input, panels)) {
+                *o = *s;
             }
         }
     }
 }
 
-/// A dot product with four running sums, so that it vectorizes.
+/// A dot product with eight running sums, so that it pipelines.
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut sums = [0.0f32; 4];
-    let (a4, b4) = (a.chunks_exact(4), b.chunks_exact(4));
-    let tail: f32 = a4
-        .remainder()
-        .iter()
-        .zip(b4.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (xa, xb) in a4.zip(b4) {
-        for ((s, x), y) in sums.iter_mut().zip(xa).zip(xb) {
+    let mut sums = [0.0f32; 8];
+    let (a8, a_tail) = a.as_chunks::<8>();
+    let (b8, b_tail) = b.as_chunks::<8>();
+    for (x, y) in a8.iter().zip(b8) {
+        for ((s, x), y) in sums.iter_mut().zip(x).zip(y) {
             *s += x * y;
         }
     }
+    let tail: f32 = a_tail.iter().zip(b_tail).map(|(x, y)| x * y).sum();
     sums.iter().sum::<f32>() + tail
 }
 
@@ -375,7 +397,7 @@ pub(crate) fn compile(
                 if usize::try_from(*rows).ok()? != width || outputs == 0 {
                     return None;
                 }
-                steps.push(Step::Dense(Dense::new(weights, outputs)));
+                steps.push(Step::Dense(Dense::new(&weights, width, outputs)));
                 width = outputs;
             }
             "Gemm" if float_in && variable_first => {
@@ -402,7 +424,7 @@ pub(crate) fn compile(
                 } else {
                     b.iter().map(|v| v * alpha).collect()
                 };
-                steps.push(Step::Dense(Dense::new(weights, outputs)));
+                steps.push(Step::Dense(Dense::new(&weights, rows, outputs)));
                 width = outputs;
                 if let Some(c_name) = node.input.get(2).filter(|c| !c.is_empty()) {
                     let beta = float_attribute(node, "beta").unwrap_or(1.0);
@@ -462,19 +484,24 @@ impl RowChain {
                 Step::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
                 Step::Sigmoid => row.iter_mut().for_each(|v| *v = sigmoid(*v)),
                 Step::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
-                Step::Compare(op, c) => match c.as_slice() {
-                    [one] => row.iter_mut().for_each(|v| *v = op.apply(*v, *one)),
-                    many => row
-                        .iter_mut()
-                        .zip(many)
-                        .for_each(|(v, c)| *v = op.apply(*v, *c)),
+                Step::Compare(op, c) => match op {
+                    Compare::Greater => with_constant(row, c, |x, c| f32::from(u8::from(x > c))),
+                    Compare::GreaterOrEqual => {
+                        with_constant(row, c, |x, c| f32::from(u8::from(x >= c)))
+                    }
+                    Compare::Less => with_constant(row, c, |x, c| f32::from(u8::from(x < c))),
+                    Compare::LessOrEqual => {
+                        with_constant(row, c, |x, c| f32::from(u8::from(x <= c)))
+                    }
+                    Compare::Equal => with_constant(row, c, |x, c| f32::from(u8::from(x == c))),
                 },
-                Step::Arith(op, c) => match c.as_slice() {
-                    [one] => row.iter_mut().for_each(|v| *v = op.apply(*v, *one)),
-                    many => row
-                        .iter_mut()
-                        .zip(many)
-                        .for_each(|(v, c)| *v = op.apply(*v, *c)),
+                Step::Arith(op, c) => match op {
+                    Arith::Add => with_constant(row, c, |x, c| x + c),
+                    Arith::Sub => with_constant(row, c, |x, c| x - c),
+                    Arith::SubFrom => with_constant(row, c, |x, c| c - x),
+                    Arith::Mul => with_constant(row, c, |x, c| x * c),
+                    Arith::Div => with_constant(row, c, |x, c| x / c),
+                    Arith::DivInto => with_constant(row, c, |x, c| c / x),
                 },
                 Step::Gather(columns) => {
                     let out = spare.get_mut(..columns.len())?;
@@ -495,6 +522,16 @@ impl RowChain {
             logit = current.first().copied();
         }
         Some((*current.get(self.pd_column)?, logit))
+    }
+}
+
+/// `row[i] = f(row[i], c[i])`, or `f(row[i], c)` for a single constant; one loop per operator
+/// (monomorphized), so that it vectorizes.
+#[inline(always)]
+fn with_constant(row: &mut [f32], c: &[f32], f: impl Fn(f32, f32) -> f32) {
+    match c {
+        [one] => row.iter_mut().for_each(|v| *v = f(*v, *one)),
+        many => row.iter_mut().zip(many).for_each(|(v, c)| *v = f(*v, *c)),
     }
 }
 
