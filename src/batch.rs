@@ -624,7 +624,7 @@ pub struct Scratch {
     variants: Vec<f32>,
     /// (valid row, feature) of each variant.
     which: Vec<(usize, usize)>,
-    moved: Vec<Prediction>,
+    moved: Vec<f64>,
     costs: Vec<(usize, f64)>,
     /// [`REASON_COUNT`] feature indices per valid row, [`NO_REASON`] where there are fewer.
     reasons: Vec<usize>,
@@ -971,7 +971,7 @@ fn histogram_bin(scaling: &crate::schema::Scaling, points: f64) -> usize {
 struct LeaveOneOut<'a> {
     variants: &'a mut Vec<f32>,
     which: &'a mut Vec<(usize, usize)>,
-    moved: &'a mut Vec<Prediction>,
+    moved: &'a mut Vec<f64>,
     costs: &'a mut Vec<(usize, f64)>,
     reasons: &'a mut Vec<usize>,
 }
@@ -1000,22 +1000,18 @@ fn leave_one_out_reasons(
         return Ok(());
     }
     let baseline = schema.baseline();
-    variants.clear();
     which.clear();
     for (r, row) in matrix.chunks_exact(k).enumerate() {
         for (i, (&x, &b)) in row.iter().zip(&baseline).enumerate() {
             if x != b {
-                let at = variants.len() + i;
-                variants.extend_from_slice(row);
-                if let Some(v) = variants.get_mut(at) {
-                    *v = b;
-                }
                 which.push((r, i));
             }
         }
     }
     moved.clear();
-    scorer.predict_into(variants, moved)?;
+    scorer
+        .model()
+        .leave_one_out_logits_into(matrix, &baseline, which, variants, moved)?;
     let factor = schema.scaling.factor();
     // Variants come row by row: rank each row's costs when the next row starts.
     let mut flush = |r: usize, costs: &mut Vec<(usize, f64)>| {
@@ -1029,7 +1025,7 @@ fn leave_one_out_reasons(
     };
     costs.clear();
     let mut current = None;
-    for (&(r, i), q) in which.iter().zip(moved.iter()) {
+    for (&(r, i), &moved_logit) in which.iter().zip(moved.iter()) {
         if current != Some(r) {
             if let Some(previous) = current {
                 flush(previous, costs);
@@ -1037,7 +1033,7 @@ fn leave_one_out_reasons(
             current = Some(r);
         }
         if let Some(p) = predictions.get(r) {
-            let contribution = -factor * (p.logit - q.logit);
+            let contribution = -factor * (p.logit - moved_logit);
             if contribution < 0.0 {
                 costs.push((i, contribution));
             }

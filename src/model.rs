@@ -279,6 +279,61 @@ impl Model {
         self.run_rows(rows, |pd, _| out.push(pd))
     }
 
+    /// Log-odds of leave-one-out variants, appended to `out`: for each `(r, i)` of `which`
+    /// (grouped by row, in row order), row `r` of `rows` with feature `i` at `baseline[i]`.
+    /// `variants` is scratch space. A direct model reuses each row's run for its variants.
+    pub fn leave_one_out_logits_into(
+        &self,
+        rows: &[f32],
+        baseline: &[f32],
+        which: &[(usize, usize)],
+        variants: &mut Vec<f32>,
+        out: &mut Vec<f64>,
+    ) -> Result<()> {
+        let k = self.k;
+        if baseline.len() != k || !rows.len().is_multiple_of(k) {
+            return Err(err(
+                ErrorKind::Input,
+                format!(
+                    "got {} values and a baseline of {}, not whole rows of {k} features",
+                    rows.len(),
+                    baseline.len()
+                ),
+            ));
+        }
+        out.reserve(which.len());
+        if let Some(chain) = &self.chain {
+            return chain
+                .leave_one_out(rows, baseline, which, |logit| out.push(logit))
+                .ok_or_else(|| {
+                    err(
+                        ErrorKind::Input,
+                        "a leave-one-out variant names a row or feature that is not there",
+                    )
+                });
+        }
+        variants.clear();
+        for &(r, i) in which {
+            let row = rows
+                .get(r * k..(r + 1) * k)
+                .zip(baseline.get(i))
+                .ok_or_else(|| {
+                    err(
+                        ErrorKind::Input,
+                        "a leave-one-out variant names a row or feature that is not there",
+                    )
+                })?;
+            let at = variants.len() + i;
+            variants.extend_from_slice(row.0);
+            if let Some(v) = variants.get_mut(at) {
+                *v = *row.1;
+            }
+        }
+        self.run_rows(variants, |pd, logit| {
+            out.push(logit.map_or_else(|| logit_of(f64::from(pd)), f64::from));
+        })
+    }
+
     /// Runs the plan over `rows` and hands each row's probability (and log-odds, when the model
     /// has that output) to `emit`, in row order.
     fn run_rows(&self, rows: &[f32], mut emit: impl FnMut(f32, Option<f32>)) -> Result<()> {

@@ -91,6 +91,69 @@ fn reference_model_agrees_with_tract_beyond_the_schema() {
     assert!(direct.predict(&long[..k + 1]).is_err(), "a partial row");
 }
 
+/// Leave-one-out log-odds (the batch's reason codes): the direct engine's incremental variants
+/// against tract scoring every variant row in full, for every feature of every row, including
+/// features already at the baseline (a variant equal to its row).
+fn assert_leave_one_out_agrees(what: &str, direct: &Model, tract: &Model, rows: &[f32]) {
+    let k = direct.k();
+    let baseline = direct.schema().baseline();
+    let which: Vec<(usize, usize)> = (0..rows.len() / k)
+        .flat_map(|r| (0..k).map(move |i| (r, i)))
+        .collect();
+    let (mut a, mut b, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+    direct
+        .leave_one_out_logits_into(rows, &baseline, &which, &mut scratch, &mut a)
+        .expect("direct variants");
+    tract
+        .leave_one_out_logits_into(rows, &baseline, &which, &mut scratch, &mut b)
+        .expect("tract variants");
+    assert_eq!(a.len(), which.len());
+    assert_eq!(b.len(), which.len());
+    for (n, ((x, y), (r, i))) in a.iter().zip(&b).zip(&which).enumerate() {
+        assert!(
+            close(*x, *y, 5e-5 * y.abs().max(1.0)),
+            "{what} variant {n} (row {r}, feature {i}): {x} (direct) vs {y} (tract)"
+        );
+    }
+    // Each variant is the row with one value replaced: the same as scoring that row.
+    let mut variant = rows[..k].to_vec();
+    variant[k - 1] = baseline[k - 1];
+    let full = direct.predict(&variant).unwrap()[0].logit;
+    assert!(
+        close(a[k - 1], full, 5e-5 * full.abs().max(1.0)),
+        "{what}: {} vs {full}",
+        a[k - 1]
+    );
+}
+
+#[test]
+fn leave_one_out_variants_match_full_runs() {
+    let bytes = read(REFERENCE_MODEL);
+    let (direct, tract) = (load(&bytes, true), load(&bytes, false));
+    let golden = reference_golden();
+    let rows: Vec<f32> = golden
+        .rows
+        .iter()
+        .flat_map(|r| r.x.iter().copied())
+        .collect();
+    assert_leave_one_out_agrees("golden rows", &direct, &tract, &rows);
+    let k = direct.k();
+    assert_leave_one_out_agrees(
+        "random rows",
+        &direct,
+        &tract,
+        &random_rows(k, 500, -5.0, 100.0, 11),
+    );
+    let bad = direct.leave_one_out_logits_into(
+        &rows,
+        &direct.schema().baseline(),
+        &[(golden.rows.len(), 0)],
+        &mut Vec::new(),
+        &mut Vec::new(),
+    );
+    assert!(bad.is_err(), "a variant of a row that is not there");
+}
+
 #[test]
 fn explanations_are_the_same_through_either_engine() {
     let bytes = read(REFERENCE_MODEL);
