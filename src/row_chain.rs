@@ -84,6 +84,29 @@ fn panel(w: [f32; BLOCK]) -> Panel {
     w
 }
 
+/// A panel's weights as plain numbers.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+fn panel_values(panel: &Panel) -> [f32; BLOCK] {
+    use core::arch::wasm32::{f32x4_extract_lane, v128};
+    let lanes = |v: v128| {
+        [
+            f32x4_extract_lane::<0>(v),
+            f32x4_extract_lane::<1>(v),
+            f32x4_extract_lane::<2>(v),
+            f32x4_extract_lane::<3>(v),
+        ]
+    };
+    let [v0, v1, v2, v3] = *panel;
+    let ([a, b, c, d], [e, f, g, h]) = (lanes(v0), lanes(v1));
+    let ([i, j, k, l], [m, n, o, p]) = (lanes(v2), lanes(v3));
+    [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p]
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+fn panel_values(panel: &Panel) -> [f32; BLOCK] {
+    *panel
+}
+
 /// Σ input[i] · panels[i], lane by lane. The wasm build is optimized for size, where LLVM does
 /// not vectorize, so the SIMD variant spells the vectors out.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -129,8 +152,8 @@ fn panel_sums(input: &[f32], panels: &[Panel]) -> [f32; BLOCK] {
 struct Dense {
     panels: Vec<Panel>,
     column: Vec<f32>,
-    /// The weights as given, [inputs, outputs] row-major, for updates by one input row.
-    weights: Vec<f32>,
+    /// Per input row with few non-zero weights (at most a quarter), those (column, weight).
+    sparse_rows: Vec<Option<Vec<(usize, f32)>>>,
     inputs: usize,
     outputs: usize,
 }
@@ -142,7 +165,7 @@ impl Dense {
             return Dense {
                 panels: Vec::new(),
                 column: weights.to_vec(),
-                weights: weights.to_vec(),
+                sparse_rows: sparse_rows(weights, outputs),
                 inputs,
                 outputs,
             };
@@ -160,15 +183,31 @@ impl Dense {
         Dense {
             panels,
             column: Vec::new(),
-            weights: weights.to_vec(),
+            sparse_rows: sparse_rows(weights, outputs),
             inputs,
             outputs,
         }
     }
 
-    /// The weights of input `t`, one per output.
-    fn row(&self, t: usize) -> Option<&[f32]> {
-        self.weights.get(t * self.outputs..(t + 1) * self.outputs)
+    /// Input row `t`'s non-zero weights, if it has few.
+    fn sparse_row(&self, t: usize) -> Option<&[(usize, f32)]> {
+        self.sparse_rows.get(t)?.as_deref()
+    }
+
+    /// `out += delta · weights[t, :]`.
+    fn add_row(&self, t: usize, delta: f32, out: &mut [f32]) {
+        if let [single] = out {
+            if let Some(w) = self.column.get(t) {
+                *single += delta * w;
+            }
+            return;
+        }
+        let panels = self.panels.iter().skip(t).step_by(self.inputs.max(1));
+        for (out, panel) in out.chunks_mut(BLOCK).zip(panels) {
+            for (o, w) in out.iter_mut().zip(panel_values(panel)) {
+                *o += delta * w;
+            }
+        }
     }
 
     /// `out = input · weights`; `out` has `outputs` elements. Not inlined: inside the caller's
@@ -189,6 +228,21 @@ impl Dense {
             }
         }
     }
+}
+
+fn sparse_rows(weights: &[f32], outputs: usize) -> Vec<Option<Vec<(usize, f32)>>> {
+    weights
+        .chunks_exact(outputs.max(1))
+        .map(|row| {
+            let non_zero: Vec<(usize, f32)> = row
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| **w != 0.0)
+                .map(|(c, w)| (c, *w))
+                .collect();
+            (non_zero.len() * 4 <= outputs).then_some(non_zero)
+        })
+        .collect()
 }
 
 /// A dot product with eight running sums, so that it pipelines.
@@ -522,12 +576,16 @@ impl RowChain {
     }
 
     /// Every intermediate row of `x`, one after the other: `x`, then each step's output.
-    fn trace(&self, x: &[f32], trace: &mut Vec<f32>, spare: &mut [f32]) -> Option<()> {
+    fn trace(
+        &self,
+        x: &[f32],
+        trace: &mut Vec<f32>,
+        front: &mut [f32],
+        back: &mut [f32],
+    ) -> Option<()> {
         trace.clear();
         trace.extend_from_slice(x);
-        let mut current = spare;
-        let mut scratch = vec![0.0f32; self.max_width];
-        let mut other: &mut [f32] = &mut scratch;
+        let (mut current, mut other) = (front, back);
         current.get_mut(..self.k)?.copy_from_slice(x);
         let mut width = self.k;
         for step in &self.steps {
@@ -557,14 +615,16 @@ impl RowChain {
         let mut next_changed = Vec::with_capacity(self.max_width);
         let mut seen = vec![false; self.max_width];
         let mut traced = None;
+        let mut finite = true;
         for &(r, i) in which {
             let x = rows.get(r * self.k..(r + 1) * self.k)?;
             if traced != Some(r) {
-                self.trace(x, &mut trace, &mut front)?;
+                self.trace(x, &mut trace, &mut front, &mut back)?;
                 traced = Some(r);
+                finite = trace.iter().all(|v| v.is_finite());
             }
             // With a non-finite intermediate a difference could be ∞ − ∞: recompute in full.
-            let mut all = !trace.iter().all(|v| v.is_finite());
+            let mut all = !finite;
             let (mut current, mut spare): (&mut [f32], &mut [f32]) = (&mut front, &mut back);
             current.get_mut(..self.k)?.copy_from_slice(x);
             *current.get_mut(i)? = *baseline.get(i)?;
@@ -594,26 +654,42 @@ impl RowChain {
                             }
                         }
                     }
-                    Step::Dense(dense) if changed.len() * 4 <= base_in.len() => {
+                    // A change in a few rows of a sparse matrix (the WoE steps): update the
+                    // columns those rows reach. A dense row reaches every column, where the
+                    // vectorized full product is as cheap as a scalar update.
+                    Step::Dense(dense)
+                        if changed.iter().all(|&t| dense.sparse_row(t).is_some()) =>
+                    {
                         for &t in &changed {
                             let delta = current.get(t)? - base_in.get(t)?;
                             if delta == 0.0 {
                                 continue;
                             }
-                            let weights = dense.row(t)?;
-                            for (c, (o, w)) in out.iter_mut().zip(weights).enumerate() {
-                                if *w != 0.0 {
-                                    *o += delta * w;
-                                    if let Some(flag) = seen.get_mut(c).filter(|f| !**f) {
-                                        *flag = true;
-                                        next_changed.push(c);
-                                    }
+                            for &(c, w) in dense.sparse_row(t)? {
+                                *out.get_mut(c)? += delta * w;
+                                if let Some(flag) = seen.get_mut(c).filter(|f| !**f) {
+                                    *flag = true;
+                                    next_changed.push(c);
                                 }
                             }
                         }
                         for &c in &next_changed {
                             *seen.get_mut(c)? = false;
                         }
+                    }
+                    // A few changed rows of a dense matrix: out + Δ·W[t,:] panel by panel;
+                    // every column may change, so the rest of the chain runs in full.
+                    Step::Dense(dense) if changed.len() * 4 <= base_in.len() => {
+                        for &t in &changed {
+                            let delta = current.get(t)? - base_in.get(t)?;
+                            if delta != 0.0 {
+                                dense.add_row(t, delta, out);
+                            }
+                        }
+                        width = base_out.len();
+                        all = true;
+                        std::mem::swap(&mut current, &mut spare);
+                        continue;
                     }
                     Step::Dense(_) => {
                         run_step(step, &mut current, &mut spare, &mut width)?;
