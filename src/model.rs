@@ -489,8 +489,9 @@ fn inference(e: &TractError) -> Error {
 }
 
 fn decode(bytes: &[u8]) -> Result<pb::ModelProto> {
-    let mut reader = bytes;
-    tract_onnx::onnx().proto_model_for_read(&mut reader).map_err(|e| {
+    // prost directly: `tract_onnx::onnx()` would register every operator just to decode.
+    use prost::Message;
+    pb::ModelProto::decode(bytes).map_err(|e| {
         err(
             ErrorKind::ModelFormat,
             format!(
