@@ -77,6 +77,16 @@ impl Scorer {
         self.inner.model().k()
     }
 
+    /// Which engine scores the model: `direct` (a chain of row-wise operators, checked against
+    /// tract when it was loaded) or `tract`.
+    #[wasm_bindgen(getter)]
+    pub fn engine(&self) -> String {
+        match self.inner.model().engine() {
+            crate::model::Engine::Direct => "direct".into(),
+            crate::model::Engine::Tract => "tract".into(),
+        }
+    }
+
     /// Hex SHA-256 of the model file.
     #[wasm_bindgen(getter)]
     pub fn sha256(&self) -> String {

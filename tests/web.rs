@@ -40,6 +40,7 @@ fn reference_model_matches_onnxruntime_in_the_browser() {
     let scorer = Scorer::new(REFERENCE).unwrap();
     assert_eq!(scorer.sha256(), g.model_sha256);
     assert_eq!(scorer.k(), 10);
+    assert_eq!(scorer.engine(), "direct");
     let rows: Vec<f32> = g.rows.iter().flat_map(|r| r.x.iter().copied()).collect();
     let pds = scorer.score_batch(&rows).unwrap();
     assert_eq!(pds.len(), g.rows.len());
@@ -105,6 +106,12 @@ fn foreign_models_match_onnxruntime_in_the_browser() {
     for (name, bytes, json) in foreign!("logreg", "gbm", "mlp_dynamic") {
         let g = golden(&json.replace("\"model_sha256\"", "\"features\": [], \"model_sha256\""));
         let scorer = Scorer::new(bytes).unwrap_or_else(|e| panic!("{name}: {:?}", error_of(e)));
+        let engine = if name == "mlp_dynamic" {
+            "direct"
+        } else {
+            "tract"
+        };
+        assert_eq!(scorer.engine(), engine, "{name}");
         let rows: Vec<f32> = g.rows.iter().flat_map(|r| r.x.iter().copied()).collect();
         let pds = scorer.score_batch(&rows).unwrap();
         for (p, r) in pds.iter().zip(&g.rows) {

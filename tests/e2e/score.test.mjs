@@ -48,6 +48,7 @@ describe('scoring an applicant', () => {
     const { page, context, assertClean } = await openPage(browser);
     await gotoReady(page);
     assert.equal(await page.textContent('#model-sha'), g.model_sha256, 'the golden fixture is for the model served');
+    assert.equal(await page.getAttribute('#model-engine', 'data-engine'), 'direct', 'the reference model runs on the direct evaluator');
     // A row in the highest band, which has at least four adverse reasons.
     const row = g.rows.find((r) => r.id.startsWith('test-') && r.pd > 0.5);
     await fillApplicant(page, goldenApplicant(g, row));

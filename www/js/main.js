@@ -522,6 +522,7 @@ function renderCard() {
     cardRow(dl, '', h('span', { class: 'muted' }, t('model.no_card')));
   }
   cardRow(dl, t('model.sha256'), h('code', { id: 'model-sha', class: 'hash' }, m.sha256));
+  cardRow(dl, t('model.engine'), h('span', { id: 'model-engine', 'data-engine': m.engine }, t(`model.engine_${m.engine}`)));
 
   const note = $('generic-note');
   note.textContent = s.generic ? t('model.generic_note', { last: m.k - 1 }) : '';

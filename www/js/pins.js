@@ -9,6 +9,6 @@ export const REFERENCE_MODEL_SHA256 = '072ba9095545a0cba8bc79d29135442ebe238661b
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-h+zyJnVk+nUHcJCnMRKIu5WrcTcrnoC6u4rkL48yyvONBCq91d0zz2Uim2UYdLhN', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-XuFetRV4EGoZD2hLuQWZwIiagUymMnZhizjaoLtQNY0HskXDmlpHPQEpT5ljgehA', // pkg/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-6+TAfRuGpYO6+DqfLe1KVdBc/cqPPLgOlA7tCtxXiC6uO0Qw9ia9rd8xCaJH9Uy2', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-h7F6Fn0JEXkaSjOrjMuHvXbSzn1KAkYDJeJ5wNy1nnTx2Sw0WAVgChcV0wwQr4xm', // pkg/simd/credit_scorer_bg.wasm
 });

@@ -108,7 +108,7 @@ async function startEngine({ engine: wanted, integrity }) {
 let scorer = null;
 
 function describe(scorer) {
-  return { k: scorer.k, sha256: scorer.sha256, schema: scorer.schema() };
+  return { k: scorer.k, sha256: scorer.sha256, engine: scorer.engine, schema: scorer.schema() };
 }
 
 async function handle(msg) {
