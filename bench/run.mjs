@@ -200,7 +200,7 @@ if (cli) {
   for (const c of cli.runs ?? []) rows.push({ name: `CLI \`credit-scorer score\`, ${c.label}`, text: [`CLI, ${c.label}, rows/s`, '', '', '', '', '', f(c.rows_per_s, 0)] });
 }
 
-const header = ['figure', 'credit-scorer', 'onnxruntime-web 1.30.0', 'ratio (cs ÷ ort)', 'target', '', 'tract native'];
+const header = ['figure', 'credit-scorer', 'onnxruntime-web 1.30.0', 'ratio (cs ÷ ort)', 'target', '', 'native'];
 const md = [
   `| ${header.join(' | ')} |`,
   `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
@@ -208,11 +208,14 @@ const md = [
 ].join('\n');
 const notes = [
   `outputs agree: max |pd(credit-scorer) − pd(onnxruntime-web)| over ${f(cs.rows)} rows = ${agree.csVsOrt.toExponential(1)}` +
-    (agree.nativeVsOrt != null ? `; tract native vs onnxruntime-web = ${agree.nativeVsOrt.toExponential(1)}` : ''),
+    (agree.nativeVsOrt != null ? `; native vs onnxruntime-web = ${agree.nativeVsOrt.toExponential(1)}` : ''),
   `crossOriginIsolated: cs ${cs.crossOriginIsolated}, ort ${ort.crossOriginIsolated} (timer resolution 5 µs when true, 100 µs otherwise)`,
   `runtime files counted: cs ${counted('cs').join(', ')}; ort ${counted('ort').join(', ')}`,
   `Chromium ${versions.chromium}; ${process.env.MACHINE ?? ''}`,
   native ? `native: ${native.runtime}` : 'native: not run',
+  ...(native?.tract_batch_chunks_rows_per_s
+    ? [`native through tract's plan (direct evaluator off): single applicant median ${native.tract_single_median_us.toFixed(2)} µs, batch in chunks of 1,000 ${f(native.tract_batch_chunks_rows_per_s)} rows/s`]
+    : []),
 ];
 const phases = (rt) => {
   const keys = Object.keys(coldMarks[rt][0] ?? {});

@@ -1,5 +1,5 @@
 //! `cargo xtask bench`'s native half: the same model, inputs and figures as the browser benchmark,
-//! run by tract natively (the ceiling for the same code). It also writes the inputs both browser
+//! run natively by the same `Scorer` (the ceiling for the same code), and by tract's plan alone. It also writes the inputs both browser
 //! runtimes use, so every figure in the table comes from one set of applicants.
 //!
 //! usage: bench-native --model MODEL.onnx --out DIR [--rows 100000]
@@ -164,11 +164,39 @@ mod native {
         }
         explain.sort_by(f64::total_cmp);
 
+        // The same figures through tract's plan (the direct evaluator switched off), side by side.
+        let tract_scorer = Scorer::from_bytes_with(
+            &bytes,
+            &credit_scorer::LoadOptions {
+                direct: false,
+                ..Default::default()
+            },
+        )?;
+        let mut tract_times = Vec::with_capacity(singles);
+        for row in inputs.chunks_exact(k).take(singles) {
+            let t = Instant::now();
+            std::hint::black_box(tract_scorer.predict(row)?);
+            tract_times.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        tract_times.sort_by(f64::total_cmp);
+        let mut tract_chunked = Vec::new();
+        for _ in 0..3 {
+            let t = Instant::now();
+            for chunk in inputs.chunks(1000 * k) {
+                std::hint::black_box(tract_scorer.predict(chunk)?);
+            }
+            tract_chunked.push(rows as f64 / t.elapsed().as_secs_f64());
+        }
+        let engine = format!("{:?}", scorer.model().engine()).to_lowercase();
+
         let json = format!(
-            "{{\"runtime\":\"tract {tract} native ({profile})\",\"k\":{k},\"rows\":{rows},\"load_ms\":{load_ms:.3},\
+            "{{\"runtime\":\"credit-scorer native, {engine} engine (tract {tract}, {profile})\",\"engine\":\"{engine}\",\
+             \"tract_single_median_us\":{:.3},\"tract_batch_chunks_rows_per_s\":{:.0},\"k\":{k},\"rows\":{rows},\"load_ms\":{load_ms:.3},\
              \"single_median_us\":{single_median_us:.3},\"single_p99_us\":{single_p99_us:.3},\"single_mean_us\":{single_mean_us:.3},\
              \"batch_one_call_rows_per_s\":{:.0},\"batch_chunks_rows_per_s\":{:.0},\
              \"explain_median_ms\":{:.4},\"explain_p99_ms\":{:.4}}}",
+            percentile(&tract_times, 0.5),
+            median_of(tract_chunked),
             median_of(one_call),
             median_of(chunked),
             percentile(&explain, 0.5),
