@@ -192,32 +192,6 @@ fn foreign_models_choose_the_right_engine_and_match_onnxruntime() {
 
 // ---- a graph of every operator the chain compiles, checked against tract ----
 
-fn value_info(name: &str, cols: i64) -> pb::ValueInfoProto {
-    use pb::tensor_shape_proto::{Dimension, dimension::Value};
-    pb::ValueInfoProto {
-        name: name.into(),
-        r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                elem_type: 1,
-                shape: Some(pb::TensorShapeProto {
-                    dim: vec![
-                        Dimension {
-                            value: Some(Value::DimParam("N".into())),
-                            ..Default::default()
-                        },
-                        Dimension {
-                            value: Some(Value::DimValue(cols)),
-                            ..Default::default()
-                        },
-                    ],
-                }),
-            })),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
 fn floats(name: &str, dims: &[i64], data: Vec<f32>) -> pb::TensorProto {
     pb::TensorProto {
         name: name.into(),

@@ -75,34 +75,41 @@ pub fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
 }
 
+/// A float32 graph input or output of shape [N, cols].
+pub fn value_info(name: &str, cols: i64) -> credit_scorer::model::pb::ValueInfoProto {
+    use credit_scorer::model::pb::tensor_shape_proto::{Dimension, dimension::Value};
+    credit_scorer::model::pb::ValueInfoProto {
+        name: name.into(),
+        r#type: Some(credit_scorer::model::pb::TypeProto {
+            value: Some(credit_scorer::model::pb::type_proto::Value::TensorType(
+                credit_scorer::model::pb::type_proto::Tensor {
+                    elem_type: 1,
+                    shape: Some(credit_scorer::model::pb::TensorShapeProto {
+                        dim: vec![
+                            Dimension {
+                                value: Some(Value::DimParam("N".into())),
+                                ..Default::default()
+                            },
+                            Dimension {
+                                value: Some(Value::DimValue(cols)),
+                                ..Default::default()
+                            },
+                        ],
+                    }),
+                },
+            )),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 /// A logistic model `pd = sigmoid(x · w + b)` with `k` inputs, written as ONNX bytes, with
 /// `logit` as a second output.
 pub fn linear_onnx(w: &[f32], b: f32) -> Vec<u8> {
     use credit_scorer::model::pb;
     use prost::Message;
     let k = w.len() as i64;
-    let dim = |v: pb::tensor_shape_proto::dimension::Value| pb::tensor_shape_proto::Dimension {
-        value: Some(v),
-        ..Default::default()
-    };
-    let value_info = |name: &str, cols: i64| pb::ValueInfoProto {
-        name: name.into(),
-        r#type: Some(pb::TypeProto {
-            value: Some(pb::type_proto::Value::TensorType(pb::type_proto::Tensor {
-                elem_type: 1,
-                shape: Some(pb::TensorShapeProto {
-                    dim: vec![
-                        dim(pb::tensor_shape_proto::dimension::Value::DimParam(
-                            "N".into(),
-                        )),
-                        dim(pb::tensor_shape_proto::dimension::Value::DimValue(cols)),
-                    ],
-                }),
-            })),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
     let tensor = |name: &str, dims: Vec<i64>, data: Vec<f32>| pb::TensorProto {
         name: name.into(),
         dims,
