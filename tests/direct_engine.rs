@@ -403,3 +403,40 @@ fn other_graphs_stay_with_tract() {
         );
     }
 }
+
+/// A sparse matrix skips its zero weights only while that is exact: an infinite input times a
+/// zero weight is NaN in a dense product, so the row must not come out as a number.
+#[test]
+fn sparse_weights_keep_ieee_products_for_infinite_inputs() {
+    let k = 3;
+    let mut w = vec![0.0f32; 3 * 8];
+    for (row, col) in [(0, 1), (1, 4), (2, 6)] {
+        w[row * 8 + col] = 0.5;
+    }
+    let bytes = model_bytes(
+        vec![
+            node("MatMul", &["x", "w"], "h", &[]),
+            node("MatMul", &["h", "ones"], "z", &[]),
+            node("Sigmoid", &["z"], "pd", &[]),
+        ],
+        vec![
+            floats("w", &[3, 8], w),
+            floats("ones", &[8, 1], vec![1.0; 8]),
+        ],
+        k,
+        vec![value_info("pd", 1)],
+    );
+    let (direct, tract) = (load(&bytes, true), load(&bytes, false));
+    assert_eq!(direct.engine(), Engine::Direct);
+    assert_engines_agree(
+        "finite",
+        &direct,
+        &tract,
+        &random_rows(3, 200, -4.0, 4.0, 12),
+        false,
+    );
+    let pd = direct.predict(&[f32::INFINITY, 0.0, 0.0]).unwrap()[0].pd;
+    assert!(pd.is_nan(), "∞ × 0 weights must stay NaN, got {pd}");
+    let pd = direct.predict(&[1.0, 2.0, -1.0]).unwrap()[0].pd;
+    assert!(close(pd, 1.0 / (1.0 + (-1.0f64).exp()), 1e-6), "{pd}");
+}
