@@ -736,17 +736,27 @@ fn check_gather(
     let (Some(data), Some(indices)) = (node.input.first(), node.input.get(1)) else {
         return Ok(());
     };
+    let axis = node
+        .attribute
+        .iter()
+        .find(|a| a.name == "axis")
+        .map_or(0, |a| a.i);
+    // Rows of the batch are applicants: picking among them would make one applicant's score
+    // depend on the others (and tract slices out of bounds for an index past the batch).
+    if data == input && (axis == 0 || axis == -2) {
+        return Err(err(
+            ErrorKind::ModelContract,
+            format!(
+                "node `{node_name}` (Gather) picks rows of the batch (axis 0), so one applicant's score would depend on the others; gather the input's columns (axis 1)"
+            ),
+        ));
+    }
     let Some(indices) = constants
         .get(indices.as_str())
         .and_then(|t| tensor_values(t))
     else {
         return Ok(());
     };
-    let axis = node
-        .attribute
-        .iter()
-        .find(|a| a.name == "axis")
-        .map_or(0, |a| a.i);
     let axis_len: Option<i64> = match constants.get(data.as_str()) {
         Some(table) => {
             let rank = table.dims.len() as i64;

@@ -24,9 +24,8 @@ fn expected_kind(file: &str) -> ErrorKind {
         | "linear_classifier_bad_coefficients"
         | "gather_out_of_range" => ErrorKind::ModelInvalid,
         "no_input" | "two_inputs" | "rank5_input" | "string_input" | "int_input"
-        | "zero_features" | "too_many_features" | "three_class" | "huge_dim" => {
-            ErrorKind::ModelContract
-        }
+        | "zero_features" | "too_many_features" | "three_class" | "huge_dim"
+        | "gather_batch_axis" => ErrorKind::ModelContract,
         f if f.starts_with("bad_schema") => ErrorKind::Schema,
         _ => ErrorKind::ModelUnsupported,
     }

@@ -940,6 +940,10 @@ FUZZ_FOUND = [
         "gather_out_of_range.onnx",
         "found by the model_from_bytes fuzz target: the reference model with a Gather column index far outside the 10 inputs (tract indexes out of bounds and panics while scoring)",
     ),
+    (
+        "gather_batch_axis.onnx",
+        "found by the model_from_bytes fuzz target: the reference model whose Gather lost its `axis` attribute, so it picks rows of the batch (axis 0) at indices far beyond it (tract slices out of bounds and panics while scoring)",
+    ),
 ]
 
 
