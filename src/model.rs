@@ -971,7 +971,15 @@ fn check_allocation(
                 ));
             }
         },
-        (_, [shape]) => shape.iter().map(|v| v.max(0.0)).product(),
+        (_, [shape]) if shape.iter().any(|v| *v < 0.0) => {
+            return Err(err(
+                ErrorKind::ModelInvalid,
+                format!(
+                    "node `{node_name}` ({op}) asks for a negative size; the file is corrupt — export it again"
+                ),
+            ));
+        }
+        (_, [shape]) => shape.iter().product(),
         _ => 0.0,
     };
     if !count.is_finite() || count > options.max_elements as f64 {

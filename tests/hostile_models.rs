@@ -22,7 +22,8 @@ fn expected_kind(file: &str) -> ErrorKind {
         "nan_weights"
         | "inf_weights"
         | "linear_classifier_bad_coefficients"
-        | "gather_out_of_range" => ErrorKind::ModelInvalid,
+        | "gather_out_of_range"
+        | "expand_negative_shape" => ErrorKind::ModelInvalid,
         "no_input" | "two_inputs" | "rank5_input" | "string_input" | "int_input"
         | "zero_features" | "too_many_features" | "three_class" | "huge_dim"
         | "gather_batch_axis" => ErrorKind::ModelContract,

@@ -944,6 +944,10 @@ FUZZ_FOUND = [
         "gather_batch_axis.onnx",
         "found by the model_from_bytes fuzz target: the reference model whose Gather lost its `axis` attribute, so it picks rows of the batch (axis 0) at indices far beyond it (tract slices out of bounds and panics while scoring)",
     ),
+    (
+        "expand_negative_shape.onnx",
+        "found by the model_from_bytes fuzz target: an Expand whose constant shape has a negative dimension (-3.3e18), which the size check read as zero and tract as a huge size (it allocates until memory runs out while loading)",
+    ),
 ]
 
 
