@@ -23,7 +23,8 @@ fn expected_kind(file: &str) -> ErrorKind {
         | "inf_weights"
         | "linear_classifier_bad_coefficients"
         | "gather_out_of_range"
-        | "expand_negative_shape" => ErrorKind::ModelInvalid,
+        | "expand_negative_shape"
+        | "tree_ensemble_corrupt" => ErrorKind::ModelInvalid,
         "no_input" | "two_inputs" | "rank5_input" | "string_input" | "int_input"
         | "zero_features" | "too_many_features" | "three_class" | "huge_dim"
         | "gather_batch_axis" => ErrorKind::ModelContract,

@@ -948,6 +948,10 @@ FUZZ_FOUND = [
         "expand_negative_shape.onnx",
         "found by the model_from_bytes fuzz target: an Expand whose constant shape has a negative dimension (-3.3e18), which the size check read as zero and tract as a huge size (it allocates until memory runs out while loading)",
     ),
+    (
+        "tree_ensemble_corrupt.onnx",
+        "found by the model_from_bytes fuzz target: an skl2onnx gradient-boosting classifier with a leaf weight for class 65 of 2 and a NaN threshold (tract's unchecked tree walk never returned)",
+    ),
 ]
 
 
