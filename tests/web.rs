@@ -160,7 +160,10 @@ fn broken_models_are_refused_cleanly_and_the_instance_keeps_working() {
         "bad_schema_baseline_range",
         "bad_schema_bands_unordered",
         "linear_classifier_bad_coefficients",
-        "gather_out_of_range"
+        "gather_out_of_range",
+        "gather_batch_axis",
+        "expand_negative_shape",
+        "tree_ensemble_corrupt"
     );
     for (name, bytes) in corpus {
         let Err(e) = Scorer::new(bytes) else {
