@@ -302,27 +302,23 @@ impl Model {
             ));
         }
         out.reserve(which.len());
+        let missing = || {
+            err(
+                ErrorKind::Input,
+                "a leave-one-out variant names a row or feature that is not there",
+            )
+        };
         if let Some(chain) = &self.chain {
             return chain
                 .leave_one_out(rows, baseline, which, |logit| out.push(logit))
-                .ok_or_else(|| {
-                    err(
-                        ErrorKind::Input,
-                        "a leave-one-out variant names a row or feature that is not there",
-                    )
-                });
+                .ok_or_else(missing);
         }
         variants.clear();
         for &(r, i) in which {
             let row = rows
                 .get(r * k..(r + 1) * k)
                 .zip(baseline.get(i))
-                .ok_or_else(|| {
-                    err(
-                        ErrorKind::Input,
-                        "a leave-one-out variant names a row or feature that is not there",
-                    )
-                })?;
+                .ok_or_else(missing)?;
             let at = variants.len() + i;
             variants.extend_from_slice(row.0);
             if let Some(v) = variants.get_mut(at) {

@@ -30,6 +30,20 @@ enum Compare {
 }
 
 impl Compare {
+    /// `x ⋄ c` as 1.0 or 0.0. Inlined with a constant `self` in `run_step`, so each operator's
+    /// loop is still its own and vectorizes.
+    #[inline(always)]
+    fn apply(self, x: f32, c: f32) -> f32 {
+        let on = match self {
+            Compare::Greater => x > c,
+            Compare::GreaterOrEqual => x >= c,
+            Compare::Less => x < c,
+            Compare::LessOrEqual => x <= c,
+            Compare::Equal => x == c,
+        };
+        f32::from(u8::from(on))
+    }
+
     /// The same test with its operands swapped: `c > x` is `x < c`.
     fn swapped(self) -> Compare {
         match self {
@@ -55,6 +69,21 @@ enum Arith {
     Div,
     /// c ÷ x
     DivInto,
+}
+
+impl Arith {
+    /// `x ∘ c`; inlined like `Compare::apply`.
+    #[inline(always)]
+    fn apply(self, x: f32, c: f32) -> f32 {
+        match self {
+            Arith::Add => x + c,
+            Arith::Sub => x - c,
+            Arith::SubFrom => c - x,
+            Arith::Mul => x * c,
+            Arith::Div => x / c,
+            Arith::DivInto => c / x,
+        }
+    }
 }
 
 /// Output columns computed together: four 4-lane vectors of running sums that stay in registers
@@ -111,7 +140,7 @@ fn panel_values(panel: &Panel) -> [f32; BLOCK] {
 /// not vectorize, so the SIMD variant spells the vectors out.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 fn panel_sums(input: &[f32], panels: &[Panel]) -> [f32; BLOCK] {
-    use core::arch::wasm32::{f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128};
+    use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat};
     let zero = f32x4_splat(0.0);
     let (mut s0, mut s1, mut s2, mut s3) = (zero, zero, zero, zero);
     for (&a, &[w0, w1, w2, w3]) in input.iter().zip(panels) {
@@ -121,17 +150,7 @@ fn panel_sums(input: &[f32], panels: &[Panel]) -> [f32; BLOCK] {
         s2 = f32x4_add(s2, f32x4_mul(a, w2));
         s3 = f32x4_add(s3, f32x4_mul(a, w3));
     }
-    let lanes = |v: v128| {
-        [
-            f32x4_extract_lane::<0>(v),
-            f32x4_extract_lane::<1>(v),
-            f32x4_extract_lane::<2>(v),
-            f32x4_extract_lane::<3>(v),
-        ]
-    };
-    let ([a, b, c, d], [e, f, g, h]) = (lanes(s0), lanes(s1));
-    let ([i, j, k, l], [m, n, o, p]) = (lanes(s2), lanes(s3));
-    [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p]
+    panel_values(&[s0, s1, s2, s3])
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
@@ -739,20 +758,23 @@ fn run_step<'a>(
         Step::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
         Step::Sigmoid => row.iter_mut().for_each(|v| *v = sigmoid(*v)),
         Step::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
+        // One loop per operator: the operator is a constant inside each closure.
         Step::Compare(op, c) => match op {
-            Compare::Greater => with_constant(row, c, |x, c| f32::from(u8::from(x > c))),
-            Compare::GreaterOrEqual => with_constant(row, c, |x, c| f32::from(u8::from(x >= c))),
-            Compare::Less => with_constant(row, c, |x, c| f32::from(u8::from(x < c))),
-            Compare::LessOrEqual => with_constant(row, c, |x, c| f32::from(u8::from(x <= c))),
-            Compare::Equal => with_constant(row, c, |x, c| f32::from(u8::from(x == c))),
+            Compare::Greater => with_constant(row, c, |x, c| Compare::Greater.apply(x, c)),
+            Compare::GreaterOrEqual => {
+                with_constant(row, c, |x, c| Compare::GreaterOrEqual.apply(x, c))
+            }
+            Compare::Less => with_constant(row, c, |x, c| Compare::Less.apply(x, c)),
+            Compare::LessOrEqual => with_constant(row, c, |x, c| Compare::LessOrEqual.apply(x, c)),
+            Compare::Equal => with_constant(row, c, |x, c| Compare::Equal.apply(x, c)),
         },
         Step::Arith(op, c) => match op {
-            Arith::Add => with_constant(row, c, |x, c| x + c),
-            Arith::Sub => with_constant(row, c, |x, c| x - c),
-            Arith::SubFrom => with_constant(row, c, |x, c| c - x),
-            Arith::Mul => with_constant(row, c, |x, c| x * c),
-            Arith::Div => with_constant(row, c, |x, c| x / c),
-            Arith::DivInto => with_constant(row, c, |x, c| c / x),
+            Arith::Add => with_constant(row, c, |x, c| Arith::Add.apply(x, c)),
+            Arith::Sub => with_constant(row, c, |x, c| Arith::Sub.apply(x, c)),
+            Arith::SubFrom => with_constant(row, c, |x, c| Arith::SubFrom.apply(x, c)),
+            Arith::Mul => with_constant(row, c, |x, c| Arith::Mul.apply(x, c)),
+            Arith::Div => with_constant(row, c, |x, c| Arith::Div.apply(x, c)),
+            Arith::DivInto => with_constant(row, c, |x, c| Arith::DivInto.apply(x, c)),
         },
         Step::Gather(columns) => {
             let out = spare.get_mut(..columns.len())?;
@@ -782,28 +804,8 @@ impl Step {
             Step::Relu => x.max(0.0),
             Step::Sigmoid => sigmoid(x),
             Step::Tanh => x.tanh(),
-            Step::Compare(op, values) => {
-                let c = constant(values)?;
-                let on = match op {
-                    Compare::Greater => x > c,
-                    Compare::GreaterOrEqual => x >= c,
-                    Compare::Less => x < c,
-                    Compare::LessOrEqual => x <= c,
-                    Compare::Equal => x == c,
-                };
-                f32::from(u8::from(on))
-            }
-            Step::Arith(op, values) => {
-                let c = constant(values)?;
-                match op {
-                    Arith::Add => x + c,
-                    Arith::Sub => x - c,
-                    Arith::SubFrom => c - x,
-                    Arith::Mul => x * c,
-                    Arith::Div => x / c,
-                    Arith::DivInto => c / x,
-                }
-            }
+            Step::Compare(op, values) => op.apply(x, constant(values)?),
+            Step::Arith(op, values) => op.apply(x, constant(values)?),
             Step::Gather(_) | Step::Dense(_) => return None,
         })
     }
