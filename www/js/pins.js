@@ -9,6 +9,6 @@ export const REFERENCE_MODEL_SHA256 = '072ba9095545a0cba8bc79d29135442ebe238661b
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-7qCQGOeTT2Vo9m1vssNNmyT2WhxDaQWp1TfppgG73sDVr68zZ0sGSwlAWoxm1vpc', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-wDOaMkNksbh41ipvrNzy9WW+tX3vTQQFZVe0jXGAUZ0gMuRRYOcr5wrrqpuPvFXd', // pkg/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-psyqXD4tNa/ORz65APcx+CBq2X+JPkPUL+XbvaHoUhhxEmSOn2GH6o19OOkXsJcP', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-OS41MYB/HJ8OsJ7kDULyDTO7kw/xQ4pykt7IeYNY6B8HcsjOa3Uxuc+yJ3GWp8Pk', // pkg/simd/credit_scorer_bg.wasm
 });
