@@ -131,11 +131,6 @@ fn panel_values(panel: &Panel) -> [f32; BLOCK] {
     [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p]
 }
 
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
-fn panel_values(panel: &Panel) -> [f32; BLOCK] {
-    *panel
-}
-
 /// Σ input[i] · panels[i], lane by lane. The wasm build is optimized for size, where LLVM does
 /// not vectorize, so the SIMD variant spells the vectors out.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
@@ -171,6 +166,8 @@ fn panel_sums(input: &[f32], panels: &[Panel]) -> [f32; BLOCK] {
 struct Dense {
     panels: Vec<Panel>,
     column: Vec<f32>,
+    /// The weights as ONNX stores them, [inputs, outputs], for `add_row`'s contiguous loop.
+    rows: Vec<f32>,
     /// Per input row with few non-zero weights (at most a quarter), those (column, weight).
     sparse_rows: Vec<Option<Vec<(usize, f32)>>>,
     inputs: usize,
@@ -184,6 +181,7 @@ impl Dense {
             return Dense {
                 panels: Vec::new(),
                 column: weights.to_vec(),
+                rows: Vec::new(),
                 sparse_rows: sparse_rows(weights, outputs),
                 inputs,
                 outputs,
@@ -202,6 +200,7 @@ impl Dense {
         Dense {
             panels,
             column: Vec::new(),
+            rows: weights.to_vec(),
             sparse_rows: sparse_rows(weights, outputs),
             inputs,
             outputs,
@@ -221,11 +220,9 @@ impl Dense {
             }
             return;
         }
-        let panels = self.panels.iter().skip(t).step_by(self.inputs.max(1));
-        for (out, panel) in out.chunks_mut(BLOCK).zip(panels) {
-            for (o, w) in out.iter_mut().zip(panel_values(panel)) {
-                *o += delta * w;
-            }
+        let row = self.rows.chunks_exact(self.outputs.max(1)).nth(t);
+        for (o, w) in out.iter_mut().zip(row.unwrap_or_default()) {
+            *o += delta * w;
         }
     }
 
@@ -617,10 +614,11 @@ impl RowChain {
     /// Log-odds of leave-one-out variants: for each `(r, i)` of `which` (grouped by row), row `r`
     /// of `rows` with feature `i` at `baseline[i]`, handed to `emit` in order.
     ///
-    /// Each row is run once in full, keeping every intermediate; a variant then recomputes only
-    /// the columns its one changed input reaches, and through a dense layer only the change
-    /// (out + Δx·W[i,:]), until the change has spread to every column. For the reference model
-    /// that is ~1/5 of a full run per variant.
+    /// Each row is run once in full, keeping every intermediate. A variant then carries only its
+    /// changed columns through the chain (a Gather, an element-wise step or a sparse matrix such
+    /// as the WoE steps touches a few), and a dense layer adds Δ·W[i,:] to the row's own output.
+    /// From there every column differs, and the rest of the chain runs once for all of the row's
+    /// variants together, so each step is one loop over a block of rows.
     pub(crate) fn leave_one_out(
         &self,
         rows: &[f32],
@@ -628,110 +626,266 @@ impl RowChain {
         which: &[(usize, usize)],
         mut emit: impl FnMut(f64),
     ) -> Option<()> {
-        let mut trace = Vec::with_capacity(self.offsets.last().copied().unwrap_or(0));
-        let (mut front, mut back) = (vec![0.0f32; self.max_width], vec![0.0f32; self.max_width]);
-        let mut changed = Vec::with_capacity(self.max_width);
-        let mut next_changed = Vec::with_capacity(self.max_width);
-        let mut seen = vec![false; self.max_width];
-        let mut traced = None;
-        let mut finite = true;
-        for &(r, i) in which {
+        let mut work = Variants {
+            trace: Vec::with_capacity(self.offsets.last().copied().unwrap_or(0)),
+            front: vec![0.0; self.max_width],
+            back: vec![0.0; self.max_width],
+            changed: Vec::with_capacity(self.max_width),
+            next: Vec::with_capacity(self.max_width),
+            slot: vec![usize::MAX; self.max_width],
+            full: Vec::new(),
+            pending: Vec::new(),
+            block: Vec::new(),
+            spare: Vec::new(),
+            logits: Vec::new(),
+            start_of: Vec::with_capacity(self.k),
+            starts: Vec::new(),
+        };
+        for (i, &b) in baseline.iter().enumerate().take(self.k) {
+            self.start_variant(i, b, &mut work)?;
+        }
+        let mut start = 0;
+        while let Some(&(r, _)) = which.get(start) {
+            let rest = which.get(start..)?;
+            let group = rest.get(..rest.iter().take_while(|&&(row, _)| row == r).count())?;
+            start += group.len();
             let x = rows.get(r * self.k..(r + 1) * self.k)?;
-            if traced != Some(r) {
-                self.trace(x, &mut trace, &mut front, &mut back)?;
-                traced = Some(r);
-                finite = trace.iter().all(|v| v.is_finite());
-            }
-            // With a non-finite intermediate a difference could be ∞ − ∞: recompute in full.
-            let mut all = !finite;
-            let (mut current, mut spare): (&mut [f32], &mut [f32]) = (&mut front, &mut back);
-            current.get_mut(..self.k)?.copy_from_slice(x);
-            *current.get_mut(i)? = *baseline.get(i)?;
-            changed.clear();
-            changed.push(i);
-            let mut width = self.k;
-            let mut logit = None;
-            for (s, step) in self.steps.iter().enumerate() {
-                if self.logit_after == Some(s) {
-                    logit = current.first().copied();
+            self.trace(x, &mut work.trace, &mut work.front, &mut work.back)?;
+            work.logits.clear();
+            if !work.trace.iter().all(|v| v.is_finite()) {
+                // A difference could be ∞ − ∞: run each variant in full.
+                for &(_, i) in group {
+                    work.block.clear();
+                    work.block.extend_from_slice(x);
+                    *work.block.get_mut(i)? = *baseline.get(i)?;
+                    let (pd, logit) = self.row(&work.block, &mut work.front, &mut work.back)?;
+                    work.logits.push(logit.map_or_else(
+                        || crate::model::logit_of(f64::from(pd)),
+                        f64::from,
+                    ));
                 }
-                if all {
-                    run_step(step, &mut current, &mut spare, &mut width)?;
-                    continue;
+            } else {
+                work.full.clear();
+                work.pending.clear();
+                for (v, &(_, i)) in group.iter().enumerate() {
+                    let logit = match self.sparse_variant(i, &mut work)? {
+                        Spread::Done(logit) => logit,
+                        Spread::Everywhere(step, at) => {
+                            work.pending.push((step, v, at));
+                            f64::NAN
+                        }
+                    };
+                    work.logits.push(logit);
                 }
-                let base_in = trace.get(*self.offsets.get(s)?..*self.offsets.get(s + 1)?)?;
-                let base_out = trace.get(*self.offsets.get(s + 1)?..*self.offsets.get(s + 2)?)?;
-                let out = spare.get_mut(..base_out.len())?;
-                out.copy_from_slice(base_out);
-                next_changed.clear();
-                match step {
-                    Step::Gather(columns) => {
-                        for &c in &changed {
-                            for &o in self.gathered_from(s, c) {
-                                *out.get_mut(o)? = *current.get(*columns.get(o)?)?;
-                                next_changed.push(o);
+                self.finish_variants(&mut work)?;
+            }
+            work.logits.iter().for_each(|&logit| emit(logit));
+        }
+        Some(())
+    }
+
+    /// Column `c` of the intermediate row after `s` steps, for a variant whose changed columns
+    /// there are `changed`.
+    fn variant_value(&self, trace: &[f32], changed: &[(usize, f32)], s: usize, c: usize) -> Option<f32> {
+        match changed.iter().find(|(column, _)| *column == c) {
+            Some(&(_, v)) => Some(v),
+            None => trace.get(self.offsets.get(s)? + c).copied(),
+        }
+    }
+
+    /// Where the log-odds can be read after `s` steps: column 0 of the logit output, or the
+    /// probability's column at the end of the chain; `None` before that point.
+    fn output_at(&self, s: usize) -> Option<usize> {
+        match self.logit_after {
+            Some(after) => (after == s).then_some(0),
+            None => (s == self.steps.len()).then_some(self.pd_column),
+        }
+    }
+
+    /// The log-odds from the value read where `output_at` says.
+    fn to_logit(&self, value: f32) -> f64 {
+        match self.logit_after {
+            Some(_) => f64::from(value),
+            None => crate::model::logit_of(f64::from(value)),
+        }
+    }
+
+    /// Carries feature `i` set to `value` through the leading steps that do not read the row
+    /// (Gather, element-wise), once for all rows; records where its variants start.
+    fn start_variant(&self, i: usize, value: f32, work: &mut Variants) -> Option<()> {
+        let (changed, next) = (&mut work.changed, &mut work.next);
+        changed.clear();
+        changed.push((i, value));
+        let mut s = 0;
+        while let Some(step) = self.steps.get(s) {
+            next.clear();
+            let width = self.offsets.get(s + 2)? - self.offsets.get(s + 1)?;
+            if self.output_at(s).is_some() || !self.pure_step(s, step, changed, next)? {
+                break;
+            }
+            if next.len() == width {
+                break;
+            }
+            std::mem::swap(changed, next);
+            s += 1;
+        }
+        let at = work.starts.len();
+        work.starts.extend_from_slice(changed);
+        work.start_of.push((s, at, changed.len()));
+        Some(())
+    }
+
+    /// Gather and element-wise steps on a variant's changed columns, into `next`; `false` (and
+    /// nothing done) for a step that reads the rest of the row.
+    fn pure_step(
+        &self,
+        s: usize,
+        step: &Step,
+        changed: &[(usize, f32)],
+        next: &mut Vec<(usize, f32)>,
+    ) -> Option<bool> {
+        match step {
+            Step::Gather(_) => {
+                for &(c, v) in changed {
+                    next.extend(self.gathered_from(s, c).iter().map(|&o| (o, v)));
+                }
+            }
+            Step::Dense(_) => return Some(false),
+            elementwise => {
+                for &(c, v) in changed {
+                    next.push((c, elementwise.element(v, c)?));
+                }
+            }
+        }
+        Some(true)
+    }
+
+    /// Carries feature `i`'s variant of the traced row through the chain by its changed columns
+    /// alone, from where `start_variant` left it, until it has its log-odds or its change
+    /// reaches every column; then its whole row is appended to `work.full`.
+    fn sparse_variant(&self, i: usize, work: &mut Variants) -> Option<Spread> {
+        let Variants {
+            trace,
+            changed,
+            next,
+            slot,
+            full,
+            start_of,
+            starts,
+            ..
+        } = work;
+        let &(first, at, len) = start_of.get(i)?;
+        changed.clear();
+        changed.extend_from_slice(starts.get(at..at + len)?);
+        for (s, step) in self.steps.iter().enumerate().skip(first) {
+            if let Some(c) = self.output_at(s) {
+                let value = self.variant_value(trace, changed, s, c)?;
+                return Some(Spread::Done(self.to_logit(value)));
+            }
+            let base_in = trace.get(*self.offsets.get(s)?..*self.offsets.get(s + 1)?)?;
+            let base_out = trace.get(*self.offsets.get(s + 1)?..*self.offsets.get(s + 2)?)?;
+            next.clear();
+            match step {
+                // A few rows of a sparse matrix (the WoE steps): only the columns they reach.
+                Step::Dense(dense) if changed.iter().all(|&(t, _)| dense.sparse_row(t).is_some()) => {
+                    for &(t, v) in changed.iter() {
+                        let delta = v - base_in.get(t)?;
+                        if delta == 0.0 {
+                            continue;
+                        }
+                        for &(c, w) in dense.sparse_row(t)? {
+                            let at = slot.get_mut(c)?;
+                            if let Some(entry) = next.get_mut(*at) {
+                                entry.1 += delta * w;
+                            } else {
+                                *at = next.len();
+                                next.push((c, base_out.get(c)? + delta * w));
                             }
                         }
                     }
-                    // A change in a few rows of a sparse matrix (the WoE steps): update the
-                    // columns those rows reach. A dense row reaches every column, where the
-                    // vectorized full product is as cheap as a scalar update.
-                    Step::Dense(dense)
-                        if changed.iter().all(|&t| dense.sparse_row(t).is_some()) =>
-                    {
-                        for &t in &changed {
-                            let delta = current.get(t)? - base_in.get(t)?;
-                            if delta == 0.0 {
-                                continue;
-                            }
-                            for &(c, w) in dense.sparse_row(t)? {
-                                *out.get_mut(c)? += delta * w;
-                                if let Some(flag) = seen.get_mut(c).filter(|f| !**f) {
-                                    *flag = true;
-                                    next_changed.push(c);
-                                }
-                            }
-                        }
-                        for &c in &next_changed {
-                            *seen.get_mut(c)? = false;
-                        }
-                    }
-                    // A few changed rows of a dense matrix: out + Δ·W[t,:] panel by panel;
-                    // every column may change, so the rest of the chain runs in full.
-                    Step::Dense(dense) if changed.len() * 4 <= base_in.len() => {
-                        for &t in &changed {
-                            let delta = current.get(t)? - base_in.get(t)?;
-                            if delta != 0.0 {
-                                dense.add_row(t, delta, out);
-                            }
-                        }
-                        width = base_out.len();
-                        all = true;
-                        std::mem::swap(&mut current, &mut spare);
-                        continue;
-                    }
-                    Step::Dense(_) => {
-                        run_step(step, &mut current, &mut spare, &mut width)?;
-                        all = true;
-                        continue;
-                    }
-                    elementwise => {
-                        for &c in &changed {
-                            *out.get_mut(c)? = elementwise.element(*current.get(c)?, c)?;
-                            next_changed.push(c);
-                        }
+                    for &(c, _) in next.iter() {
+                        *slot.get_mut(c)? = usize::MAX;
                     }
                 }
-                width = base_out.len();
-                all = next_changed.len() == width;
-                std::mem::swap(&mut changed, &mut next_changed);
-                std::mem::swap(&mut current, &mut spare);
+                // A few rows of a dense matrix: the row's output + Δ·W[t,:], every column.
+                Step::Dense(dense) if changed.len() * 4 <= base_in.len() => {
+                    let at = full.len();
+                    full.extend_from_slice(base_out);
+                    let out = full.get_mut(at..)?;
+                    for &(t, v) in changed.iter() {
+                        let delta = v - base_in.get(t)?;
+                        if delta != 0.0 {
+                            dense.add_row(t, delta, out);
+                        }
+                    }
+                    return Some(Spread::Everywhere(s + 1, at));
+                }
+                Step::Dense(dense) => {
+                    let at = full.len();
+                    full.extend_from_slice(base_in);
+                    for &(c, v) in changed.iter() {
+                        *full.get_mut(at + c)? = v;
+                    }
+                    full.resize(at + base_in.len() + dense.outputs, 0.0);
+                    let (input, out) = full.get_mut(at..)?.split_at_mut(base_in.len());
+                    dense.apply(input, out);
+                    full.copy_within(at + base_in.len().., at);
+                    full.truncate(at + dense.outputs);
+                    return Some(Spread::Everywhere(s + 1, at));
+                }
+                other => {
+                    self.pure_step(s, other, changed, next)?;
+                }
             }
-            if self.logit_after == Some(self.steps.len()) {
-                logit = current.first().copied();
+            if next.len() == base_out.len() {
+                let at = full.len();
+                full.extend_from_slice(base_out);
+                for &(c, v) in next.iter() {
+                    *full.get_mut(at + c)? = v;
+                }
+                return Some(Spread::Everywhere(s + 1, at));
             }
-            let pd = *current.get(self.pd_column)?;
-            emit(logit.map_or_else(|| crate::model::logit_of(f64::from(pd)), f64::from));
+            std::mem::swap(changed, next);
+        }
+        let end = self.steps.len();
+        let value = self.variant_value(trace, changed, end, self.output_at(end)?)?;
+        Some(Spread::Done(self.to_logit(value)))
+    }
+
+    /// Runs the rest of the chain for the variants in `work.pending`, all of them at once per
+    /// step where their change became complete, and fills in their log-odds.
+    fn finish_variants(&self, work: &mut Variants) -> Option<()> {
+        let Variants {
+            full,
+            pending,
+            block,
+            spare,
+            logits,
+            ..
+        } = work;
+        pending.sort_by_key(|&(step, _, _)| step);
+        let mut start = 0;
+        while let Some(&(from, _, _)) = pending.get(start) {
+            let rest = pending.get(start..)?;
+            let same = rest.get(..rest.iter().take_while(|p| p.0 == from).count())?;
+            start += same.len();
+            let mut width = self.offsets.get(from + 1)? - self.offsets.get(from)?;
+            block.clear();
+            for &(_, _, at) in same {
+                block.extend_from_slice(full.get(at..at + width)?);
+            }
+            let n = same.len();
+            let mut s = from;
+            loop {
+                if let Some(column) = self.output_at(s) {
+                    for (row, &(_, v, _)) in block.chunks_exact(width).zip(same) {
+                        *logits.get_mut(v)? = self.to_logit(*row.get(column)?);
+                    }
+                    break;
+                }
+                block_step(self.steps.get(s)?, block, spare, n, &mut width)?;
+                s += 1;
+            }
         }
         Some(())
     }
@@ -745,6 +899,40 @@ impl RowChain {
     }
 }
 
+/// Scratch space for `RowChain::leave_one_out`, reused from row to row.
+struct Variants {
+    /// The current row's input and every intermediate, one after the other.
+    trace: Vec<f32>,
+    front: Vec<f32>,
+    back: Vec<f32>,
+    /// A variant's changed columns (column, value) at the current step, and at the next.
+    changed: Vec<(usize, f32)>,
+    next: Vec<(usize, f32)>,
+    /// Per column, where it is in `next` while a sparse product fills it (`usize::MAX`: absent).
+    slot: Vec<usize>,
+    /// Whole rows of the variants whose change reached every column.
+    full: Vec<f32>,
+    /// Those variants: (steps done, index in the row's group, start in `full`).
+    pending: Vec<(usize, usize, usize)>,
+    block: Vec<f32>,
+    spare: Vec<f32>,
+    /// The current row's variants' log-odds, in order.
+    logits: Vec<f64>,
+    /// Per feature, where its variants' change starts: the first step that reads the row, and
+    /// the range of `starts` with its changed columns there (the same for every row).
+    start_of: Vec<(usize, usize, usize)>,
+    starts: Vec<(usize, f32)>,
+}
+
+/// How far a variant's change went.
+enum Spread {
+    /// Its log-odds, read before the change reached every column.
+    Done(f64),
+    /// Every column of its row after this many steps differs; the row is in `Variants::full`
+    /// from this position.
+    Everywhere(usize, usize),
+}
+
 /// Runs one step on `current[..width]`: in place for element-wise steps, into `spare` (then
 /// swapped) for the others.
 fn run_step<'a>(
@@ -755,32 +943,9 @@ fn run_step<'a>(
 ) -> Option<()> {
     let row = current.get_mut(..*width)?;
     match step {
-        Step::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
-        Step::Sigmoid => row.iter_mut().for_each(|v| *v = sigmoid(*v)),
-        Step::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
-        // One loop per operator: the operator is a constant inside each closure.
-        Step::Compare(op, c) => match op {
-            Compare::Greater => with_constant(row, c, |x, c| Compare::Greater.apply(x, c)),
-            Compare::GreaterOrEqual => {
-                with_constant(row, c, |x, c| Compare::GreaterOrEqual.apply(x, c))
-            }
-            Compare::Less => with_constant(row, c, |x, c| Compare::Less.apply(x, c)),
-            Compare::LessOrEqual => with_constant(row, c, |x, c| Compare::LessOrEqual.apply(x, c)),
-            Compare::Equal => with_constant(row, c, |x, c| Compare::Equal.apply(x, c)),
-        },
-        Step::Arith(op, c) => match op {
-            Arith::Add => with_constant(row, c, |x, c| Arith::Add.apply(x, c)),
-            Arith::Sub => with_constant(row, c, |x, c| Arith::Sub.apply(x, c)),
-            Arith::SubFrom => with_constant(row, c, |x, c| Arith::SubFrom.apply(x, c)),
-            Arith::Mul => with_constant(row, c, |x, c| Arith::Mul.apply(x, c)),
-            Arith::Div => with_constant(row, c, |x, c| Arith::Div.apply(x, c)),
-            Arith::DivInto => with_constant(row, c, |x, c| Arith::DivInto.apply(x, c)),
-        },
         Step::Gather(columns) => {
             let out = spare.get_mut(..columns.len())?;
-            for (o, &c) in out.iter_mut().zip(columns) {
-                *o = *row.get(c)?;
-            }
+            gather(row, columns, out)?;
             *width = columns.len();
             std::mem::swap(current, spare);
         }
@@ -789,8 +954,78 @@ fn run_step<'a>(
             *width = dense.outputs;
             std::mem::swap(current, spare);
         }
+        elementwise => in_place(elementwise, row, *width),
     }
     Some(())
+}
+
+/// Runs one step on `n` rows of `width` values in `block`, each step one loop over all rows.
+fn block_step(
+    step: &Step,
+    block: &mut Vec<f32>,
+    spare: &mut Vec<f32>,
+    n: usize,
+    width: &mut usize,
+) -> Option<()> {
+    let rows = block.get_mut(..n * *width)?;
+    let outputs = match step {
+        Step::Gather(columns) => columns.len(),
+        Step::Dense(dense) => dense.outputs,
+        elementwise => {
+            in_place(elementwise, rows, *width);
+            return Some(());
+        }
+    };
+    spare.clear();
+    spare.resize(n * outputs, 0.0);
+    for (row, out) in rows.chunks_exact(*width).zip(spare.chunks_exact_mut(outputs)) {
+        match step {
+            Step::Gather(columns) => gather(row, columns, out)?,
+            Step::Dense(dense) => dense.apply(row, out),
+            _ => return None,
+        }
+    }
+    *width = outputs;
+    std::mem::swap(block, spare);
+    Some(())
+}
+
+/// `out[o] = row[columns[o]]`.
+fn gather(row: &[f32], columns: &[usize], out: &mut [f32]) -> Option<()> {
+    for (o, &c) in out.iter_mut().zip(columns) {
+        *o = *row.get(c)?;
+    }
+    Some(())
+}
+
+/// An element-wise step on `values`, whole rows of `width` columns; nothing for the others.
+fn in_place(step: &Step, values: &mut [f32], width: usize) {
+    match step {
+        Step::Relu => values.iter_mut().for_each(|v| *v = v.max(0.0)),
+        Step::Sigmoid => values.iter_mut().for_each(|v| *v = sigmoid(*v)),
+        Step::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
+        // One loop per operator: the operator is a constant inside each closure.
+        Step::Compare(op, c) => match op {
+            Compare::Greater => with_constant(values, width, c, |x, c| Compare::Greater.apply(x, c)),
+            Compare::GreaterOrEqual => {
+                with_constant(values, width, c, |x, c| Compare::GreaterOrEqual.apply(x, c))
+            }
+            Compare::Less => with_constant(values, width, c, |x, c| Compare::Less.apply(x, c)),
+            Compare::LessOrEqual => {
+                with_constant(values, width, c, |x, c| Compare::LessOrEqual.apply(x, c))
+            }
+            Compare::Equal => with_constant(values, width, c, |x, c| Compare::Equal.apply(x, c)),
+        },
+        Step::Arith(op, c) => match op {
+            Arith::Add => with_constant(values, width, c, |x, c| Arith::Add.apply(x, c)),
+            Arith::Sub => with_constant(values, width, c, |x, c| Arith::Sub.apply(x, c)),
+            Arith::SubFrom => with_constant(values, width, c, |x, c| Arith::SubFrom.apply(x, c)),
+            Arith::Mul => with_constant(values, width, c, |x, c| Arith::Mul.apply(x, c)),
+            Arith::Div => with_constant(values, width, c, |x, c| Arith::Div.apply(x, c)),
+            Arith::DivInto => with_constant(values, width, c, |x, c| Arith::DivInto.apply(x, c)),
+        },
+        Step::Gather(_) | Step::Dense(_) => {}
+    }
 }
 
 impl Step {
@@ -811,13 +1046,15 @@ impl Step {
     }
 }
 
-/// `row[i] = f(row[i], c[i])`, or `f(row[i], c)` for a single constant; one loop per operator
-/// (monomorphized), so that it vectorizes.
+/// `v = f(v, c[column])` over whole rows of `width` values, or `f(v, c)` for a single constant;
+/// one loop per operator (monomorphized), so that it vectorizes.
 #[inline(always)]
-fn with_constant(row: &mut [f32], c: &[f32], f: impl Fn(f32, f32) -> f32) {
+fn with_constant(values: &mut [f32], width: usize, c: &[f32], f: impl Fn(f32, f32) -> f32) {
     match c {
-        [one] => row.iter_mut().for_each(|v| *v = f(*v, *one)),
-        many => row.iter_mut().zip(many).for_each(|(v, c)| *v = f(*v, *c)),
+        [one] => values.iter_mut().for_each(|v| *v = f(*v, *one)),
+        many => values.chunks_exact_mut(width.max(1)).for_each(|row| {
+            row.iter_mut().zip(many).for_each(|(v, c)| *v = f(*v, *c));
+        }),
     }
 }
 

@@ -93,25 +93,30 @@ fn reference_model_agrees_with_tract_beyond_the_schema() {
 
 /// Leave-one-out log-odds (the batch's reason codes): the direct engine's incremental variants
 /// against tract scoring every variant row in full, for every feature of every row, including
-/// features already at the baseline (a variant equal to its row).
-fn assert_leave_one_out_agrees(what: &str, direct: &Model, tract: &Model, rows: &[f32]) {
+/// features already at the baseline (a variant equal to its row). Both NaN counts as agreeing.
+fn assert_leave_one_out_agrees(
+    what: &str,
+    direct: &Model,
+    tract: &Model,
+    rows: &[f32],
+    baseline: &[f32],
+) {
     let k = direct.k();
-    let baseline = direct.schema().baseline();
     let which: Vec<(usize, usize)> = (0..rows.len() / k)
         .flat_map(|r| (0..k).map(move |i| (r, i)))
         .collect();
     let (mut a, mut b, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
     direct
-        .leave_one_out_logits_into(rows, &baseline, &which, &mut scratch, &mut a)
+        .leave_one_out_logits_into(rows, baseline, &which, &mut scratch, &mut a)
         .expect("direct variants");
     tract
-        .leave_one_out_logits_into(rows, &baseline, &which, &mut scratch, &mut b)
+        .leave_one_out_logits_into(rows, baseline, &which, &mut scratch, &mut b)
         .expect("tract variants");
     assert_eq!(a.len(), which.len());
     assert_eq!(b.len(), which.len());
     for (n, ((x, y), (r, i))) in a.iter().zip(&b).zip(&which).enumerate() {
         assert!(
-            close(*x, *y, 5e-5 * y.abs().max(1.0)),
+            (x.is_nan() && y.is_nan()) || close(*x, *y, 5e-5 * y.abs().max(1.0)),
             "{what} variant {n} (row {r}, feature {i}): {x} (direct) vs {y} (tract)"
         );
     }
@@ -136,13 +141,15 @@ fn leave_one_out_variants_match_full_runs() {
         .iter()
         .flat_map(|r| r.x.iter().copied())
         .collect();
-    assert_leave_one_out_agrees("golden rows", &direct, &tract, &rows);
+    let baseline = direct.schema().baseline();
+    assert_leave_one_out_agrees("golden rows", &direct, &tract, &rows, &baseline);
     let k = direct.k();
     assert_leave_one_out_agrees(
         "random rows",
         &direct,
         &tract,
         &random_rows(k, 500, -5.0, 100.0, 11),
+        &baseline,
     );
     let bad = direct.leave_one_out_logits_into(
         &rows,
@@ -187,6 +194,11 @@ fn foreign_models_choose_the_right_engine_and_match_onnxruntime() {
         let rows: Vec<(&[f32], f64)> = golden.rows.iter().map(|r| (r.x.as_slice(), r.pd)).collect();
         assert_pds_match(name, &direct, &rows);
         assert_pds_match(name, &tract, &rows);
+        if engine == Engine::Direct {
+            let x: Vec<f32> = golden.rows.iter().flat_map(|r| r.x.clone()).collect();
+            let baseline = direct.schema().baseline();
+            assert_leave_one_out_agrees(name, &direct, &tract, &x, &baseline);
+        }
     }
 }
 
@@ -336,6 +348,12 @@ fn every_compiled_operator_matches_tract() {
         &random_rows(4, 4_000, -3.0, 3.0, 8),
         true,
     );
+    // Reasons: one changed feature reaches two Gather outputs, then Gemm's rows (Δ·W, or the
+    // full product once a third of its inputs differ); rows with infinities take the full path.
+    let mut rows = random_rows(4, 300, -3.0, 3.0, 9);
+    rows.extend([f32::INFINITY, 0.5, -1.0, 2.0, 0.0, f32::NEG_INFINITY, 1.0, f32::MAX]);
+    let baseline = random_rows(4, 1, -1.0, 1.0, 10);
+    assert_leave_one_out_agrees("operators", &direct, &tract, &rows, &baseline);
 }
 
 /// A two-class probability output [N, 2] (pd in the second column) and no log-odds output.
