@@ -474,6 +474,38 @@ impl Drift {
         }
     }
 
+    /// The accumulator's state as numbers: rows, scored rows, then every bin count (each
+    /// characteristic's, then the score's), for passing it between Workers.
+    pub fn counts(&self) -> (u64, u64, Vec<u64>) {
+        let bins = self.features.iter().chain(std::iter::once(&self.score));
+        let counts = bins.flat_map(|t| t.counts.iter().copied()).collect();
+        (self.rows, self.scored_rows, counts)
+    }
+
+    /// An accumulator for `schema` holding [`Drift::counts`]; `None` when the counts do not fit
+    /// the schema's bins.
+    pub fn from_counts(
+        schema: &Schema,
+        rows: u64,
+        scored_rows: u64,
+        counts: &[u64],
+    ) -> Option<Drift> {
+        let mut drift = Drift::new(schema);
+        let mut rest = counts;
+        for track in drift
+            .features
+            .iter_mut()
+            .chain(std::iter::once(&mut drift.score))
+        {
+            let (mine, others) = rest.split_at_checked(track.counts.len())?;
+            track.counts.copy_from_slice(mine);
+            rest = others;
+        }
+        drift.rows = rows;
+        drift.scored_rows = scored_rows;
+        rest.is_empty().then_some(drift)
+    }
+
     /// Rows fed so far.
     pub fn rows(&self) -> u64 {
         self.rows

@@ -659,10 +659,9 @@ impl RowChain {
                     work.block.extend_from_slice(x);
                     *work.block.get_mut(i)? = *baseline.get(i)?;
                     let (pd, logit) = self.row(&work.block, &mut work.front, &mut work.back)?;
-                    work.logits.push(logit.map_or_else(
-                        || crate::model::logit_of(f64::from(pd)),
-                        f64::from,
-                    ));
+                    work.logits.push(
+                        logit.map_or_else(|| crate::model::logit_of(f64::from(pd)), f64::from),
+                    );
                 }
             } else {
                 work.full.clear();
@@ -686,7 +685,13 @@ impl RowChain {
 
     /// Column `c` of the intermediate row after `s` steps, for a variant whose changed columns
     /// there are `changed`.
-    fn variant_value(&self, trace: &[f32], changed: &[(usize, f32)], s: usize, c: usize) -> Option<f32> {
+    fn variant_value(
+        &self,
+        trace: &[f32],
+        changed: &[(usize, f32)],
+        s: usize,
+        c: usize,
+    ) -> Option<f32> {
         match changed.iter().find(|(column, _)| *column == c) {
             Some(&(_, v)) => Some(v),
             None => trace.get(self.offsets.get(s)? + c).copied(),
@@ -787,7 +792,9 @@ impl RowChain {
             next.clear();
             match step {
                 // A few rows of a sparse matrix (the WoE steps): only the columns they reach.
-                Step::Dense(dense) if changed.iter().all(|&(t, _)| dense.sparse_row(t).is_some()) => {
+                Step::Dense(dense)
+                    if changed.iter().all(|&(t, _)| dense.sparse_row(t).is_some()) =>
+                {
                     for &(t, v) in changed.iter() {
                         let delta = v - base_in.get(t)?;
                         if delta == 0.0 {
@@ -978,7 +985,10 @@ fn block_step(
     };
     spare.clear();
     spare.resize(n * outputs, 0.0);
-    for (row, out) in rows.chunks_exact(*width).zip(spare.chunks_exact_mut(outputs)) {
+    for (row, out) in rows
+        .chunks_exact(*width)
+        .zip(spare.chunks_exact_mut(outputs))
+    {
         match step {
             Step::Gather(columns) => gather(row, columns, out)?,
             Step::Dense(dense) => dense.apply(row, out),
@@ -1006,7 +1016,9 @@ fn in_place(step: &Step, values: &mut [f32], width: usize) {
         Step::Tanh => values.iter_mut().for_each(|v| *v = v.tanh()),
         // One loop per operator: the operator is a constant inside each closure.
         Step::Compare(op, c) => match op {
-            Compare::Greater => with_constant(values, width, c, |x, c| Compare::Greater.apply(x, c)),
+            Compare::Greater => {
+                with_constant(values, width, c, |x, c| Compare::Greater.apply(x, c))
+            }
             Compare::GreaterOrEqual => {
                 with_constant(values, width, c, |x, c| Compare::GreaterOrEqual.apply(x, c))
             }

@@ -191,6 +191,38 @@ impl BatchJob {
         self.inner.finish().map_err(to_js)
     }
 
+    /// Parses the next bytes only, for scoring in several Workers: take the chunks with
+    /// `takeChunk`, score them with a `ChunkScorer`, hand the results to `addScored` in order.
+    /// Returns the output header once the input's is known (else nothing).
+    pub fn parse(&mut self, bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.parse(bytes).map_err(to_js)
+    }
+
+    /// Ends the file when parsing only.
+    #[wasm_bindgen(js_name = finishParse)]
+    pub fn finish_parse(&mut self) -> Result<Vec<u8>, JsValue> {
+        self.inner.finish_parse().map_err(to_js)
+    }
+
+    /// The oldest parsed chunk not handed out yet, as bytes (`undefined` when none waits).
+    #[wasm_bindgen(js_name = takeChunk)]
+    pub fn take_chunk(&mut self) -> Option<Vec<u8>> {
+        self.inner.take_chunk()
+    }
+
+    /// The header mapping as bytes for `new ChunkScorer` (`undefined` before the header).
+    #[wasm_bindgen(js_name = columnsWire)]
+    pub fn columns_wire(&self) -> Option<Vec<u8>> {
+        self.inner.columns_wire()
+    }
+
+    /// Counts a chunk scored by a `ChunkScorer` (in the order the chunks were taken) and
+    /// returns its output rows.
+    #[wasm_bindgen(js_name = addScored)]
+    pub fn add_scored(&mut self, scored: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.add_scored(scored).map_err(to_js)
+    }
+
     /// Rows scored or refused so far.
     #[wasm_bindgen(getter, js_name = rowsDone)]
     pub fn rows_done(&self) -> f64 {
@@ -200,5 +232,32 @@ impl BatchJob {
     /// The summary so far (complete after `finish`).
     pub fn summary(&self) -> Result<JsValue, JsValue> {
         serialize(self.inner.summary())
+    }
+}
+
+/// Scores a `BatchJob`'s chunks in another Worker: one per helper Worker, made from the same
+/// model and the job's `columnsWire()`.
+#[wasm_bindgen]
+pub struct ChunkScorer {
+    inner: crate::batch::ChunkScorer,
+}
+
+#[wasm_bindgen]
+impl ChunkScorer {
+    /// A scorer for chunks of a file whose header mapping is `columns`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(scorer: &Scorer, columns: &[u8], reasons: bool) -> Result<ChunkScorer, JsValue> {
+        let options = crate::batch::BatchOptions {
+            reasons,
+            ..crate::batch::BatchOptions::default()
+        };
+        crate::batch::ChunkScorer::new(scorer.inner.clone(), options, columns)
+            .map(|inner| ChunkScorer { inner })
+            .map_err(to_js)
+    }
+
+    /// Scores one chunk from `takeChunk`; the result goes to `addScored`.
+    pub fn score(&mut self, chunk: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.score(chunk).map_err(to_js)
     }
 }

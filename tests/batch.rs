@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use common::*;
-use credit_scorer::batch::{BatchJob, BatchOptions, OUTPUT_COLUMNS, Summary};
+use credit_scorer::batch::{BatchJob, BatchOptions, ChunkScorer, OUTPUT_COLUMNS, Summary};
 use credit_scorer::{ErrorKind, Scorer};
 
 fn scorer() -> Scorer {
@@ -271,6 +271,108 @@ fn any_split_of_the_bytes_and_any_chunk_size_give_the_same_output() {
             assert_eq!(s, summary, "{name}");
         }
     }
+}
+
+/// The page's several-Worker path: the job only parses, chunks go out as bytes to `helpers`
+/// scorers in turn (as to helper Workers), results come back as bytes, in order.
+fn score_in_workers(
+    bytes: &[u8],
+    piece: usize,
+    helpers: usize,
+    options: BatchOptions,
+) -> credit_scorer::Result<(Vec<u8>, Summary)> {
+    let mut job = BatchJob::new(scorer(), options.clone());
+    let mut scorers: Vec<ChunkScorer> = Vec::new();
+    let mut out = Vec::new();
+    let mut sent = 0;
+    let mut drain = |job: &mut BatchJob, out: &mut Vec<u8>| -> credit_scorer::Result<()> {
+        if scorers.is_empty()
+            && let Some(columns) = job.columns_wire()
+        {
+            for _ in 0..helpers {
+                scorers.push(ChunkScorer::new(scorer(), options.clone(), &columns)?);
+            }
+        }
+        while let Some(chunk) = job.take_chunk() {
+            let helper = sent % helpers;
+            sent += 1;
+            let scored = scorers[helper].score(&chunk)?;
+            out.extend(job.add_scored(&scored)?);
+        }
+        Ok(())
+    };
+    for part in bytes.chunks(piece.max(1)) {
+        out.extend(job.parse(part)?);
+        drain(&mut job, &mut out)?;
+    }
+    out.extend(job.finish_parse()?);
+    drain(&mut job, &mut out)?;
+    Ok((out, job.summary().clone()))
+}
+
+#[test]
+fn scoring_in_several_workers_gives_the_same_file_and_summary() {
+    let mut files: Vec<(String, Vec<u8>)> = FIXTURES
+        .iter()
+        .map(|name| (name.to_string(), csv_fixture(name)))
+        .collect();
+    files.push(("generated".into(), generated(3_000)));
+    files.push(("awkward".into(), awkward(2_000)));
+    for (name, bytes) in &files {
+        for reasons in [true, false] {
+            let options = BatchOptions {
+                chunk_rows: 256,
+                reasons,
+            };
+            let one = score_with(bytes, 4_096, options.clone());
+            let several = score_in_workers(bytes, 4_096, 3, options);
+            match (one, several) {
+                (Ok((a, s)), Ok((b, t))) => {
+                    assert!(a == b, "{name}: the output differs");
+                    assert_eq!(s, t, "{name}");
+                    assert!(s.rows_in > 0 || s.lines <= 1, "{name}: {s:?}");
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{name}"),
+                (a, b) => panic!("{name}: one Worker {a:?}, several {b:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn damaged_chunks_between_workers_are_errors() {
+    let bytes = generated(50);
+    let mut job = BatchJob::new(scorer(), BatchOptions::default());
+    job.parse(&bytes).unwrap();
+    job.finish_parse().unwrap();
+    let columns = job.columns_wire().unwrap();
+    let chunk = job.take_chunk().unwrap();
+    assert!(job.take_chunk().is_none());
+    let mut helper = ChunkScorer::new(scorer(), BatchOptions::default(), &columns).unwrap();
+    let scored = helper.score(&chunk).unwrap();
+    // Every truncation of the chunk, the mapping and the result is refused or still consistent;
+    // none may panic or be counted twice.
+    for cut in 0..chunk.len() {
+        let _ = helper.score(&chunk[..cut]);
+    }
+    assert!(helper.score(&[0xff; 7]).is_err());
+    assert!(
+        ChunkScorer::new(
+            scorer(),
+            BatchOptions::default(),
+            &columns[..columns.len() / 2]
+        )
+        .is_err()
+    );
+    for cut in (0..scored.len()).step_by(7) {
+        let mut again = BatchJob::new(scorer(), BatchOptions::default());
+        again.parse(&bytes).unwrap();
+        let _ = again.add_scored(&scored[..cut]);
+    }
+    let csv = job.add_scored(&scored).unwrap();
+    assert_eq!(records(&csv).len(), 50);
+    assert_eq!(job.summary().rows_in, 50);
+    assert!(job.add_scored(b"").is_err());
 }
 
 /// A generated file: valid rows with every 97th refused, a blank line every 1,000 rows.

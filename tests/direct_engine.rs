@@ -351,7 +351,16 @@ fn every_compiled_operator_matches_tract() {
     // Reasons: one changed feature reaches two Gather outputs, then Gemm's rows (Δ·W, or the
     // full product once a third of its inputs differ); rows with infinities take the full path.
     let mut rows = random_rows(4, 300, -3.0, 3.0, 9);
-    rows.extend([f32::INFINITY, 0.5, -1.0, 2.0, 0.0, f32::NEG_INFINITY, 1.0, f32::MAX]);
+    rows.extend([
+        f32::INFINITY,
+        0.5,
+        -1.0,
+        2.0,
+        0.0,
+        f32::NEG_INFINITY,
+        1.0,
+        f32::MAX,
+    ]);
     let baseline = random_rows(4, 1, -1.0, 1.0, 10);
     assert_leave_one_out_agrees("operators", &direct, &tract, &rows, &baseline);
 }
