@@ -111,6 +111,10 @@ describe('batch file scoring', () => {
     assert.equal(await count('batch-refused'), refused);
     assert.equal(await count('batch-scored'), ROWS - refused);
     assert.equal(await count('batch-blank'), ROWS / 10_000);
+    // A file this size is shared with helper Workers, one per further core: the output below
+    // must still be the CLI's, row for row, in order.
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    assert.equal(await count('batch-workers'), Math.min(8, cores), `cores: ${cores}`);
     const bandTotal = await page.$$eval('#batch-bands tr', (rows) => rows.reduce((s, r) => s + Number(r.dataset.count), 0));
     assert.equal(bandTotal, ROWS - refused);
     const histTotal = await page.$$eval('#batch-hist rect', (rs) => rs.reduce((s, r) => s + Number(r.dataset.count), 0));

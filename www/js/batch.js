@@ -81,7 +81,7 @@ async function start(file) {
   try {
     const result = await engine.request('batchFile', { file, token, reasons: $('batch-reasons').checked });
     const seconds = (performance.now() - run.started) / 1000;
-    last = { summary: result.summary, blob: result.blob, name: file.name, seconds };
+    last = { summary: result.summary, blob: result.blob, name: file.name, seconds, workers: result.workers ?? 1 };
     renderResult();
     document.body.dataset.batch = 'done';
   } catch (err) {
@@ -109,7 +109,7 @@ function scoredName(name) {
 
 function renderResult() {
   if (!last) return;
-  const { summary: s, blob, name, seconds } = last;
+  const { summary: s, blob, name, seconds, workers } = last;
   const box = $('batch-result');
   box.hidden = false;
   if (url) URL.revokeObjectURL(url);
@@ -133,6 +133,7 @@ function renderResult() {
   row('batch.scored', s.scored, 'batch-scored');
   row('batch.refused', s.refused, 'batch-refused');
   row('batch.blank', s.blank_lines, 'batch-blank');
+  row('batch.workers', workers, 'batch-workers');
 
   const refused = $('batch-refused-lines');
   refused.hidden = s.refused === 0;

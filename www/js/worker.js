@@ -2,15 +2,22 @@
 // answers small typed messages.
 //
 //   request:  { id, type: 'init', engine: 'auto' | 'scalar' | 'debug', integrity: { scalar, simd } } (first)
+//             | { id, type: 'init', module: WebAssembly.Module, variant } (a helper, from its Worker)
 //             | { id, type: 'load', bytes: ArrayBuffer } | { id, type: 'score', values: {field: value} }
 //             | { id, type: 'schema' } | { id, type: 'batch', rows: Float32Array }
 //             | { id, type: 'capabilities' } | { id, type: 'debugPanic' } (debug engine only)
 //             | { id, type: 'batchFile', file: File, token, reasons } | { id, type: 'batchCancel', token }
 //   reply:    { id, ok: true, result } | { id, ok: false, error: { name, message, file?, detail? } }
-//   progress: { batchProgress: { token, rows, bytes, total } } while a batch file is scored
+//             | { id, type: 'memory' } (bytes of the engine's wasm memory)
+//             | { id, type: 'chunkScorer', columns: Uint8Array, reasons } (helper Workers)
+//             | { id, type: 'scoreChunk', chunk: Uint8Array } (helper Workers)
+//   progress: { batchProgress: { token, rows, bytes, total, workers } } while a batch file is scored
 //
 // A batch file is read as a stream and pushed to the wasm `BatchJob` a slice at a time; between
-// slices the worker yields, so form scores and a cancel are answered meanwhile. The scored CSV
+// slices the worker yields, so form scores and a cancel are answered meanwhile. A large file is
+// also scored by helper Workers (this same file, one per further core): this Worker parses, sends
+// chunks out as bytes, scores one itself when every helper is busy, and writes the results in
+// input order, so the output and the summary are the same as with one Worker. The scored CSV
 // comes back as a Blob built from parts (the browser keeps large Blobs out of the JS heap).
 //
 // A refused model leaves the current one in place. A trap inside wasm (`RuntimeError`) leaves the
@@ -39,6 +46,8 @@ let glue = null;
 let Scorer = null;
 let engine = null; // the engine's start, a promise set by the first 'init'
 let variant = null;
+let compiled = null; // the engine's WebAssembly.Module, shared with helper Workers
+let wasmMemory = null; // the engine's memory, whose size is its peak (it never shrinks)
 
 // Workers have no document: say so in the console when the CSP blocks something here, so that
 // a violation inside the engine is as visible as one in the page.
@@ -81,7 +90,8 @@ async function fetchPinned(url, file, integrity) {
   return response;
 }
 
-async function startEngine({ engine: wanted, integrity }) {
+async function startEngine({ engine: wanted, integrity, module: given, variant: givenVariant }) {
+  if (given instanceof WebAssembly.Module) return startCompiled(given, givenVariant);
   if (wanted === 'scalar' || wanted === 'debug') variant = wanted;
   else variant = WebAssembly.validate(SIMD_PROBE) ? 'simd' : 'scalar';
   const { dir, pinned } = ENGINES[variant];
@@ -98,14 +108,32 @@ async function startEngine({ engine: wanted, integrity }) {
     wasm = await fetch(wasmUrl, { credentials: 'same-origin' });
     if (!wasm.ok) throw fail('engine_unavailable', `${file}: HTTP ${wasm.status} (the debug engine is only built by cargo xtask test)`, { file });
   }
-  const module = await import(`${dir}${GLUE}`);
-  await module.default({ module_or_path: wasm });
-  glue = module;
-  ({ Scorer } = module);
+  // Compiled here (not inside the glue) so that helper Workers can be given the same module:
+  // no second download or compile, and V8 shares its optimized code between them.
+  try {
+    compiled = await WebAssembly.compileStreaming(wasm.clone());
+  } catch {
+    compiled = await WebAssembly.compile(await wasm.arrayBuffer()); // e.g. a host without application/wasm
+  }
+  await startCompiled(compiled, variant);
   return { variant, pinned, file };
 }
 
+/** Instantiates an engine module (compiled here, or by the Worker that started this helper). */
+async function startCompiled(module, which) {
+  variant = which in ENGINES ? which : 'simd';
+  compiled = module;
+  const bindings = await import(`${ENGINES[variant].dir}${GLUE}`);
+  wasmMemory = (await bindings.default({ module_or_path: module })).memory;
+  glue = bindings;
+  ({ Scorer } = bindings);
+  return { variant, pinned: ENGINES[variant].pinned, file: 'shared module' };
+}
+
+
 let scorer = null;
+let modelBytes = null; // the loaded model, for helpers
+let chunkScorer = null; // a helper's scorer of chunks
 
 function describe(scorer) {
   return { k: scorer.k, sha256: scorer.sha256, engine: scorer.engine, schema: scorer.schema() };
@@ -124,6 +152,7 @@ async function handle(msg) {
       const info = describe(next);
       if (scorer) scorer.free();
       scorer = next;
+      modelBytes = msg.bytes;
       return info;
     }
     case 'schema':
@@ -141,6 +170,18 @@ async function handle(msg) {
     case 'batchCancel':
       cancelled.add(msg.token);
       return true;
+    case 'memory':
+      return wasmMemory?.buffer.byteLength ?? 0;
+    case 'chunkScorer':
+      if (!scorer) throw Object.assign(new Error('no model is loaded'), { name: 'no_model' });
+      chunkScorer?.free();
+      chunkScorer = new glue.ChunkScorer(scorer, msg.columns, msg.reasons !== false);
+      return true;
+    case 'scoreChunk': {
+      if (!chunkScorer) throw fail('bad_request', 'no chunk scorer was set up');
+      const scored = chunkScorer.score(msg.chunk);
+      return transfer(scored, [scored.buffer]);
+    }
     case 'capabilities':
       return { debugPanic: typeof glue.debugPanic === 'function', simd: variant === 'simd', variant };
     case 'debugPanic':
@@ -157,10 +198,83 @@ async function handle(msg) {
 const BATCH_SLICE = 64 * 1024; // bytes pushed to wasm at a time (about 2,500 rows)
 const BLOB_PART = 4 * 1024 * 1024; // output bytes gathered before they are folded into the Blob
 const YIELD_MS = 40; // longest stretch of work before other messages get a turn
+const YIELD_MS_WITH_HELPERS = 2; // a helper's results free its queue only when this Worker takes them
 const PROGRESS_MS = 100;
+const HELPERS_FROM_BYTES = 2 * 1024 * 1024; // smaller files are done before helpers would start
+const MAX_HELPERS = 7;
+const IN_FLIGHT = 16; // chunks queued per helper: enough to keep it busy between this Worker's yields
 const cancelled = new Set();
 
 const pause = () => new Promise((resolve) => { setTimeout(resolve, 0); });
+// A turn for waiting messages without a timer's minimum delay.
+const turn = () => new Promise((resolve) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => { channel.port1.close(); resolve(); };
+  channel.port2.postMessage(null);
+});
+
+// A reply whose buffers move to the receiver instead of being copied.
+const transferred = new WeakMap();
+function transfer(value, buffers) {
+  transferred.set(value, buffers);
+  return value;
+}
+
+// Trusted Types are enforced here too (the CSP travels with this script): the only script URL
+// this Worker creates is its own, for its helpers.
+const policy = self.trustedTypes?.createPolicy('credit-scorer', {
+  createScriptURL(url) {
+    if (url !== import.meta.url) throw new TypeError(`a helper Worker runs only ${import.meta.url}`);
+    return url;
+  },
+});
+
+/** A helper Worker with the same engine and model, answering requests by id. */
+class Helper {
+  constructor() {
+    const url = policy ? policy.createScriptURL(import.meta.url) : import.meta.url;
+    this.worker = new Worker(url, { type: 'module', name: 'credit-scorer batch helper' });
+    this.pending = new Map();
+    this.nextId = 1;
+    this.inFlight = 0;
+    this.failed = null;
+    this.worker.addEventListener('message', (e) => {
+      const { id, ok, result, error } = e.data ?? {};
+      const waiting = this.pending.get(id);
+      if (!waiting) return;
+      this.pending.delete(id);
+      if (ok) waiting.resolve(result);
+      else waiting.reject(Object.assign(new Error(error?.message ?? 'a helper Worker failed'), { name: error?.name ?? 'error' }));
+    });
+    this.worker.addEventListener('error', (e) => {
+      this.failed = new Error(`a helper Worker stopped: ${e.message ?? 'unknown error'}`);
+      for (const waiting of this.pending.values()) waiting.reject(this.failed);
+      this.pending.clear();
+    });
+  }
+
+  request(type, fields = {}, buffers = []) {
+    if (this.failed) return Promise.reject(this.failed);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, type, ...fields }, buffers);
+    });
+  }
+
+  stop() {
+    this.worker.terminate();
+    for (const waiting of this.pending.values()) waiting.reject(new Error('the helper Worker was stopped'));
+    this.pending.clear();
+  }
+}
+
+/** How many helpers a file gets: one per further core, for files large enough to gain. */
+function helperCount(file) {
+  if (file.size < HELPERS_FROM_BYTES || !compiled || !modelBytes) return 0;
+  const cores = Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1);
+  return Math.min(MAX_HELPERS, cores - 1);
+}
 
 async function scoreFile({ file, token, reasons }) {
   const job = new glue.BatchJob(scorer, reasons !== false);
@@ -181,34 +295,117 @@ async function scoreFile({ file, token, reasons }) {
   let bytes = 0;
   let lastYield = performance.now();
   let lastProgress = 0;
-  const progress = () => self.postMessage({ batchProgress: { token, rows: job.rowsDone, bytes, total: file.size } });
+
+  // Helpers start (engine, model) while this Worker reads the first chunks; until one is ready,
+  // chunks are scored here. Results are written strictly in the order chunks were taken.
+  const helpers = [];
+  let ready = [];
+  let local = null;
+  let taken = 0;
+  let written = 0;
+  const results = new Map();
+  let failure = null;
+  let wake = null; // resolves the wait for the last results
+  const arrived = () => { wake?.(); wake = null; };
+  const write = () => {
+    while (results.has(written)) {
+      keep(job.addScored(results.get(written)));
+      results.delete(written);
+      written += 1;
+    }
+  };
+  const startHelpers = async (columns) => {
+    const n = helperCount(file);
+    for (let i = 0; i < n; i += 1) helpers.push(new Helper());
+    await Promise.all(helpers.map(async (helper) => {
+      try {
+        await helper.request('init', { module: compiled, variant });
+        await helper.request('load', { bytes: modelBytes.slice(0) });
+        await helper.request('chunkScorer', { columns, reasons: reasons !== false });
+        ready.push(helper);
+      } catch (err) {
+        // A helper that cannot start is left out; this Worker scores its share.
+        console.warn(`batch helper Worker not used: ${err?.message ?? err}`);
+        helper.stop();
+      }
+    }));
+  };
+  let starting = null;
+  let helped = 0; // chunks scored by helpers
+  const dispatch = () => {
+    for (let chunk = job.takeChunk(); chunk; chunk = job.takeChunk()) {
+      const seq = taken;
+      taken += 1;
+      const helper = ready.filter((h) => !h.failed && h.inFlight < IN_FLIGHT).sort((a, b) => a.inFlight - b.inFlight)[0];
+      if (helper) {
+        helped += 1;
+        helper.inFlight += 1;
+        helper.request('scoreChunk', { chunk }, [chunk.buffer]).then((scored) => {
+          helper.inFlight -= 1;
+          results.set(seq, scored);
+          if (!failure) {
+            try { write(); } catch (err) { failure = err; }
+          }
+          arrived();
+        }, (err) => { failure ??= err; arrived(); });
+      } else {
+        local ??= new glue.ChunkScorer(scorer, job.columnsWire(), reasons !== false);
+        results.set(seq, local.score(chunk));
+        write();
+      }
+    }
+  };
+  const progress = () => self.postMessage({
+    batchProgress: { token, rows: job.rowsDone, bytes, total: file.size, workers: 1 + ready.length },
+  });
+  const check = () => {
+    if (cancelled.has(token)) throw Object.assign(new Error('the batch was cancelled'), { name: 'cancelled' });
+    if (failure) throw failure;
+  };
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       for (let at = 0; at < value.length; at += BATCH_SLICE) {
-        if (cancelled.has(token)) throw Object.assign(new Error('the batch was cancelled'), { name: 'cancelled' });
+        check();
         const slice = value.subarray(at, at + BATCH_SLICE);
-        keep(job.push(slice));
+        keep(job.parse(slice));
+        if (!starting) {
+          const columns = job.columnsWire();
+          if (columns) starting = startHelpers(columns);
+        }
+        dispatch();
         bytes += slice.length;
         const now = performance.now();
         if (now - lastProgress >= PROGRESS_MS) {
           lastProgress = now;
           progress();
         }
-        if (now - lastYield >= YIELD_MS) {
-          await pause();
+        if (now - lastYield >= (ready.length ? YIELD_MS_WITH_HELPERS : YIELD_MS)) {
+          await (ready.length ? turn() : pause());
           lastYield = performance.now();
         }
       }
     }
-    keep(job.finish());
+    keep(job.finishParse());
+    dispatch();
+    while (written < taken) {
+      check();
+      await new Promise((resolve) => { wake = resolve; });
+    }
+    check();
     progress();
     blob = new Blob([blob, ...parts], { type: 'text/csv' });
-    return { summary: job.summary(), blob, bytes };
+    // Each Worker's engine memory at the end, which is its peak (for the benchmark).
+    const helperMemory = await Promise.all(ready.map((h) => h.request('memory').catch(() => 0)));
+    const wasmBytes = [wasmMemory?.buffer.byteLength ?? 0, ...helperMemory];
+    return { summary: job.summary(), blob, bytes, workers: 1 + ready.length, wasmBytes, chunks: taken, helped };
   } finally {
     cancelled.delete(token);
     reader.cancel().catch(() => {});
+    for (const helper of helpers) helper.stop();
+    await starting?.catch(() => {});
+    local?.free();
     job.free();
   }
 }
@@ -217,7 +414,7 @@ self.addEventListener('message', async (event) => {
   const msg = event.data ?? {};
   try {
     const result = await handle(msg);
-    self.postMessage({ id: msg.id, ok: true, result });
+    self.postMessage({ id: msg.id, ok: true, result }, transferred.get(result) ?? []);
   } catch (err) {
     const name = err?.name ?? 'error';
     const message = err?.message ?? String(err);

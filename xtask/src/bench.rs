@@ -189,6 +189,17 @@ fn assemble(root: &Path, site: &Path) -> Result {
     copy(&root.join(MODEL), &site.join("model.onnx"))?;
     copy(&root.join("bench/index.html"), &site.join("index.html"))?;
     copy(&root.join("bench/bench.js"), &site.join("bench.js"))?;
+    // The app's scoring Worker, for the CSV run through the page's own path; it finds the SIMD
+    // engine at ../pkg/simd/ as in www/.
+    fs::create_dir_all(site.join("js"))?;
+    copy(&root.join("www/js/worker.js"), &site.join("js/worker.js"))?;
+    fs::create_dir_all(site.join("pkg/simd"))?;
+    for name in [format!("{CRATE}.js"), format!("{CRATE}_bg.wasm")] {
+        copy(
+            &site.join("pkg").join(&name),
+            &site.join("pkg/simd").join(&name),
+        )?;
+    }
     let dist = root.join("node_modules/onnxruntime-web/dist");
     for f in ORT_FILES {
         copy(&dist.join(f), &site.join("ort").join(f))?;
