@@ -745,9 +745,10 @@ pub fn score_chunk_into(
         }
     }
     predictions.clear();
-    scorer.predict_into(matrix, predictions)?;
     reasons.clear();
-    if options.reasons {
+    if !options.reasons {
+        scorer.predict_into(matrix, predictions)?;
+    } else {
         leave_one_out_reasons(
             scorer,
             matrix,
@@ -976,13 +977,14 @@ struct LeaveOneOut<'a> {
     reasons: &'a mut Vec<usize>,
 }
 
-/// For each valid row, the features that cost the most points, worst first (at most four):
-/// points(x) − points(x with feature i at its baseline), computed in one model run. A feature
-/// already at its baseline has no variant: its difference is zero, never a reason.
+/// Scores each valid row into `predictions` and finds the features that cost it the most
+/// points, worst first (at most four): points(x) − points(x with feature i at its baseline),
+/// computed with the rows' own scores. A feature already at its baseline has no variant: its
+/// difference is zero, never a reason.
 fn leave_one_out_reasons(
     scorer: &Scorer,
     matrix: &[f32],
-    predictions: &[Prediction],
+    predictions: &mut Vec<Prediction>,
     buffers: LeaveOneOut<'_>,
 ) -> Result<()> {
     let LeaveOneOut {
@@ -993,10 +995,11 @@ fn leave_one_out_reasons(
         reasons,
     } = buffers;
     reasons.clear();
-    reasons.resize(predictions.len() * REASON_COUNT, NO_REASON);
     let schema = scorer.schema();
     let k = schema.features.len();
     if k == 0 {
+        scorer.predict_into(matrix, predictions)?;
+        reasons.resize(predictions.len() * REASON_COUNT, NO_REASON);
         return Ok(());
     }
     let baseline = schema.baseline();
@@ -1009,9 +1012,15 @@ fn leave_one_out_reasons(
         }
     }
     moved.clear();
-    scorer
-        .model()
-        .leave_one_out_logits_into(matrix, &baseline, which, variants, moved)?;
+    scorer.model().predict_with_leave_one_out_into(
+        matrix,
+        &baseline,
+        which,
+        variants,
+        predictions,
+        moved,
+    )?;
+    reasons.resize(predictions.len() * REASON_COUNT, NO_REASON);
     let factor = schema.scaling.factor();
     // Variants come row by row: rank each row's costs when the next row starts.
     let mut flush = |r: usize, costs: &mut Vec<(usize, f64)>| {
@@ -1260,6 +1269,11 @@ pub struct BatchJob {
     header_written: bool,
     chunks: Vec<Chunk>,
     scratch: Scratch,
+    /// Chunks taken (to score elsewhere or here), chunks counted into the summary, and the
+    /// tallies that wait for an earlier chunk's.
+    taken: u64,
+    counted: u64,
+    tallies: std::collections::BTreeMap<u64, Tally>,
 }
 
 impl BatchJob {
@@ -1275,6 +1289,9 @@ impl BatchJob {
             header_written: false,
             chunks: Vec::new(),
             scratch: Scratch::default(),
+            taken: 0,
+            counted: 0,
+            tallies: std::collections::BTreeMap::new(),
         }
     }
 
@@ -1315,8 +1332,9 @@ impl BatchJob {
         }
     }
 
-    /// The oldest parsed chunk not yet handed out, as bytes for a [`ChunkScorer`]; its result
-    /// must come back through [`BatchJob::add_scored`] in the order the chunks were taken.
+    /// The oldest parsed chunk not yet taken, as bytes for a [`ChunkScorer`]; its result comes
+    /// back through [`BatchJob::add_scored`] with its number (chunks are numbered from 0 in the
+    /// order taken, here or by [`BatchJob::score_here`]).
     pub fn take_chunk(&mut self) -> Option<Vec<u8>> {
         if self.chunks.is_empty() {
             return None;
@@ -1324,7 +1342,46 @@ impl BatchJob {
         let chunk = self.chunks.remove(0);
         let bytes = chunk.to_wire();
         self.parser.recycle(chunk);
+        self.taken += 1;
         Some(bytes)
+    }
+
+    /// Scores the oldest parsed chunk not yet taken right here (no bytes passed) and returns its
+    /// output rows; `None` when no chunk waits. It takes the next number, like `take_chunk`.
+    pub fn score_here(&mut self) -> Result<Option<Vec<u8>>> {
+        if self.chunks.is_empty() {
+            return Ok(None);
+        }
+        let chunk = self.chunks.remove(0);
+        let columns = self
+            .parser
+            .columns()
+            .ok_or_else(|| csv_error("rows arrived before the header"))?;
+        let mut csv = Vec::with_capacity(chunk.len() * 64);
+        let tally = score_chunk_into(
+            &self.scorer,
+            columns,
+            &chunk,
+            &self.options,
+            &mut self.scratch,
+            &mut csv,
+        );
+        self.parser.recycle(chunk);
+        let seq = self.taken;
+        self.taken += 1;
+        self.count(seq, tally?);
+        Ok(Some(csv))
+    }
+
+    /// Adds chunk `seq`'s tally to the summary once every earlier chunk's is in (the line lists
+    /// must grow in input order).
+    fn count(&mut self, seq: u64, tally: Tally) {
+        self.tallies.insert(seq, tally);
+        while let Some(tally) = self.tallies.remove(&self.counted) {
+            self.summary.add(&tally);
+            self.counted += 1;
+        }
+        self.summary.update_from(&self.parser);
     }
 
     /// The header mapping as bytes for [`ChunkScorer::new`], once the header has been read.
@@ -1332,12 +1389,14 @@ impl BatchJob {
         self.parser.columns().map(Columns::to_wire)
     }
 
-    /// Counts a chunk scored elsewhere (chunks in the order they were taken) and returns its
-    /// output rows.
-    pub fn add_scored(&mut self, scored: &[u8]) -> Result<Vec<u8>> {
+    /// Counts chunk `seq`, scored elsewhere (results may arrive in any order), and returns its
+    /// output rows; the caller writes those in chunk order.
+    pub fn add_scored(&mut self, seq: u64, scored: &[u8]) -> Result<Vec<u8>> {
+        if seq >= self.taken || seq < self.counted || self.tallies.contains_key(&seq) {
+            return Err(wire_error("result (for a chunk not handed out, or twice)"));
+        }
         let (tally, csv) = scored_from_wire(self.scorer.schema(), scored)?;
-        self.summary.add(&tally);
-        self.summary.update_from(&self.parser);
+        self.count(seq, tally);
         Ok(csv)
     }
 

@@ -279,6 +279,43 @@ impl Model {
         self.run_rows(rows, |pd, _| out.push(pd))
     }
 
+    /// [`Model::predict_into`] and [`Model::leave_one_out_logits_into`] together: a direct model
+    /// reads each row's own score from the run its variants start from.
+    pub fn predict_with_leave_one_out_into(
+        &self,
+        rows: &[f32],
+        baseline: &[f32],
+        which: &[(usize, usize)],
+        variants: &mut Vec<f32>,
+        predictions: &mut Vec<Prediction>,
+        out: &mut Vec<f64>,
+    ) -> Result<()> {
+        let Some(chain) = &self.chain else {
+            self.predict_into(rows, predictions)?;
+            return self.leave_one_out_logits_into(rows, baseline, which, variants, out);
+        };
+        if baseline.len() != self.k || !rows.len().is_multiple_of(self.k) {
+            return self.leave_one_out_logits_into(rows, baseline, which, variants, out);
+        }
+        predictions.reserve(rows.len() / self.k.max(1));
+        out.reserve(which.len());
+        let own = |pd: f32, logit: Option<f32>| {
+            let pd = f64::from(pd);
+            predictions.push(Prediction {
+                pd,
+                logit: logit.map_or_else(|| logit_of(pd), f64::from),
+            });
+        };
+        chain
+            .leave_one_out(rows, baseline, which, true, own, |logit| out.push(logit))
+            .ok_or_else(|| {
+                err(
+                    ErrorKind::Input,
+                    "a leave-one-out variant names a row or feature that is not there",
+                )
+            })
+    }
+
     /// Log-odds of leave-one-out variants, appended to `out`: for each `(r, i)` of `which`
     /// (grouped by row, in row order), row `r` of `rows` with feature `i` at `baseline[i]`.
     /// `variants` is scratch space. A direct model reuses each row's run for its variants.
@@ -310,7 +347,14 @@ impl Model {
         };
         if let Some(chain) = &self.chain {
             return chain
-                .leave_one_out(rows, baseline, which, |logit| out.push(logit))
+                .leave_one_out(
+                    rows,
+                    baseline,
+                    which,
+                    false,
+                    |_, _| {},
+                    |logit| out.push(logit),
+                )
                 .ok_or_else(missing);
         }
         variants.clear();

@@ -192,7 +192,7 @@ impl BatchJob {
     }
 
     /// Parses the next bytes only, for scoring in several Workers: take the chunks with
-    /// `takeChunk`, score them with a `ChunkScorer`, hand the results to `addScored` in order.
+    /// `takeChunk` (scored by a `ChunkScorer`, results to `addScored`) or `scoreHere`.
     /// Returns the output header once the input's is known (else nothing).
     pub fn parse(&mut self, bytes: &[u8]) -> Result<Vec<u8>, JsValue> {
         self.inner.parse(bytes).map_err(to_js)
@@ -216,11 +216,18 @@ impl BatchJob {
         self.inner.columns_wire()
     }
 
-    /// Counts a chunk scored by a `ChunkScorer` (in the order the chunks were taken) and
-    /// returns its output rows.
+    /// Scores the next chunk here (no bytes passed); its output rows, or `undefined` when no
+    /// chunk waits. Chunks are numbered from 0 in the order taken, here or by `takeChunk`.
+    #[wasm_bindgen(js_name = scoreHere)]
+    pub fn score_here(&mut self) -> Result<Option<Vec<u8>>, JsValue> {
+        self.inner.score_here().map_err(to_js)
+    }
+
+    /// Counts chunk number `seq`, scored by a `ChunkScorer` (in any order), and returns its
+    /// output rows, which the caller writes in chunk order.
     #[wasm_bindgen(js_name = addScored)]
-    pub fn add_scored(&mut self, scored: &[u8]) -> Result<Vec<u8>, JsValue> {
-        self.inner.add_scored(scored).map_err(to_js)
+    pub fn add_scored(&mut self, seq: u32, scored: &[u8]) -> Result<Vec<u8>, JsValue> {
+        self.inner.add_scored(u64::from(seq), scored).map_err(to_js)
     }
 
     /// Rows scored or refused so far.

@@ -273,8 +273,9 @@ fn any_split_of_the_bytes_and_any_chunk_size_give_the_same_output() {
     }
 }
 
-/// The page's several-Worker path: the job only parses, chunks go out as bytes to `helpers`
-/// scorers in turn (as to helper Workers), results come back as bytes, in order.
+/// The page's several-Worker path: the job only parses; of each batch of waiting chunks the
+/// first is scored here, the others go out as bytes to `helpers` scorers in turn (as to helper
+/// Workers) and come back in reverse order; output rows are written in chunk order.
 fn score_in_workers(
     bytes: &[u8],
     piece: usize,
@@ -284,7 +285,7 @@ fn score_in_workers(
     let mut job = BatchJob::new(scorer(), options.clone());
     let mut scorers: Vec<ChunkScorer> = Vec::new();
     let mut out = Vec::new();
-    let mut sent = 0;
+    let mut seq = 0u64;
     let mut drain = |job: &mut BatchJob, out: &mut Vec<u8>| -> credit_scorer::Result<()> {
         if scorers.is_empty()
             && let Some(columns) = job.columns_wire()
@@ -293,12 +294,23 @@ fn score_in_workers(
                 scorers.push(ChunkScorer::new(scorer(), options.clone(), &columns)?);
             }
         }
-        while let Some(chunk) = job.take_chunk() {
-            let helper = sent % helpers;
-            sent += 1;
-            let scored = scorers[helper].score(&chunk)?;
-            out.extend(job.add_scored(&scored)?);
+        let mut csvs = Vec::new();
+        if let Some(csv) = job.score_here()? {
+            csvs.push(csv);
+            seq += 1;
         }
+        let mut sent = Vec::new();
+        while let Some(chunk) = job.take_chunk() {
+            let helper = seq as usize % helpers;
+            sent.push((seq, scorers[helper].score(&chunk)?));
+            seq += 1;
+        }
+        let mut back = Vec::new();
+        for (n, scored) in sent.iter().rev() {
+            back.push(job.add_scored(*n, scored)?);
+        }
+        csvs.extend(back.into_iter().rev());
+        csvs.iter().for_each(|csv| out.extend_from_slice(csv));
         Ok(())
     };
     for part in bytes.chunks(piece.max(1)) {
@@ -320,12 +332,14 @@ fn scoring_in_several_workers_gives_the_same_file_and_summary() {
     files.push(("awkward".into(), awkward(2_000)));
     for (name, bytes) in &files {
         for reasons in [true, false] {
+            // Small chunks, large pieces: several chunks wait at once, so results come back
+            // out of order.
             let options = BatchOptions {
-                chunk_rows: 256,
+                chunk_rows: 64,
                 reasons,
             };
-            let one = score_with(bytes, 4_096, options.clone());
-            let several = score_in_workers(bytes, 4_096, 3, options);
+            let one = score_with(bytes, 65_536, options.clone());
+            let several = score_in_workers(bytes, 65_536, 3, options);
             match (one, several) {
                 (Ok((a, s)), Ok((b, t))) => {
                     assert!(a == b, "{name}: the output differs");
@@ -367,12 +381,20 @@ fn damaged_chunks_between_workers_are_errors() {
     for cut in (0..scored.len()).step_by(7) {
         let mut again = BatchJob::new(scorer(), BatchOptions::default());
         again.parse(&bytes).unwrap();
-        let _ = again.add_scored(&scored[..cut]);
+        again.finish_parse().unwrap();
+        again.take_chunk().unwrap();
+        let _ = again.add_scored(0, &scored[..cut]);
     }
-    let csv = job.add_scored(&scored).unwrap();
+    assert!(
+        job.add_scored(1, &scored).is_err(),
+        "chunk 1 was never handed out"
+    );
+    assert!(job.add_scored(0, b"\x08\x01\x12").is_err());
+    let csv = job.add_scored(0, &scored).unwrap();
     assert_eq!(records(&csv).len(), 50);
     assert_eq!(job.summary().rows_in, 50);
-    assert!(job.add_scored(b"").is_err());
+    assert!(job.add_scored(0, &scored).is_err(), "counted twice");
+    assert_eq!(job.summary().rows_in, 50);
 }
 
 /// A generated file: valid rows with every 97th refused, a blank line every 1,000 rows.

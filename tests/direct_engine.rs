@@ -120,6 +120,32 @@ fn assert_leave_one_out_agrees(
             "{what} variant {n} (row {r}, feature {i}): {x} (direct) vs {y} (tract)"
         );
     }
+    // Rows' own scores read from the runs the variants start from are the plain scores, also for
+    // rows without variants (every third row here).
+    let some: Vec<(usize, usize)> = which.iter().copied().filter(|(r, _)| r % 3 != 1).collect();
+    let (mut own, mut c) = (Vec::new(), Vec::new());
+    direct
+        .predict_with_leave_one_out_into(rows, baseline, &some, &mut scratch, &mut own, &mut c)
+        .expect("scores with variants");
+    let plain = direct.predict(rows).expect("scores");
+    assert_eq!(own.len(), plain.len(), "{what}");
+    for (n, (p, q)) in own.iter().zip(&plain).enumerate() {
+        let same = |x: f64, y: f64| x == y || (x.is_nan() && y.is_nan());
+        assert!(
+            same(p.pd, q.pd) && same(p.logit, q.logit),
+            "{what} row {n}: {p:?} vs {q:?}"
+        );
+    }
+    let expected: Vec<f64> = a
+        .iter()
+        .zip(&which)
+        .filter(|(_, (r, _))| r % 3 != 1)
+        .map(|(x, _)| *x)
+        .collect();
+    assert_eq!(c.len(), expected.len(), "{what}");
+    for (x, y) in c.iter().zip(&expected) {
+        assert!(x == y || (x.is_nan() && y.is_nan()), "{what}: {x} vs {y}");
+    }
     // Each variant is the row with one value replaced: the same as scoring that row.
     let mut variant = rows[..k].to_vec();
     variant[k - 1] = baseline[k - 1];

@@ -198,7 +198,7 @@ async function handle(msg) {
 const BATCH_SLICE = 64 * 1024; // bytes pushed to wasm at a time (about 2,500 rows)
 const BLOB_PART = 4 * 1024 * 1024; // output bytes gathered before they are folded into the Blob
 const YIELD_MS = 40; // longest stretch of work before other messages get a turn
-const YIELD_MS_WITH_HELPERS = 2; // a helper's results free its queue only when this Worker takes them
+const YIELD_MS_WITH_HELPERS = 6; // a helper's results free its queue only when this Worker takes them
 const PROGRESS_MS = 100;
 const HELPERS_FROM_BYTES = 2 * 1024 * 1024; // smaller files are done before helpers would start
 const MAX_HELPERS = 7;
@@ -296,11 +296,10 @@ async function scoreFile({ file, token, reasons }) {
   let lastYield = performance.now();
   let lastProgress = 0;
 
-  // Helpers start (engine, model) while this Worker reads the first chunks; until one is ready,
-  // chunks are scored here. Results are written strictly in the order chunks were taken.
+  // Until a helper is ready, chunks are scored here. Results are written strictly in the order
+  // chunks were taken.
   const helpers = [];
   let ready = [];
-  let local = null;
   let taken = 0;
   let written = 0;
   const results = new Map();
@@ -309,18 +308,24 @@ async function scoreFile({ file, token, reasons }) {
   const arrived = () => { wake?.(); wake = null; };
   const write = () => {
     while (results.has(written)) {
-      keep(job.addScored(results.get(written)));
+      keep(results.get(written));
       results.delete(written);
       written += 1;
     }
   };
-  const startHelpers = async (columns) => {
+  // Helpers start (engine, model) at once, while this Worker reads the first rows; they are
+  // given the header mapping when it is known.
+  let columnsKnown;
+  const columnsWire = new Promise((resolve) => { columnsKnown = resolve; });
+  const startHelpers = async () => {
     const n = helperCount(file);
     for (let i = 0; i < n; i += 1) helpers.push(new Helper());
     await Promise.all(helpers.map(async (helper) => {
       try {
         await helper.request('init', { module: compiled, variant });
         await helper.request('load', { bytes: modelBytes.slice(0) });
+        const columns = await columnsWire;
+        if (!columns) throw new Error('the batch ended first');
         await helper.request('chunkScorer', { columns, reasons: reasons !== false });
         ready.push(helper);
       } catch (err) {
@@ -330,29 +335,37 @@ async function scoreFile({ file, token, reasons }) {
       }
     }));
   };
-  let starting = null;
   let helped = 0; // chunks scored by helpers
+  const starting = startHelpers();
+  let columnsSent = false;
+  // Chunks are numbered in the order taken, by `takeChunk` (to a helper) or `scoreHere`.
   const dispatch = () => {
-    for (let chunk = job.takeChunk(); chunk; chunk = job.takeChunk()) {
+    for (;;) {
+      const helper = ready.filter((h) => !h.failed && h.inFlight < IN_FLIGHT).sort((a, b) => a.inFlight - b.inFlight)[0];
+      if (!helper) {
+        const csv = job.scoreHere();
+        if (!csv) return;
+        results.set(taken, csv);
+        taken += 1;
+        write();
+        continue;
+      }
+      const chunk = job.takeChunk();
+      if (!chunk) return;
       const seq = taken;
       taken += 1;
-      const helper = ready.filter((h) => !h.failed && h.inFlight < IN_FLIGHT).sort((a, b) => a.inFlight - b.inFlight)[0];
-      if (helper) {
-        helped += 1;
-        helper.inFlight += 1;
-        helper.request('scoreChunk', { chunk }, [chunk.buffer]).then((scored) => {
-          helper.inFlight -= 1;
-          results.set(seq, scored);
-          if (!failure) {
-            try { write(); } catch (err) { failure = err; }
-          }
-          arrived();
-        }, (err) => { failure ??= err; arrived(); });
-      } else {
-        local ??= new glue.ChunkScorer(scorer, job.columnsWire(), reasons !== false);
-        results.set(seq, local.score(chunk));
-        write();
-      }
+      helped += 1;
+      helper.inFlight += 1;
+      helper.request('scoreChunk', { chunk }, [chunk.buffer]).then((scored) => {
+        helper.inFlight -= 1;
+        if (!failure) {
+          try {
+            results.set(seq, job.addScored(seq, scored));
+            write();
+          } catch (err) { failure = err; }
+        }
+        arrived();
+      }, (err) => { failure ??= err; arrived(); });
     }
   };
   const progress = () => self.postMessage({
@@ -370,9 +383,12 @@ async function scoreFile({ file, token, reasons }) {
         check();
         const slice = value.subarray(at, at + BATCH_SLICE);
         keep(job.parse(slice));
-        if (!starting) {
+        if (!columnsSent) {
           const columns = job.columnsWire();
-          if (columns) starting = startHelpers(columns);
+          if (columns) {
+            columnsKnown(columns);
+            columnsSent = true;
+          }
         }
         dispatch();
         bytes += slice.length;
@@ -381,8 +397,8 @@ async function scoreFile({ file, token, reasons }) {
           lastProgress = now;
           progress();
         }
-        if (now - lastYield >= (ready.length ? YIELD_MS_WITH_HELPERS : YIELD_MS)) {
-          await (ready.length ? turn() : pause());
+        if (now - lastYield >= (helpers.length ? YIELD_MS_WITH_HELPERS : YIELD_MS)) {
+          await (helpers.length ? turn() : pause());
           lastYield = performance.now();
         }
       }
@@ -403,9 +419,9 @@ async function scoreFile({ file, token, reasons }) {
   } finally {
     cancelled.delete(token);
     reader.cancel().catch(() => {});
+    columnsKnown(null);
     for (const helper of helpers) helper.stop();
-    await starting?.catch(() => {});
-    local?.free();
+    await starting.catch(() => {});
     job.free();
   }
 }
