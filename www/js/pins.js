@@ -9,6 +9,6 @@ export const REFERENCE_MODEL_SHA256 = '072ba9095545a0cba8bc79d29135442ebe238661b
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-TS0NOZw6Kw2qCFU2z9q0vPaUDL+FhHrMg7Q8mI7SY7cfPsKLMQ4MDzTxuqdB9K+H', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-qMT1zslyAxe6BHo7SM74BDnrq1Y32OQJNBtJ+dvCCuBbD4AbesgdHtE9NQa5Xb0W', // pkg/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-3bUIviPRXrx32SKB5yLps+6WFitk/HfG8KfWASXAU6LI4sCLxfYvgV+1/J5jhbgV', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-uBrSA4EIO3E8IJVxzjKdJA0cnkFLDL1mWFOKB2GeO4W+ZfDF5tiec6OIpGLbRUSB', // pkg/simd/credit_scorer_bg.wasm
 });
