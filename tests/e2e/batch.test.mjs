@@ -15,6 +15,9 @@ import {
 } from './helpers.mjs';
 
 const ROWS = 100_000;
+// The cancel test's file: long enough (about a second at ~800 k rows/s on two cores) that the
+// click lands while it runs.
+const CANCEL_ROWS = 1_000_000;
 const CLI = process.env.CREDIT_SCORER_CLI
   ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug', 'credit-scorer');
 
@@ -160,14 +163,16 @@ describe('batch file scoring', () => {
     const { page, context, assertClean } = await openPage(browser);
     await gotoReady(page);
     await watchProgress(page);
-    await page.setInputFiles('#batch-file', input);
+    const long = path.join(dir, 'long.csv');
+    writeFileSync(long, generate(CANCEL_ROWS));
+    await page.setInputFiles('#batch-file', long);
     await page.waitForFunction(() => window.__progress.some((p) => p.rows > 0), null, { timeout: 60_000 });
     await page.click('#batch-cancel');
     await page.waitForSelector('body[data-batch="cancelled"]', { timeout: 30_000 });
     const status = await page.textContent('#batch-status');
     assert.match(status, /Cancelled after/);
     const rowsAtCancel = Math.max(...(await page.evaluate(() => window.__progress.map((p) => p.rows))));
-    assert.ok(rowsAtCancel < ROWS, `stopped before the end (${rowsAtCancel} rows)`);
+    assert.ok(rowsAtCancel < CANCEL_ROWS, `stopped before the end (${rowsAtCancel} rows)`);
     assert.equal(await page.isHidden('#batch-result'), true, 'no result after a cancel');
     assert.equal(await page.isHidden('#batch-running'), true);
 
