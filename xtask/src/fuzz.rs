@@ -22,6 +22,7 @@ const TARGETS: [(&str, &[&str]); 4] = [
     ("schema_from_json", &[]),
     ("validate_applicant", &[]),
     ("csv_rows", &["tests/fixtures/csv"]),
+    ("batch_wire", &[]),
 ];
 
 fn ensure_nightly() -> Result {
