@@ -10,7 +10,7 @@ use std::process::Command;
 use crate::{Result, root, run, step, tools_dir};
 
 /// Each target with the committed inputs it starts from (besides its own growing corpus).
-const TARGETS: [(&str, &[&str]); 4] = [
+const TARGETS: [(&str, &[&str]); 5] = [
     (
         "model_from_bytes",
         &[
