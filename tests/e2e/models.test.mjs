@@ -109,6 +109,28 @@ describe('loading your own model', () => {
       assert.match(await page.textContent('#model-error'), new RegExp(`“${name.replace('.', '\\.')}” was refused: .{10,}`));
     }
 
+    // In Chinese each refusal starts with its kind's summary; the engine's English detail follows.
+    await page.selectOption('#lang', 'zh-CN');
+    assert.match(await page.textContent('#model-error'), /^“[^”]+”被拒绝：.+。详情（英文）：.{10,}/);
+    const kinds = {
+      'random.onnx': '这不是可读取的 ONNX 模型。',
+      'two_inputs.onnx': '它不具备信用模型所需的单一输入和概率输出。',
+      'unknown_op.onnx': '它使用了本评分器不支持的内容。',
+      'nan_weights.onnx': '其权重或输出不是有效的数字或概率。',
+      'bad_schema_invalid_json.onnx': '其元数据中的特征模式格式有误或与模型不符。',
+      'expand_bomb.onnx': '它超出了本页面可接受的大小，或会占用过多内存。',
+    };
+    for (const [name, summary] of Object.entries(kinds)) {
+      await chooseFile(page, fixture('hostile', name));
+      const text = await page.textContent('#model-error');
+      assert.ok(text.startsWith(`“${name}”被拒绝：${summary}详情（英文）：`), text);
+      assert.match(text, /仍在使用之前的模型。$/);
+    }
+    await shot(page, 'zh-narrow-refused-model', { fullPage: false });
+    // Switching back re-renders the message in English.
+    await page.selectOption('#lang', 'en');
+    assert.match(await page.textContent('#model-error'), /^“expand_bomb\.onnx” was refused: [^详]{10,}/);
+
     assert.equal(await page.textContent('#model-sha'), g.model_sha256);
     const row = g.rows.find((r) => r.id.startsWith('test-'));
     await fillApplicant(page, goldenApplicant(g, row));

@@ -644,7 +644,10 @@ async function loadFile(file) {
   } catch (err) {
     let message = err?.message ?? String(err);
     if (!/[.!?。]$/.test(message)) message += '.';
-    modelStatus(() => t('upload.refused', { name, message }), true);
+    // The engine words its errors in English; other languages get the kind's summary first.
+    const kind = `upload.kind.${err?.name}`;
+    const explained = () => (lang() === 'en' || t(kind) === kind ? message : t('upload.detail', { summary: t(kind), message }));
+    modelStatus(() => t('upload.refused', { name, message: explained() }), true);
   } finally {
     setBusy(false);
     $('model-file').value = '';
