@@ -169,6 +169,7 @@ async function handle(msg) {
       return scoreFile(msg);
     case 'batchCancel':
       cancelled.add(msg.token);
+      wakeOnCancel.get(msg.token)?.();
       return true;
     case 'memory':
       return wasmMemory?.buffer.byteLength ?? 0;
@@ -204,6 +205,7 @@ const HELPERS_FROM_BYTES = 2 * 1024 * 1024; // smaller files are done before hel
 const MAX_HELPERS = 7;
 const IN_FLIGHT = 16; // chunks queued per helper: enough to keep it busy between this Worker's yields
 const cancelled = new Set();
+const wakeOnCancel = new Map(); // token → wakes a batch waiting for its helpers' last results
 
 const pause = () => new Promise((resolve) => { setTimeout(resolve, 0); });
 // A turn for waiting messages without a timer's minimum delay.
@@ -306,6 +308,7 @@ async function scoreFile({ file, token, reasons }) {
   let failure = null;
   let wake = null; // resolves the wait for the last results
   const arrived = () => { wake?.(); wake = null; };
+  wakeOnCancel.set(token, arrived);
   const write = () => {
     while (results.has(written)) {
       keep(results.get(written));
@@ -418,6 +421,7 @@ async function scoreFile({ file, token, reasons }) {
     return { summary: job.summary(), blob, bytes, workers: 1 + ready.length, wasmBytes, chunks: taken, helped };
   } finally {
     cancelled.delete(token);
+    wakeOnCancel.delete(token);
     reader.cancel().catch(() => {});
     columnsKnown(null);
     for (const helper of helpers) helper.stop();
