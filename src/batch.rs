@@ -1349,28 +1349,35 @@ impl BatchJob {
     /// Scores the oldest parsed chunk not yet taken right here (no bytes passed) and returns its
     /// output rows; `None` when no chunk waits. It takes the next number, like `take_chunk`.
     pub fn score_here(&mut self) -> Result<Option<Vec<u8>>> {
+        let mut csv = Vec::new();
+        Ok(self.score_next_into(&mut csv)?.then_some(csv))
+    }
+
+    /// Scores the oldest waiting chunk, appending its output rows to `out`; `false` when none
+    /// waits.
+    fn score_next_into(&mut self, out: &mut Vec<u8>) -> Result<bool> {
         if self.chunks.is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
         let chunk = self.chunks.remove(0);
         let columns = self
             .parser
             .columns()
             .ok_or_else(|| csv_error("rows arrived before the header"))?;
-        let mut csv = Vec::with_capacity(chunk.len() * 64);
+        out.reserve(chunk.len() * 64);
         let tally = score_chunk_into(
             &self.scorer,
             columns,
             &chunk,
             &self.options,
             &mut self.scratch,
-            &mut csv,
+            out,
         );
         self.parser.recycle(chunk);
         let seq = self.taken;
         self.taken += 1;
         self.count(seq, tally?);
-        Ok(Some(csv))
+        Ok(true)
     }
 
     /// Adds chunk `seq`'s tally to the summary once every earlier chunk's is in (the line lists
@@ -1411,32 +1418,8 @@ impl BatchJob {
     }
 
     fn drain(&mut self) -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        if !self.header_written
-            && let Some(columns) = self.parser.columns()
-        {
-            out = output_header(columns)?;
-            self.header_written = true;
-        }
-        let mut chunks = std::mem::take(&mut self.chunks);
-        for chunk in chunks.drain(..) {
-            let columns = self
-                .parser
-                .columns()
-                .ok_or_else(|| csv_error("rows arrived before the header"))?;
-            let tally = score_chunk_into(
-                &self.scorer,
-                columns,
-                &chunk,
-                &self.options,
-                &mut self.scratch,
-                &mut out,
-            )?;
-            self.summary.add(&tally);
-            self.parser.recycle(chunk);
-        }
-        self.chunks = chunks;
-        self.summary.update_from(&self.parser);
+        let mut out = self.parsed()?;
+        while self.score_next_into(&mut out)? {}
         Ok(out)
     }
 }

@@ -9,6 +9,6 @@ export const REFERENCE_MODEL_SHA256 = '072ba9095545a0cba8bc79d29135442ebe238661b
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-3bUIviPRXrx32SKB5yLps+6WFitk/HfG8KfWASXAU6LI4sCLxfYvgV+1/J5jhbgV', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-uBrSA4EIO3E8IJVxzjKdJA0cnkFLDL1mWFOKB2GeO4W+ZfDF5tiec6OIpGLbRUSB', // pkg/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-QygMkb+5tBL+bHHQGkKri6Kq/qD9QqqWN4j3AZzfHmYVqa2JOkIVwoWCS1PEUKZN', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-iDKvyi6cnmOog9MU75CzRLd+5FNZgCC7lY/yjnsHUmqjs3oKuQbyYr8WNg8aMdMc', // pkg/simd/credit_scorer_bg.wasm
 });
