@@ -1510,7 +1510,11 @@ impl Chunk {
     pub fn from_wire(bytes: &[u8]) -> Result<Chunk> {
         use prost::Message;
         let wire = ChunkWire::decode(bytes).map_err(|_| wire_error("chunk"))?;
-        let ends: Vec<usize> = wire.ends.iter().map(|&e| e as usize).collect();
+        let ends: Vec<usize> = wire
+            .ends
+            .iter()
+            .map(|&e| usize::try_from(e).map_err(|_| wire_error("chunk")))
+            .collect::<Result<_>>()?;
         let rising = ends.windows(2).all(|w| w.first() <= w.get(1));
         if !rising || ends.last().is_some_and(|&e| e > wire.data.len()) {
             return Err(wire_error("chunk"));
