@@ -94,6 +94,25 @@ pub struct Prediction {
     pub logit: f64,
 }
 
+impl Prediction {
+    /// From what a run gives: the f32 probability and, when the model has it, the log-odds.
+    fn from_run(pd: f32, logit: Option<f32>) -> Prediction {
+        let pd = f64::from(pd);
+        Prediction {
+            pd,
+            logit: logit.map_or_else(|| logit_of(pd), f64::from),
+        }
+    }
+}
+
+/// A leave-one-out request that does not fit the rows it is given.
+fn missing_variant() -> Error {
+    err(
+        ErrorKind::Input,
+        "a leave-one-out variant names a row or feature that is not there",
+    )
+}
+
 fn err(kind: ErrorKind, message: impl Into<String>) -> Error {
     Error::new(kind, message)
 }
@@ -263,13 +282,7 @@ impl Model {
     /// Like [`Model::predict`], appending to `out` so batch callers can reuse one buffer.
     pub fn predict_into(&self, rows: &[f32], out: &mut Vec<Prediction>) -> Result<()> {
         out.reserve(rows.len() / self.k.max(1));
-        self.run_rows(rows, |pd, logit| {
-            let pd = f64::from(pd);
-            out.push(Prediction {
-                pd,
-                logit: logit.map_or_else(|| logit_of(pd), f64::from),
-            });
-        })
+        self.run_rows(rows, |pd, logit| out.push(Prediction::from_run(pd, logit)))
     }
 
     /// Probabilities of default only, as the model returns them (f32), appended to `out`: no
@@ -299,21 +312,10 @@ impl Model {
         }
         predictions.reserve(rows.len() / self.k.max(1));
         out.reserve(which.len());
-        let own = |pd: f32, logit: Option<f32>| {
-            let pd = f64::from(pd);
-            predictions.push(Prediction {
-                pd,
-                logit: logit.map_or_else(|| logit_of(pd), f64::from),
-            });
-        };
+        let own = |pd, logit| predictions.push(Prediction::from_run(pd, logit));
         chain
             .leave_one_out(rows, baseline, which, true, own, |logit| out.push(logit))
-            .ok_or_else(|| {
-                err(
-                    ErrorKind::Input,
-                    "a leave-one-out variant names a row or feature that is not there",
-                )
-            })
+            .ok_or_else(missing_variant)
     }
 
     /// Log-odds of leave-one-out variants, appended to `out`: for each `(r, i)` of `which`
@@ -339,12 +341,6 @@ impl Model {
             ));
         }
         out.reserve(which.len());
-        let missing = || {
-            err(
-                ErrorKind::Input,
-                "a leave-one-out variant names a row or feature that is not there",
-            )
-        };
         if let Some(chain) = &self.chain {
             return chain
                 .leave_one_out(
@@ -355,14 +351,14 @@ impl Model {
                     |_, _| {},
                     |logit| out.push(logit),
                 )
-                .ok_or_else(missing);
+                .ok_or_else(missing_variant);
         }
         variants.clear();
         for &(r, i) in which {
             let row = rows
                 .get(r * k..(r + 1) * k)
                 .zip(baseline.get(i))
-                .ok_or_else(missing)?;
+                .ok_or_else(missing_variant)?;
             let at = variants.len() + i;
             variants.extend_from_slice(row.0);
             if let Some(v) = variants.get_mut(at) {
@@ -370,7 +366,7 @@ impl Model {
             }
         }
         self.run_rows(variants, |pd, logit| {
-            out.push(logit.map_or_else(|| logit_of(f64::from(pd)), f64::from));
+            out.push(Prediction::from_run(pd, logit).logit);
         })
     }
 

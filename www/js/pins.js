@@ -9,6 +9,6 @@ export const REFERENCE_MODEL_SHA256 = '072ba9095545a0cba8bc79d29135442ebe238661b
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-wzbNqG9lzQAKaM3q0MwS3KHYjcfpGcyCPGbfwZ99Gkor9S8TxraV2jG18uv4Nd5R', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-tFgKOSZ8XyPPVWu/0ZrRDmQOsBXnb4hG1WDC6pkm/IAmGUWvrf0DSkqYuYdvyQ7d', // pkg/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-QLGJvpXKa+yz26ujLSY8XpOQ2q5oybdyTayKPH5NjZUTivfIoJQo7vjtoaTdu+ff', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-KkURKTN9w4yXSWM7OoPVq5DyjTm4ub1/nzZ0eNC1wqmUylNUywjwiAMY6UA9w6IK', // pkg/simd/credit_scorer_bg.wasm
 });
