@@ -27,6 +27,10 @@ pub enum ErrorKind {
     Io,
     /// The inference engine failed while running a model that had loaded.
     Inference,
+    /// The lite build (without tract) cannot vouch for this model: it is not a chain of row-wise
+    /// operators, or it carries no reference scores the chain reproduces. The page then loads
+    /// the full build; a user never sees this kind.
+    NeedsFullEngine,
 }
 
 /// The crate's error: a [`ErrorKind`] and a message for people.

@@ -1,27 +1,46 @@
-//! Loading an ONNX model from bytes, defensively, and running it with tract.
+//! Loading an ONNX model from bytes, defensively, and running it with tract or the direct
+//! evaluator (`row_chain`).
 //!
 //! tract alone trusts its input too much for files that come from a user (see `shared/FACTS.md`):
 //! it panics on some malformed tensors, allocates whatever a constant op declares, and happily
 //! runs models that are not binary classifiers. So the protobuf is inspected first, and only a
 //! model that passes every check reaches tract.
+//!
+//! Without the `tract` feature (the page's small "lite" engine) a model loads only if it is one
+//! chain of row-wise operators and carries reference scores that the chain reproduces; anything
+//! else is refused with [`ErrorKind::NeedsFullEngine`] and the page loads the full build.
 
 use std::collections::{HashMap, HashSet};
+#[cfg(feature = "tract")]
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 /// The ONNX protobuf types the loader inspects (re-exported for tools and tests that write models).
+#[cfg(feature = "tract")]
 pub use tract_onnx::pb;
-use tract_onnx::pb::tensor_proto::{DataLocation, DataType};
+#[cfg(feature = "tract")]
 use tract_onnx::prelude::*;
+
+/// The ONNX protobuf types the loader inspects: the same prost-generated types as tract-onnx's.
+#[cfg(not(feature = "tract"))]
+#[allow(clippy::all, missing_docs)]
+pub mod pb {
+    include!("onnx_pb.rs");
+}
+
+use pb::tensor_proto::{DataLocation, DataType};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::row_chain::{self, RowChain};
-use crate::schema::{FeatureKind, SCHEMA_METADATA_KEY, Schema};
+#[cfg(feature = "tract")]
+use crate::schema::FeatureKind;
+use crate::schema::{SCHEMA_METADATA_KEY, Schema};
 
 /// Most inputs a model may take.
 pub const MAX_FEATURES: usize = 256;
-/// Rows per model run: larger calls are split into runs of this size.
+/// Rows per tract run: larger calls are split into runs of this size.
+#[cfg(feature = "tract")]
 const RUN_ROWS: usize = 1024;
 /// Newest default-domain opset accepted; newer ones may change operator meaning.
 const MAX_OPSET: i64 = 22;
@@ -60,13 +79,106 @@ impl Default for LoadOptions {
     }
 }
 
+#[cfg(feature = "tract")]
 type Plan = Arc<TypedRunnableModel>;
+
+/// Metadata key of the reference scores: applicant rows and the probabilities a reference runtime
+/// (the training pipeline's onnxruntime) gave them, as JSON
+/// `{"runtime": "…", "rows": [[x₁…x_k], …], "pd": [p, …]}`. Every engine must reproduce them (to
+/// [`REFERENCE_PD_TOLERANCE`]); they are what lets the lite build trust its direct evaluator
+/// without tract to compare with.
+pub const REFERENCE_SCORES_METADATA_KEY: &str = "credit_scorer.reference_scores";
+/// How far an engine's probability may be from a recorded reference score.
+pub const REFERENCE_PD_TOLERANCE: f64 = 1e-5;
+/// Most reference rows a model may carry.
+const MAX_REFERENCE_ROWS: usize = 4096;
+
+/// Rows and the probabilities a reference runtime gave them (see
+/// [`REFERENCE_SCORES_METADATA_KEY`]).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReferenceScores {
+    /// Who computed `pd`, for messages.
+    runtime: String,
+    rows: Vec<Vec<f32>>,
+    pd: Vec<f64>,
+}
+
+impl ReferenceScores {
+    /// The model's reference scores, if it carries any; malformed ones are a schema error.
+    fn from_metadata(proto: &pb::ModelProto, k: usize) -> Result<Option<ReferenceScores>> {
+        let Some(entry) = proto
+            .metadata_props
+            .iter()
+            .find(|p| p.key == REFERENCE_SCORES_METADATA_KEY)
+        else {
+            return Ok(None);
+        };
+        let bad = |what: String| {
+            err(
+                ErrorKind::Schema,
+                format!(
+                    "the model's `{REFERENCE_SCORES_METADATA_KEY}` metadata {what}; export the model again (or remove that entry)"
+                ),
+            )
+        };
+        let scores: ReferenceScores = serde_json::from_str(&entry.value)
+            .map_err(|e| bad(format!("is not valid reference scores: {e}")))?;
+        if scores.rows.is_empty() || scores.rows.len() > MAX_REFERENCE_ROWS {
+            return Err(bad(format!(
+                "holds {} rows (1–{MAX_REFERENCE_ROWS} expected)",
+                scores.rows.len()
+            )));
+        }
+        if scores.rows.len() != scores.pd.len() {
+            return Err(bad(format!(
+                "holds {} rows but {} probabilities",
+                scores.rows.len(),
+                scores.pd.len()
+            )));
+        }
+        if let Some(i) = scores.rows.iter().position(|r| r.len() != k) {
+            return Err(bad(format!("has a row {i} that is not {k} values long")));
+        }
+        if let Some(i) = scores.pd.iter().position(|p| !(0.0..=1.0).contains(p)) {
+            return Err(bad(format!("has a probability {i} outside 0–1")));
+        }
+        Ok(Some(scores))
+    }
+
+    /// The rows laid out one after the other.
+    fn flat_rows(&self) -> Vec<f32> {
+        self.rows.iter().flatten().copied().collect()
+    }
+
+    /// The first row `scored` does not reproduce, as a message, or `None` when all agree.
+    fn first_mismatch(&self, scored: &[Prediction]) -> Option<String> {
+        if scored.len() != self.pd.len() {
+            return Some(format!(
+                "{} scores for {} reference rows",
+                scored.len(),
+                self.pd.len()
+            ));
+        }
+        scored
+            .iter()
+            .zip(&self.pd)
+            .position(|(s, &r)| s.pd.is_nan() || (s.pd - r).abs() > REFERENCE_PD_TOLERANCE)
+            .and_then(|i| {
+                let (s, r) = (scored.get(i)?, self.pd.get(i)?);
+                Some(format!(
+                    "reference row {i} scores {:.7} here but {r:.7} by {}",
+                    s.pd, self.runtime
+                ))
+            })
+    }
+}
 
 /// Which engine runs a loaded model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {
-    /// The model is one chain of row-wise operators, evaluated directly (and checked against
-    /// tract when it was loaded).
+    /// The model is one chain of row-wise operators, evaluated directly (checked when it was
+    /// loaded against tract, or in the lite build against the model's reference scores).
     Direct,
     /// tract's optimized plan.
     Tract,
@@ -75,10 +187,13 @@ pub enum Engine {
 /// A loaded, checked and optimized model with its schema.
 #[derive(Debug, Clone)]
 pub struct Model {
+    #[cfg(feature = "tract")]
     plan: Plan,
     chain: Option<Arc<RowChain>>,
     k: usize,
     pd_column: usize,
+    /// Whether the plan returns the log-odds as a second output.
+    #[cfg(feature = "tract")]
     has_logit: bool,
     schema: Schema,
     sha256: String,
@@ -172,13 +287,7 @@ impl Model {
         uniquify_node_names(&mut proto);
 
         let k = input.k;
-        let outputs: Vec<String> = [Some(pd_name.clone()), logit_name.clone()]
-            .into_iter()
-            .flatten()
-            .collect();
-        let plan = guard_panics(|| build_plan(&proto, k, &outputs))?;
-        let pd_fact = plan.model().output_fact(0).map_err(|e| inference(&e))?;
-        let pd_column = check_pd_fact(&pd_name, pd_fact)?;
+        let reference = ReferenceScores::from_metadata(&proto, k)?;
         let chain = options
             .direct
             .then(|| {
@@ -187,27 +296,27 @@ impl Model {
                     &input.name,
                     k,
                     &pd_name,
-                    pd_column,
                     logit_name.as_deref(),
                 )
             })
             .flatten();
-        let mut model = Model {
-            plan,
+        let model = Model {
+            #[cfg(feature = "tract")]
+            plan: guard_panics(|| {
+                build_plan(&proto, k, &[Some(pd_name.clone()), logit_name.clone()])
+            })?,
             chain: None,
             k,
-            pd_column,
+            pd_column: 0,
+            #[cfg(feature = "tract")]
             has_logit: logit_name.is_some(),
             schema,
             sha256: sha256_hex(bytes),
             input_name: input.name,
         };
-        // One run on the baseline applicant proves the plan works and gives probabilities.
-        let baseline = model.schema.baseline();
-        let check = model.predict(&baseline)?;
-        if let Some(chain) = chain {
-            model.chain = model.agrees_with_tract(chain).map(Arc::new);
-        }
+        let model = model.choose_engine(&pd_name, chain, reference.as_ref())?;
+        // One run on the baseline applicant proves the engine works and gives probabilities.
+        let check = model.predict(&model.schema.baseline())?;
         if check
             .iter()
             .any(|p| !p.pd.is_finite() || !(0.0..=1.0).contains(&p.pd))
@@ -222,12 +331,83 @@ impl Model {
         Ok(model)
     }
 
-    /// Keeps `chain` only if it scores the probe rows as tract's plan does.
-    fn agrees_with_tract(&self, chain: RowChain) -> Option<RowChain> {
-        let rows = probe_rows(&self.schema, self.k);
-        let by_tract = self.predict(&rows).ok()?;
+    /// With tract: its plan must reproduce the reference scores (when the model has them), and
+    /// `chain` is kept only if it scores the probe rows and the reference rows as the plan does.
+    #[cfg(feature = "tract")]
+    fn choose_engine(
+        mut self,
+        pd_name: &str,
+        chain: Option<RowChain>,
+        reference: Option<&ReferenceScores>,
+    ) -> Result<Model> {
+        let pd_fact = self
+            .plan
+            .model()
+            .output_fact(0)
+            .map_err(|e| inference(&e))?;
+        self.pd_column = check_pd_fact(pd_name, pd_fact)?;
+        if let Some(reference) = reference {
+            let scored = self.predict(&reference.flat_rows())?;
+            if let Some(mismatch) = reference.first_mismatch(&scored) {
+                return Err(err(
+                    ErrorKind::ModelInvalid,
+                    format!(
+                        "the model does not reproduce the reference scores recorded in it ({mismatch}); the file was changed after export — export it again"
+                    ),
+                ));
+            }
+        }
+        let mut rows = probe_rows(&self.schema, self.k);
+        if let Some(reference) = reference {
+            rows.extend(reference.flat_rows());
+        }
+        if let Some(chain) = chain.filter(|c| c.pd_column() == self.pd_column) {
+            self.chain = self.agrees_with_tract(chain, &rows).map(Arc::new);
+        }
+        Ok(self)
+    }
+
+    /// Without tract: the model must be a chain that reproduces the reference scores it carries.
+    #[cfg(not(feature = "tract"))]
+    fn choose_engine(
+        mut self,
+        _pd_name: &str,
+        chain: Option<RowChain>,
+        reference: Option<&ReferenceScores>,
+    ) -> Result<Model> {
+        let needs_full = |why: &str| {
+            err(
+                ErrorKind::NeedsFullEngine,
+                format!(
+                    "{why}, which only the full engine can check; load the model with the build that includes tract (the page switches to it by itself)"
+                ),
+            )
+        };
+        let chain = chain.ok_or_else(|| {
+            needs_full("the model is not one chain of row-wise operators the direct evaluator runs")
+        })?;
+        let reference = reference.ok_or_else(|| {
+            needs_full(&format!(
+                "the model carries no reference scores (`{REFERENCE_SCORES_METADATA_KEY}`)"
+            ))
+        })?;
+        self.pd_column = chain.pd_column();
+        self.chain = Some(Arc::new(chain));
+        let scored = self.predict(&reference.flat_rows())?;
+        if let Some(mismatch) = reference.first_mismatch(&scored) {
+            return Err(needs_full(&format!(
+                "the direct evaluator does not reproduce the model's reference scores ({mismatch})"
+            )));
+        }
+        Ok(self)
+    }
+
+    /// Keeps `chain` only if it scores `rows` as tract's plan does.
+    #[cfg(feature = "tract")]
+    fn agrees_with_tract(&self, chain: RowChain, rows: &[f32]) -> Option<RowChain> {
+        let by_tract = self.predict(rows).ok()?;
         let mut by_chain = Vec::with_capacity(by_tract.len());
-        let ran = chain.run(&rows, |pd, logit| by_chain.push((pd, logit)));
+        let ran = chain.run(rows, |pd, logit| by_chain.push((pd, logit)));
         let agrees = ran.is_some()
             && by_chain.len() == by_tract.len()
             && by_chain.iter().zip(&by_tract).all(|(&(pd, logit), t)| {
@@ -372,7 +552,7 @@ impl Model {
 
     /// Runs the plan over `rows` and hands each row's probability (and log-odds, when the model
     /// has that output) to `emit`, in row order.
-    fn run_rows(&self, rows: &[f32], mut emit: impl FnMut(f32, Option<f32>)) -> Result<()> {
+    fn run_rows(&self, rows: &[f32], emit: impl FnMut(f32, Option<f32>)) -> Result<()> {
         if !rows.len().is_multiple_of(self.k) {
             return Err(err(
                 ErrorKind::Input,
@@ -391,6 +571,21 @@ impl Model {
                 )
             });
         }
+        self.run_plan(rows, emit)
+    }
+
+    /// Without tract every loaded model has a chain; this is never reached.
+    #[cfg(not(feature = "tract"))]
+    fn run_plan(&self, _rows: &[f32], _emit: impl FnMut(f32, Option<f32>)) -> Result<()> {
+        Err(err(
+            ErrorKind::NeedsFullEngine,
+            "this model needs the full engine; load it with the build that includes tract",
+        ))
+    }
+
+    /// [`Model::run_rows`] through tract's plan.
+    #[cfg(feature = "tract")]
+    fn run_plan(&self, rows: &[f32], mut emit: impl FnMut(f32, Option<f32>)) -> Result<()> {
         // One state for the whole call, and runs of at most RUN_ROWS rows: measured faster than
         // one huge run (intermediate tensors stay in cache) and it caps wasm memory growth.
         let mut state = self.plan.spawn().map_err(|e| inference(&e))?;
@@ -444,8 +639,10 @@ impl Model {
 
 /// How far the direct evaluator's probabilities may be from tract's on the probe rows (they
 /// differ only in summation order and in the exp approximation).
+#[cfg(feature = "tract")]
 const PROBE_PD_TOLERANCE: f64 = 1e-5;
 /// Random rows, besides the baseline and the range ends, that a chain must score as tract does.
+#[cfg(feature = "tract")]
 const PROBE_RANDOM_ROWS: usize = 48;
 
 fn graph_of(proto: &pb::ModelProto) -> Option<&pb::GraphProto> {
@@ -454,6 +651,7 @@ fn graph_of(proto: &pb::ModelProto) -> Option<&pb::GraphProto> {
 
 /// Rows that exercise the whole schema: the baseline, each feature at each end of its range or at
 /// each of its codes, and random rows inside the ranges (fixed seed).
+#[cfg(feature = "tract")]
 fn probe_rows(schema: &Schema, k: usize) -> Vec<f32> {
     let baseline = schema.baseline();
     let mut rows = baseline.clone();
@@ -517,6 +715,7 @@ pub fn logit_of(pd: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
+#[cfg(feature = "tract")]
 fn inference(e: &TractError) -> Error {
     err(
         ErrorKind::Inference,
@@ -539,6 +738,7 @@ fn decode(bytes: &[u8]) -> Result<pb::ModelProto> {
 
 /// Runs tract, turning a panic inside it into an error (natively; in wasm a panic traps and the
 /// page restarts its worker).
+#[cfg(feature = "tract")]
 fn guard_panics<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
         Err(err(
@@ -548,7 +748,9 @@ fn guard_panics<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     })
 }
 
-fn build_plan(proto: &pb::ModelProto, k: usize, outputs: &[String]) -> Result<Plan> {
+#[cfg(feature = "tract")]
+fn build_plan(proto: &pb::ModelProto, k: usize, outputs: &[Option<String>]) -> Result<Plan> {
+    let outputs: Vec<&str> = outputs.iter().flatten().map(String::as_str).collect();
     let unsupported = |stage: &str, e: TractError| {
         err(
             ErrorKind::ModelUnsupported,
@@ -566,7 +768,7 @@ fn build_plan(proto: &pb::ModelProto, k: usize, outputs: &[String]) -> Result<Pl
         .set_input_fact(0, f32::fact([batch.to_dim(), k.to_dim()]).into())
         .map_err(|e| unsupported("read", e))?;
     model
-        .select_outputs_by_name(outputs)
+        .select_outputs_by_name(&outputs)
         .map_err(|e| unsupported("read", e))?;
     let typed = model
         .into_optimized()
@@ -576,6 +778,7 @@ fn build_plan(proto: &pb::ModelProto, k: usize, outputs: &[String]) -> Result<Pl
         .map_err(|e| unsupported("prepared", e))
 }
 
+#[cfg(feature = "tract")]
 fn check_pd_fact(name: &str, fact: &TypedFact) -> Result<usize> {
     let contract = |what: String| {
         err(

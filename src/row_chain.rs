@@ -5,15 +5,17 @@
 //! applicant, while tract spends ~0.3 µs per operator on dispatch, tensor allocation and packing
 //! (docs/BENCHMARKS.md). Evaluating the chain row by row on two small buffers removes that cost.
 //!
-//! tract still reads, checks and optimizes every model, and stays the engine for anything this
-//! module does not recognise. A chain is only used after it agreed with tract on probe rows when
-//! the model was loaded (`model::Model::from_bytes_with`), so a misreading here falls back to
-//! tract instead of giving wrong scores.
+//! In the full build tract still reads, checks and optimizes every model, and stays the engine for
+//! anything this module does not recognise; a chain is only used after it agreed with tract on
+//! probe rows when the model was loaded (`model::Model::from_bytes_with`), so a misreading here
+//! falls back to tract instead of giving wrong scores. The lite build (no tract) uses a chain only
+//! when it reproduces the reference scores recorded in the model, and otherwise defers to the
+//! full build.
 
 use std::collections::{HashMap, HashSet};
 
-use tract_onnx::pb;
-use tract_onnx::pb::tensor_proto::DataType;
+use crate::model::pb;
+use crate::model::pb::tensor_proto::DataType;
 
 /// ONNX's `Cast` target for float32.
 const ONNX_FLOAT: i64 = 1;
@@ -363,7 +365,6 @@ pub(crate) fn compile(
     input: &str,
     k: usize,
     pd: &str,
-    pd_column: usize,
     logit: Option<&str>,
 ) -> Option<RowChain> {
     let constants = Constants(
@@ -528,7 +529,13 @@ pub(crate) fn compile(
             logit_after = Some(steps.len());
         }
     }
-    if kind != Kind::Float || pd_column >= width || (logit.is_some() && logit_after.is_none()) {
+    // The probability of default: [N,1], or class 1 of a binary classifier's [N,2].
+    let pd_column = match width {
+        1 => 0,
+        2 => 1,
+        _ => return None,
+    };
+    if kind != Kind::Float || (logit.is_some() && logit_after.is_none()) {
         return None;
     }
     // Where each step's output sits in a trace, and which Gather outputs read each input column.
@@ -562,6 +569,11 @@ pub(crate) fn compile(
 }
 
 impl RowChain {
+    /// Which column of the chain's output is the probability of default.
+    pub(crate) fn pd_column(&self) -> usize {
+        self.pd_column
+    }
+
     /// Scores `rows` (whole rows of `k` values) and hands each probability, and the log-odds when
     /// the model has that output, to `emit` in row order. `None` only on an internal mismatch.
     pub(crate) fn run(&self, rows: &[f32], mut emit: impl FnMut(f32, Option<f32>)) -> Option<()> {

@@ -62,6 +62,10 @@ N_SELECTED = 10
 N_BOOT = 1000
 SMOOTH = 0.5
 SCHEMA_KEY = "credit_scorer.schema"
+# Rows and the PDs onnxruntime gives them, carried in the model: the browser's small engine (no
+# tract) checks its evaluator against them when it loads the model (src/model.rs).
+REFERENCE_KEY = "credit_scorer.reference_scores"
+N_REFERENCE_TEST_ROWS = 32
 
 SCALING = {"base_points": 600, "base_odds": 50, "pdo": 20, "min_points": 300, "max_points": 850}
 # PD cut-offs (inclusive upper bounds). Chosen on the validation split so that every band holds
@@ -1287,7 +1291,10 @@ Outputs:
    values (categorical as code, numeric as value); binning + WoE lookup inside the graph as one
    step function per input (Gather, GreaterOrEqual, Cast, MatMul, Add: 5 operators for all
    inputs, so tract dispatches few operators per row), then the MLP; outputs `pd`,
-   `logit`, `woe`. The schema (docs/SCHEMA.md) is embedded under `credit_scorer.schema`.
+   `logit`, `woe`. The schema (docs/SCHEMA.md) is embedded under `credit_scorer.schema`, and
+   reference scores under `credit_scorer.reference_scores`: every synthetic golden row (each
+   feature's codes, range ends and both sides of each cut) and {N_REFERENCE_TEST_ROWS} test rows
+   with onnxruntime's PD, which the browser's lite engine must reproduce to load the model.
    onnxruntime must reproduce scikit-learn's `predict_proba` on all 1,000 rows: max abs
    difference {card['export_check']['max_abs_diff_pd']:.2e} (limit {card['export_check']['limit']:g}).
 7. Metrics on the test split (from the exported model's outputs), bootstrap 95% CIs ({N_BOOT}
@@ -1546,16 +1553,9 @@ def main():
 
     schema = build_schema(specs, enc, X, card)
     schema_json = json.dumps(schema, ensure_ascii=False, separators=(",", ":"))
-    model = finish_model(graph, {SCHEMA_KEY: schema_json})
-    onnx.checker.check_model(model, full_check=True)
-    model_bytes = model.SerializeToString()
-    write_bytes(MODEL_PATH, model_bytes)
-    model_sha = sha256(model_bytes)
-    write_json(ROOT / "training" / "metrics.json", card)
-    print(f"wrote {MODEL_REL} ({len(model_bytes)} bytes) sha256 {model_sha}")
 
-    # --- golden rows, scored by onnxruntime on the committed bytes
-    sess = session(MODEL_PATH.read_bytes())
+    # --- golden rows: the test split, then the baseline with one feature changed (every code,
+    # both range ends, both sides of every cut), then the baseline
     base = [float(f["baseline"]) for f in schema["features"]]
     gold_ids, gold_x = [], []
     for i in te:
@@ -1576,6 +1576,28 @@ def main():
     gold_ids.append("synthetic-baseline")
     gold_x.append(base)
     gx = np.array(gold_x, dtype=np.float32)
+
+    # Reference scores: every synthetic row and the first test rows, scored by onnxruntime on the
+    # model without them (metadata does not change what a graph computes).
+    plain = finish_model(graph, {SCHEMA_KEY: schema_json})
+    ref_x = np.concatenate([gx[len(te):], gx[:N_REFERENCE_TEST_ROWS]])
+    (ref_pd,) = session(plain.SerializeToString()).run(["pd"], {"x": ref_x})
+    reference = {
+        "runtime": f"onnxruntime {ort.__version__}",
+        "rows": [[f32(v) for v in row] for row in ref_x],
+        "pd": [f32(p) for p in ref_pd[:, 0]],
+    }
+    reference_json = json.dumps(reference, separators=(",", ":"))
+    model = finish_model(graph, {SCHEMA_KEY: schema_json, REFERENCE_KEY: reference_json})
+    onnx.checker.check_model(model, full_check=True)
+    model_bytes = model.SerializeToString()
+    write_bytes(MODEL_PATH, model_bytes)
+    model_sha = sha256(model_bytes)
+    write_json(ROOT / "training" / "metrics.json", card)
+    print(f"wrote {MODEL_REL} ({len(model_bytes)} bytes, {len(ref_x)} reference rows) sha256 {model_sha}")
+
+    # --- golden values, scored by onnxruntime on the committed bytes
+    sess = session(MODEL_PATH.read_bytes())
     gpd, glogit, gwoe = sess.run(["pd", "logit", "woe"], {"x": gx})
     golden = {
         "model": MODEL_REL,
