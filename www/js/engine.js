@@ -75,12 +75,15 @@ export class Engine {
       this.crash(new EngineError({ name: 'worker_error', message: e.message || 'the scoring worker failed' }, true));
     });
     // The first message: which engine build to run (`?engine=scalar` or `?engine=debug` on the
-    // page, the worker's choice otherwise) and the SHA-384 of each pinned build, which the worker
-    // fetches with `integrity` (see worker.js). Resolves with { variant, pinned, file }; a refused
-    // engine also fails every request that needs it, with the same error.
-    const wanted = new URLSearchParams(location.search).get('engine');
+    // page, the worker's choice otherwise; `?build=full` skips the lite engine) and the SHA-384
+    // of each pinned build, which the worker fetches with `integrity` (see worker.js). Resolves
+    // with { build, variant, pinned, file }; a refused engine also fails every request that
+    // needs it, with the same error.
+    const params = new URLSearchParams(location.search);
+    const wanted = params.get('engine');
     this.started = this.request('init', {
       engine: wanted === 'scalar' || wanted === 'debug' ? wanted : 'auto',
+      build: params.get('build') === 'full' ? 'full' : 'lite',
       integrity: { ...ENGINE_INTEGRITY },
     });
     this.started.catch(() => {});

@@ -522,7 +522,9 @@ function renderCard() {
     cardRow(dl, '', h('span', { class: 'muted' }, t('model.no_card')));
   }
   cardRow(dl, t('model.sha256'), h('code', { id: 'model-sha', class: 'hash' }, m.sha256));
-  cardRow(dl, t('model.engine'), h('span', { id: 'model-engine', 'data-engine': m.engine }, t(`model.engine_${m.engine}`)));
+  // The lite engine only ever runs the direct evaluator, checked against the model's reference scores.
+  const engineText = m.build === 'lite' ? 'model.engine_lite' : `model.engine_${m.engine}`;
+  cardRow(dl, t('model.engine'), h('span', { id: 'model-engine', 'data-engine': m.engine, 'data-build': m.build }, t(engineText)));
 
   const note = $('generic-note');
   note.textContent = s.generic ? t('model.generic_note', { last: m.k - 1 }) : '';

@@ -23,32 +23,44 @@
 // A refused model leaves the current one in place. A trap inside wasm (`RuntimeError`) leaves the
 // instance unusable: the reply carries `fatal: true` and the page replaces this worker.
 
-// The engine builds. The page says which one to run and sends the SHA-384 of each pinned build
-// (js/pins.js, pinned itself by the page's import map): the wasm is fetched with `integrity`, so
-// a file that differs from the committed, reproducible release build is refused before any of
-// it runs. A worker has no import map and `new Worker()` takes no integrity, so the pins must come
-// from the page (SECURITY.md, "Gaps": this file and the wasm-bindgen glue stay unpinned).
+// The engine builds. Two engines, each as a SIMD and a scalar build:
+//   lite: the direct evaluator without tract (about a tenth of the download). It loads a model
+//         only when the model is one chain of row-wise operators that reproduces the reference
+//         scores recorded in it, as the reference model does; for any other model it refuses
+//         with `needs_full_engine`.
+//   full: with tract, for every model. Fetched only when a model needs it, then kept.
+// A load tries the lite engine first and the full one after such a refusal, so the page gives
+// every model the same scores it always did and the common case never downloads tract.
+// The page says which variant to run and sends the SHA-384 of each pinned build (js/pins.js,
+// pinned itself by the page's import map): the wasm is fetched with `integrity`, so a file that
+// differs from the committed, reproducible release build is refused before any of it runs. A
+// worker has no import map and `new Worker()` takes no integrity, so the pins must come from the
+// page (SECURITY.md, "Gaps": this file and the wasm-bindgen glue stay unpinned).
 //   auto:   WebAssembly SIMD (about twice the batch throughput) where the browser validates a SIMD
-//           module, the scalar build elsewhere
-//   scalar: the scalar build (`?engine=scalar` on the page), for tests and engines with broken SIMD
-//   debug:  the test-only build with a deliberate-panic entry point (`?engine=debug`), unpinned;
-//           only `cargo xtask test` builds it, `cargo xtask build` removes it
-const ENGINES = {
-  simd: { dir: '../pkg/simd/', pinned: true },
-  scalar: { dir: '../pkg/', pinned: true },
-  debug: { dir: '../pkg/debug/', pinned: false },
+//           module, the scalar builds elsewhere
+//   scalar: the scalar builds (`?engine=scalar` on the page), for tests and engines with broken SIMD
+//   debug:  the test-only full build with a deliberate-panic entry point (`?engine=debug`),
+//           unpinned; only `cargo xtask test` builds it, `cargo xtask build` removes it
+// `?build=full` on the page skips the lite engine (to compare the two).
+const BUILDS = {
+  lite: {
+    simd: { dir: '../pkg/lite/simd/', pin: 'liteSimd' },
+    scalar: { dir: '../pkg/lite/', pin: 'liteScalar' },
+  },
+  full: {
+    simd: { dir: '../pkg/simd/', pin: 'simd' },
+    scalar: { dir: '../pkg/', pin: 'scalar' },
+    debug: { dir: '../pkg/debug/', pin: null },
+  },
 };
 // The probe is `(func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)`.
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
 const WASM = 'credit_scorer_bg.wasm';
 const GLUE = 'credit_scorer.js';
-let glue = null;
-let Scorer = null;
-let engine = null; // the engine's start, a promise set by the first 'init'
-let variant = null;
-let compiled = null; // the engine's WebAssembly.Module, shared with helper Workers
-let wasmMemory = null; // the engine's memory, whose size is its peak (it never shrinks)
-
+let settings = null; // { variant, integrity, first } from the first 'init'
+let engine = null; // the first engine's start, a promise set by the first 'init'
+const started = {}; // build → promise of { build, variant, module, glue, memory, pinned, file }
+let active = null; // the started engine that holds `scorer`
 // Workers have no document: say so in the console when the CSP blocks something here, so that
 // a violation inside the engine is as visible as one in the page.
 self.addEventListener('securitypolicyviolation', (e) => {
@@ -90,53 +102,95 @@ async function fetchPinned(url, file, integrity) {
   return response;
 }
 
-async function startEngine({ engine: wanted, integrity, module: given, variant: givenVariant }) {
-  if (given instanceof WebAssembly.Module) return startCompiled(given, givenVariant);
-  if (wanted === 'scalar' || wanted === 'debug') variant = wanted;
-  else variant = WebAssembly.validate(SIMD_PROBE) ? 'simd' : 'scalar';
-  const { dir, pinned } = ENGINES[variant];
+/** Fetches (pinned), compiles and instantiates one engine build. */
+async function fetchEngine(build, variant, integrity) {
+  const { dir, pin } = BUILDS[build][variant];
   const wasmUrl = new URL(`${dir}${WASM}`, self.location.href);
   const file = wasmUrl.pathname.replace(/^\//, '');
   let wasm;
-  if (pinned) {
-    const pin = integrity?.[variant];
-    if (typeof pin !== 'string' || !pin.startsWith('sha384-')) {
-      throw fail('engine_integrity', `the page pins no hash for the ${variant} engine (${file}); it was not run.`, { file });
+  if (pin) {
+    const hash = integrity?.[pin];
+    if (typeof hash !== 'string' || !hash.startsWith('sha384-')) {
+      throw fail('engine_integrity', `the page pins no hash for the ${build} ${variant} engine (${file}); it was not run.`, { file });
     }
-    wasm = await fetchPinned(wasmUrl, file, pin);
+    wasm = await fetchPinned(wasmUrl, file, hash);
   } else {
     wasm = await fetch(wasmUrl, { credentials: 'same-origin' });
     if (!wasm.ok) throw fail('engine_unavailable', `${file}: HTTP ${wasm.status} (the debug engine is only built by cargo xtask test)`, { file });
   }
   // Compiled here (not inside the glue) so that helper Workers can be given the same module:
   // no second download or compile, and V8 shares its optimized code between them.
+  let module;
   try {
-    compiled = await WebAssembly.compileStreaming(wasm.clone());
+    module = await WebAssembly.compileStreaming(wasm.clone());
   } catch {
-    compiled = await WebAssembly.compile(await wasm.arrayBuffer()); // e.g. a host without application/wasm
+    module = await WebAssembly.compile(await wasm.arrayBuffer()); // e.g. a host without application/wasm
   }
-  await startCompiled(compiled, variant);
-  return { variant, pinned, file };
+  return { ...(await instantiate(module, build, variant)), pinned: !!pin, file };
 }
 
 /** Instantiates an engine module (compiled here, or by the Worker that started this helper). */
-async function startCompiled(module, which) {
-  variant = which in ENGINES ? which : 'simd';
-  compiled = module;
-  const bindings = await import(`${ENGINES[variant].dir}${GLUE}`);
-  wasmMemory = (await bindings.default({ module_or_path: module })).memory;
-  glue = bindings;
-  ({ Scorer } = bindings);
-  return { variant, pinned: ENGINES[variant].pinned, file: 'shared module' };
+async function instantiate(module, build, variant) {
+  const { dir } = BUILDS[build][variant];
+  const glue = await import(`${dir}${GLUE}`);
+  const { memory } = await glue.default({ module_or_path: module });
+  return { build, variant, module, glue, memory };
 }
 
+/** The engine `build`, started once. */
+function ensureEngine(build) {
+  started[build] ??= fetchEngine(build, settings.variant, settings.integrity);
+  return started[build];
+}
+
+async function startEngine({ engine: wanted, build, integrity, module: given, variant: givenVariant }) {
+  if (given instanceof WebAssembly.Module) {
+    const b = build in BUILDS ? build : 'full';
+    const v = givenVariant in BUILDS[b] ? givenVariant : 'simd';
+    settings = { variant: v, integrity: null, first: b };
+    started[b] = instantiate(given, b, v).then((e) => ({ ...e, pinned: true, file: 'shared module' }));
+    active = await started[b];
+    return { build: b, variant: v, pinned: true, file: 'shared module' };
+  }
+  let variant;
+  if (wanted === 'scalar' || wanted === 'debug') variant = wanted;
+  else variant = WebAssembly.validate(SIMD_PROBE) ? 'simd' : 'scalar';
+  const first = build === 'full' || variant === 'debug' ? 'full' : 'lite';
+  settings = { variant, integrity, first };
+  active = await ensureEngine(first);
+  return { build: first, variant, pinned: active.pinned, file: active.file };
+}
+
+/**
+ * A Scorer for `bytes`: from the lite engine when it vouches for the model, else from the full
+ * engine (started on first need). A refusal other than `needs_full_engine` is the model's fault
+ * and is thrown as it is.
+ */
+async function newScorer(bytes) {
+  if (settings.first === 'lite' && started.lite) {
+    const lite = await started.lite;
+    try {
+      return { scorer: new lite.glue.Scorer(bytes), engine: lite };
+    } catch (err) {
+      if (err?.name !== 'needs_full_engine') throw err;
+    }
+  }
+  const full = await ensureEngine('full');
+  return { scorer: new full.glue.Scorer(bytes), engine: full };
+}
+
+/** Bytes of wasm memory of every started engine (their peak: it never shrinks). */
+async function engineMemory() {
+  const engines = await Promise.all(Object.values(started).map((p) => p.catch(() => null)));
+  return engines.reduce((sum, e) => sum + (e?.memory?.buffer.byteLength ?? 0), 0);
+}
 
 let scorer = null;
 let modelBytes = null; // the loaded model, for helpers
 let chunkScorer = null; // a helper's scorer of chunks
 
 function describe(scorer) {
-  return { k: scorer.k, sha256: scorer.sha256, engine: scorer.engine, schema: scorer.schema() };
+  return { k: scorer.k, sha256: scorer.sha256, engine: scorer.engine, build: active?.build, schema: scorer.schema() };
 }
 
 async function handle(msg) {
@@ -148,12 +202,13 @@ async function handle(msg) {
   await engine;
   switch (msg.type) {
     case 'load': {
-      const next = new Scorer(new Uint8Array(msg.bytes));
-      const info = describe(next);
+      const next = await newScorer(new Uint8Array(msg.bytes));
       if (scorer) scorer.free();
-      scorer = next;
+      chunkScorer?.free();
+      chunkScorer = null;
+      ({ scorer, engine: active } = next);
       modelBytes = msg.bytes;
-      return info;
+      return describe(scorer);
     }
     case 'schema':
       if (!scorer) throw Object.assign(new Error('no model is loaded'), { name: 'no_model' });
@@ -172,11 +227,11 @@ async function handle(msg) {
       wakeOnCancel.get(msg.token)?.();
       return true;
     case 'memory':
-      return wasmMemory?.buffer.byteLength ?? 0;
+      return engineMemory();
     case 'chunkScorer':
       if (!scorer) throw Object.assign(new Error('no model is loaded'), { name: 'no_model' });
       chunkScorer?.free();
-      chunkScorer = new glue.ChunkScorer(scorer, msg.columns, msg.reasons !== false);
+      chunkScorer = new active.glue.ChunkScorer(scorer, msg.columns, msg.reasons !== false);
       return true;
     case 'scoreChunk': {
       if (!chunkScorer) throw fail('bad_request', 'no chunk scorer was set up');
@@ -184,13 +239,13 @@ async function handle(msg) {
       return transfer(scored, [scored.buffer]);
     }
     case 'capabilities':
-      return { debugPanic: typeof glue.debugPanic === 'function', simd: variant === 'simd', variant };
+      return { debugPanic: typeof active.glue.debugPanic === 'function', simd: active.variant === 'simd', variant: active.variant, build: active.build };
     case 'debugPanic':
       // Only the debug engine exports it: a panic on purpose, to test crash recovery.
-      if (typeof glue.debugPanic !== 'function') {
+      if (typeof active.glue.debugPanic !== 'function') {
         throw Object.assign(new Error('this build has no debug panic entry point'), { name: 'unsupported' });
       }
-      return glue.debugPanic();
+      return active.glue.debugPanic();
     default:
       throw Object.assign(new Error(`unknown request type ${String(msg.type)}`), { name: 'bad_request' });
   }
@@ -273,13 +328,13 @@ class Helper {
 
 /** How many helpers a file gets: one per further core, for files large enough to gain. */
 function helperCount(file) {
-  if (file.size < HELPERS_FROM_BYTES || !compiled || !modelBytes) return 0;
+  if (file.size < HELPERS_FROM_BYTES || !active?.module || !modelBytes) return 0;
   const cores = Math.max(1, Number(self.navigator?.hardwareConcurrency) || 1);
   return Math.min(MAX_HELPERS, cores - 1);
 }
 
 async function scoreFile({ file, token, reasons }) {
-  const job = new glue.BatchJob(scorer, reasons !== false);
+  const job = new active.glue.BatchJob(scorer, reasons !== false);
   const reader = file.stream().getReader();
   let blob = new Blob([], { type: 'text/csv' });
   let parts = [];
@@ -325,7 +380,7 @@ async function scoreFile({ file, token, reasons }) {
     for (let i = 0; i < n; i += 1) helpers.push(new Helper());
     await Promise.all(helpers.map(async (helper) => {
       try {
-        await helper.request('init', { module: compiled, variant });
+        await helper.request('init', { module: active.module, build: active.build, variant: active.variant });
         await helper.request('load', { bytes: modelBytes.slice(0) });
         const columns = await columnsWire;
         if (!columns) throw new Error('the batch ended first');
@@ -417,7 +472,7 @@ async function scoreFile({ file, token, reasons }) {
     blob = new Blob([blob, ...parts], { type: 'text/csv' });
     // Each Worker's engine memory at the end, which is its peak (for the benchmark).
     const helperMemory = await Promise.all(ready.map((h) => h.request('memory').catch(() => 0)));
-    const wasmBytes = [wasmMemory?.buffer.byteLength ?? 0, ...helperMemory];
+    const wasmBytes = [await engineMemory(), ...helperMemory];
     return { summary: job.summary(), blob, bytes, workers: 1 + ready.length, wasmBytes, chunks: taken, helped };
   } finally {
     cancelled.delete(token);

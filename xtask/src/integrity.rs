@@ -4,7 +4,7 @@
 //! when one is stale):
 //! - `www/js/pins.js`: the reference model's SHA-256, which the page passes to
 //!   `fetch(…, { integrity })`, and the SHA-384 of each engine build the page runs
-//!   (`pkg/credit_scorer_bg.wasm`, `pkg/simd/credit_scorer_bg.wasm`), which the page hands to the
+//!   (`pkg/…`, `pkg/simd/…`, `pkg/lite/…`, `pkg/lite/simd/credit_scorer_bg.wasm`), which the page hands to the
 //!   Worker for its `fetch(…, { integrity })`. The release wasm is byte-reproducible (pinned
 //!   toolchain in `rust-toolchain.toml`, `Cargo.lock`, path-independent flags from
 //!   `crate::wasm_rustflags`), so the same commit builds the same hashes on every machine.
@@ -71,9 +71,11 @@ fn page_modules(www: &Path) -> Result<Vec<String>> {
 
 /// The engine builds the page pins: their name in `ENGINE_INTEGRITY` (the worker's variant) and
 /// their wasm under `www/`. The test-only debug engine (`pkg/debug/`) is deliberately not here.
-pub const PINNED_ENGINES: [(&str, &str); 2] = [
+pub const PINNED_ENGINES: [(&str, &str); 4] = [
     ("scalar", "pkg/credit_scorer_bg.wasm"),
     ("simd", "pkg/simd/credit_scorer_bg.wasm"),
+    ("liteScalar", "pkg/lite/credit_scorer_bg.wasm"),
+    ("liteSimd", "pkg/lite/simd/credit_scorer_bg.wasm"),
 ];
 
 /// The SHA-384 SRI value of each pinned engine build, in [`PINNED_ENGINES`] order.
@@ -231,12 +233,18 @@ pub fn expected(www: &Path, engines: &EnginePins) -> Result<Vec<(PathBuf, String
     ])
 }
 
-/// The build output the page loads: both engine variants (SIMD and the scalar fallback).
-const ENGINE_FILES: [&str; 4] = [
+/// The build output the page loads: both engines (lite and full), each as SIMD and the scalar
+/// fallback. The service worker keeps all four, so a model that needs the full engine also
+/// loads offline.
+const ENGINE_FILES: [&str; 8] = [
     "pkg/credit_scorer.js",
     "pkg/credit_scorer_bg.wasm",
     "pkg/simd/credit_scorer.js",
     "pkg/simd/credit_scorer_bg.wasm",
+    "pkg/lite/credit_scorer.js",
+    "pkg/lite/credit_scorer_bg.wasm",
+    "pkg/lite/simd/credit_scorer.js",
+    "pkg/lite/simd/credit_scorer_bg.wasm",
 ];
 
 /// Every file the service worker keeps, relative to www/, sorted ("./" is index.html).
@@ -401,7 +409,7 @@ mod tests {
     fn scratch_www(name: &str) -> PathBuf {
         let www = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&www);
-        let files: [(&str, &[u8]); 10] = [
+        let files: [(&str, &[u8]); 14] = [
             ("js/main.js", b"import './pins.js';\n"),
             ("js/pins.js", b""),
             ("js/worker.js", b"// not a page module\n"),
@@ -416,6 +424,10 @@ mod tests {
             ("pkg/credit_scorer_bg.wasm", b"\0asm scalar"),
             ("pkg/simd/credit_scorer.js", b"glue"),
             ("pkg/simd/credit_scorer_bg.wasm", b"\0asm simd"),
+            ("pkg/lite/credit_scorer.js", b"lite glue"),
+            ("pkg/lite/credit_scorer_bg.wasm", b"\0asm lite scalar"),
+            ("pkg/lite/simd/credit_scorer.js", b"lite glue"),
+            ("pkg/lite/simd/credit_scorer_bg.wasm", b"\0asm lite simd"),
         ];
         for (rel, bytes) in files {
             let path = www.join(rel);
@@ -442,7 +454,13 @@ mod tests {
         fs::write(www.join("pkg/debug/credit_scorer_bg.wasm"), b"debug").unwrap();
         update(&www, Pins::Write).unwrap();
         let manifest = fs::read_to_string(www.join("pkg/sw-manifest.js")).unwrap();
-        assert!(manifest.contains("path: 'pkg/simd/credit_scorer_bg.wasm'"));
+        for (_, file) in PINNED_ENGINES {
+            assert!(manifest.contains(&format!("path: '{file}'")), "{file}");
+        }
+        assert!(pins.contains(&format!(
+            "  liteSimd: '{}', // pkg/lite/simd/credit_scorer_bg.wasm\n",
+            sha384(b"\0asm lite simd")
+        )));
         assert!(!manifest.contains("debug"));
         fs::remove_dir_all(&www).unwrap();
     }

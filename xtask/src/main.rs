@@ -281,20 +281,53 @@ pub struct BuildOptions {
     pub debug_panic: bool,
 }
 
-/// The two builds the page chooses from: WebAssembly SIMD (about twice the batch throughput,
-/// measured by `cargo xtask bench`) and a scalar fallback for engines without it.
-#[derive(Clone, Copy)]
+/// The builds the page chooses from: the lite engine (no tract, `--no-default-features`), which
+/// the page loads first, and the full engine, fetched only for models the lite one defers; each
+/// as WebAssembly SIMD (about twice the batch throughput, measured by `cargo xtask bench`) and a
+/// scalar fallback for engines without it.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
     Scalar,
     Simd,
+    LiteScalar,
+    LiteSimd,
 }
 
 impl Variant {
+    /// Every release build, in build order.
+    pub const ALL: [Variant; 4] = [
+        Variant::LiteSimd,
+        Variant::LiteScalar,
+        Variant::Simd,
+        Variant::Scalar,
+    ];
+
     /// Where its bindings go, under a `pkg` directory.
     pub fn subdir(self) -> &'static str {
         match self {
             Variant::Scalar => "",
             Variant::Simd => "simd",
+            Variant::LiteScalar => "lite",
+            Variant::LiteSimd => "lite/simd",
+        }
+    }
+
+    /// Built with `+simd128`.
+    pub fn simd(self) -> bool {
+        matches!(self, Variant::Simd | Variant::LiteSimd)
+    }
+
+    /// Built without tract.
+    pub fn lite(self) -> bool {
+        matches!(self, Variant::LiteScalar | Variant::LiteSimd)
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Variant::Scalar => "full, scalar",
+            Variant::Simd => "full, simd128",
+            Variant::LiteScalar => "lite, scalar",
+            Variant::LiteSimd => "lite, simd128",
         }
     }
 }
@@ -308,7 +341,7 @@ impl Variant {
 /// path is left out and clones can share one target directory.
 pub fn wasm_rustflags(variant: Variant, target: &Path) -> Vec<String> {
     let mut flags = Vec::new();
-    if let Variant::Simd = variant {
+    if variant.simd() {
         flags.push("-Ctarget-feature=+simd128".to_string());
     }
     let mut remap = |from: &Path, to: &str| {
@@ -376,18 +409,17 @@ fn forget_other_clones_build(target: &Path) -> Result {
 /// Builds one wasm variant (release profile, LTO) and its bindings into `pkg/<subdir>`; returns
 /// the `_bg.wasm` path.
 pub fn build_variant(pkg: &Path, variant: Variant, options: &BuildOptions) -> Result<PathBuf> {
-    let label = match variant {
-        Variant::Scalar => "scalar",
-        Variant::Simd => "simd128",
-    };
-    // RUSTFLAGS differ between the variants, so each keeps its own target directory: sharing one
-    // would rebuild tract on every switch.
-    let target = match variant {
-        Variant::Scalar => target_dir(),
-        Variant::Simd => target_dir().join("simd"),
+    let label = variant.label();
+    // RUSTFLAGS differ between SIMD and scalar, so each keeps its own target directory: sharing
+    // one would rebuild tract on every switch. Lite and full differ only in the crate's features
+    // and share it.
+    let target = if variant.simd() {
+        target_dir().join("simd")
+    } else {
+        target_dir()
     };
     // `cargo rustc --crate-type cdylib`: with the manifest's ["cdylib", "rlib"] cargo drops LTO.
-    step(&format!("cargo build (wasm, release, {label})"), || {
+    let wasm = step(&format!("cargo build (wasm, release, {label})"), || {
         forget_other_clones_build(&target)?;
         let mut cmd = cargo();
         cmd.args([
@@ -401,17 +433,16 @@ pub fn build_variant(pkg: &Path, variant: Variant, options: &BuildOptions) -> Re
         ])
         .env("CARGO_TARGET_DIR", &target);
         set_wasm_rustflags(&mut cmd, variant, &target);
+        if variant.lite() {
+            cmd.arg("--no-default-features");
+        }
         if options.debug_panic {
             cmd.args(["--features", "debug-panic"]);
         }
-        run(&mut cmd)?;
+        let wasm = cdylib_of(&mut cmd)?;
         fs::write(target.join(BUILT_FROM), root().to_string_lossy().as_bytes())?;
-        Ok(())
+        Ok(wasm)
     })?;
-    let wasm = target
-        .join(WASM_TARGET)
-        .join("release")
-        .join(format!("{CRATE}.wasm"));
     let out_dir = if options.debug_panic {
         pkg.join(DEBUG_ENGINE).join(variant.subdir())
     } else {
@@ -442,6 +473,40 @@ pub fn build_variant(pkg: &Path, variant: Variant, options: &BuildOptions) -> Re
     Ok(out)
 }
 
+/// Runs a cargo build and returns the crate's cdylib (the `.wasm`), from cargo's own report: the
+/// lite and full builds share a target directory, where the file cargo copies up to `release/`
+/// is whichever was built last.
+fn cdylib_of(cmd: &mut Command) -> Result<PathBuf> {
+    cmd.args(["--message-format", "json-render-diagnostics"])
+        .stdout(std::process::Stdio::piped());
+    let shown = format!("{cmd:?}").replace('"', "");
+    println!("$ {shown}");
+    let output = cmd
+        .current_dir_if_unset()
+        .spawn()
+        .map_err(|e| format!("cannot start `{shown}`: {e}"))?
+        .wait_with_output()?;
+    if !output.status.success() {
+        return Err(format!("cargo failed: {}", output.status).into());
+    }
+    let mut found = None;
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if msg["reason"] == "compiler-artifact" && msg["target"]["name"] == "credit_scorer" {
+            found = msg["filenames"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f.as_str())
+                .find(|f| f.ends_with(".wasm"))
+                .map(PathBuf::from);
+        }
+    }
+    found.ok_or_else(|| "cargo built no credit_scorer .wasm".into())
+}
+
 /// The unpinned test engine's directory under `pkg/`: the scalar build with `debug-panic`,
 /// loaded by `?engine=debug` (tests/e2e/crash.test.mjs), never in the service worker's manifest.
 const DEBUG_ENGINE: &str = "debug";
@@ -467,8 +532,9 @@ fn build(dist: bool) -> Result {
         dist,
         debug_panic: false,
     };
-    build_variant(&pkg, Variant::Simd, &options)?;
-    build_variant(&pkg, Variant::Scalar, &options)?;
+    for variant in Variant::ALL {
+        build_variant(&pkg, variant, &options)?;
+    }
     let debug = pkg.join(DEBUG_ENGINE);
     if debug.exists() {
         fs::remove_dir_all(&debug)?;
@@ -575,10 +641,41 @@ fn test(args: &[String]) -> Result {
             "warnings",
         ]))
     })?;
+    step("cargo clippy (lite build, no tract)", || {
+        run(cargo().args([
+            "clippy",
+            "--package",
+            "credit-scorer",
+            "--all-targets",
+            "--no-default-features",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
     step(
         "native tests",
         || run(cargo().args(["test", "--workspace"])),
     )?;
+    // The lite build's contract (tests/engines.rs) and the paths it shares with the full build;
+    // the other test files compare against tract or load models only the full build runs.
+    step("native tests (lite build, no tract)", || {
+        run(cargo().args([
+            "test",
+            "--package",
+            "credit-scorer",
+            "--no-default-features",
+            "--lib",
+            "--test",
+            "engines",
+            "--test",
+            "batch",
+            "--test",
+            "reference_model",
+            "--test",
+            "validation",
+        ]))
+    })?;
     prepare_browser_tests()?;
     let runner = wasm_bindgen_bin()?.join("wasm-bindgen-test-runner");
     step("wasm-bindgen tests in headless Chromium", || {
