@@ -300,7 +300,9 @@ async function csvInWorker() {
     worker.addEventListener('message', onMessage);
     worker.postMessage({ id, type, ...fields });
   });
-  await request('init', { engine: 'auto', integrity: { simd: await pin('pkg/simd/credit_scorer_bg.wasm'), scalar: 'sha384-none' } });
+  // The reference model runs on the lite engine, the only build this site carries for the Worker.
+  const none = 'sha384-none';
+  await request('init', { engine: 'auto', integrity: { liteSimd: await pin('pkg/lite/simd/credit_scorer_bg.wasm'), liteScalar: none, simd: none, scalar: none } });
   await request('load', { bytes: (await modelBytes()).buffer });
   const file = await (await fetch('applicants-1m.csv')).blob();
   const reasons = params.get('reasons') === '1';

@@ -105,6 +105,8 @@ async function fetchPinned(url, file, integrity) {
 /** Fetches (pinned), compiles and instantiates one engine build. */
 async function fetchEngine(build, variant, integrity) {
   const { dir, pin } = BUILDS[build][variant];
+  // The glue is fetched while the wasm downloads and compiles (`instantiate` then finds it loaded).
+  import(`${dir}${GLUE}`).catch(() => {}); // a failure surfaces in `instantiate`
   const wasmUrl = new URL(`${dir}${WASM}`, self.location.href);
   const file = wasmUrl.pathname.replace(/^\//, '');
   let wasm;
@@ -137,9 +139,12 @@ async function instantiate(module, build, variant) {
   return { build, variant, module, glue, memory };
 }
 
-/** The engine `build`, started once. */
+/** The engine `build`, started once; a failed start is tried again next time (e.g. back online). */
 function ensureEngine(build) {
-  started[build] ??= fetchEngine(build, settings.variant, settings.integrity);
+  started[build] ??= fetchEngine(build, settings.variant, settings.integrity).catch((err) => {
+    delete started[build];
+    throw err;
+  });
   return started[build];
 }
 

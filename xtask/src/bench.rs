@@ -156,25 +156,29 @@ pub fn run(args: &[String]) -> Result {
     Ok(())
 }
 
-/// The release wasm the page runs in Chromium (the SIMD variant, built exactly as by
-/// `cargo xtask build`) and its bindings, into `pkg`.
+/// The release wasm the page runs in Chromium for the reference model (the lite engine's SIMD
+/// build, built exactly as by `cargo xtask build`) and its bindings, into `pkg`; and the full
+/// engine's SIMD build (tract, for models the lite engine defers) into `pkg/full`, whose size the
+/// results report beside it.
 fn build_wasm(pkg: &Path, dist: bool) -> Result {
     step("wasm toolchain", || {
         ensure_wasm_target()?;
         wasm_bindgen_bin().map(|_| ())
     })?;
-    let built = crate::build_variant(
-        pkg,
-        crate::Variant::Simd,
-        &crate::BuildOptions {
-            dist,
-            debug_panic: false,
-        },
-    )?;
-    // The bench page imports pkg/credit_scorer.js: move the variant's files up from pkg/simd.
-    for name in [format!("{CRATE}.js"), format!("{CRATE}_bg.wasm")] {
-        let from = built.with_file_name(&name);
-        fs::rename(&from, pkg.join(&name))?;
+    let options = crate::BuildOptions {
+        dist,
+        debug_panic: false,
+    };
+    for (variant, dir) in [
+        (crate::Variant::LiteSimd, pkg.to_path_buf()),
+        (crate::Variant::Simd, pkg.join("full")),
+    ] {
+        let built = crate::build_variant(pkg, variant, &options)?;
+        // The bench page imports pkg/credit_scorer.js: move the files up from pkg/lite/simd.
+        fs::create_dir_all(&dir)?;
+        for name in [format!("{CRATE}.js"), format!("{CRATE}_bg.wasm")] {
+            fs::rename(built.with_file_name(&name), dir.join(&name))?;
+        }
     }
     Ok(())
 }
@@ -189,15 +193,15 @@ fn assemble(root: &Path, site: &Path) -> Result {
     copy(&root.join(MODEL), &site.join("model.onnx"))?;
     copy(&root.join("bench/index.html"), &site.join("index.html"))?;
     copy(&root.join("bench/bench.js"), &site.join("bench.js"))?;
-    // The app's scoring Worker, for the CSV run through the page's own path; it finds the SIMD
-    // engine at ../pkg/simd/ as in www/.
+    // The app's scoring Worker, for the CSV run through the page's own path; it finds the lite
+    // SIMD engine at ../pkg/lite/simd/ as in www/.
     fs::create_dir_all(site.join("js"))?;
     copy(&root.join("www/js/worker.js"), &site.join("js/worker.js"))?;
-    fs::create_dir_all(site.join("pkg/simd"))?;
+    fs::create_dir_all(site.join("pkg/lite/simd"))?;
     for name in [format!("{CRATE}.js"), format!("{CRATE}_bg.wasm")] {
         copy(
             &site.join("pkg").join(&name),
-            &site.join("pkg/simd").join(&name),
+            &site.join("pkg/lite/simd").join(&name),
         )?;
     }
     let dist = root.join("node_modules/onnxruntime-web/dist");
@@ -359,6 +363,10 @@ fn write_csv(site: &Path, csv: &Path) -> Result {
 
 fn runtime_sizes(site: &Path) -> Result<String> {
     let cs_files = [format!("pkg/{CRATE}.js"), format!("pkg/{CRATE}_bg.wasm")];
+    let full_files = [
+        format!("pkg/full/{CRATE}.js"),
+        format!("pkg/full/{CRATE}_bg.wasm"),
+    ];
     let ort_files: Vec<String> = ORT_FILES.iter().map(|f| format!("ort/{f}")).collect();
     let one = |files: &[String]| -> Result<String> {
         let (mut raw, mut gzip, mut brotli) = (0, 0, 0);
@@ -382,8 +390,9 @@ fn runtime_sizes(site: &Path) -> Result<String> {
         ))
     };
     Ok(format!(
-        "{{\"cs\":{},\"ort\":{}}}",
+        "{{\"cs\":{},\"csFull\":{},\"ort\":{}}}",
         one(&cs_files)?,
+        one(&full_files)?,
         one(&ort_files)?
     ))
 }
