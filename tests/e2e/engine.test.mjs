@@ -1,13 +1,68 @@
-// The engine build the page picks: WebAssembly SIMD where the browser has it (Chromium does), the
-// scalar build with `?engine=scalar`; both give the golden PD, and both are the pinned release
-// builds (no debug entry point). Requests are read before the page is ready, when only the worker
-// loads the engine (the service worker caches both builds later).
+// The engine build the page picks. Two engines, each as a SIMD and a scalar build: the lite one
+// (no tract) by default, which runs the reference model; the full one (with tract) only once a
+// model needs it, or from the start with `?build=full`. WebAssembly SIMD by default, the scalar
+// builds with `?engine=scalar`; every build gives the golden PD, and all are the pinned release
+// builds (no debug entry point).
+//
+// The service worker precaches every build before the page is ready, so a request log of the
+// whole context always holds all four; the builds the scoring worker itself runs are the engine
+// requests that do not come from the service worker.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, gotoReady, fillApplicant, readResult, golden, goldenApplicant, BASE_URL } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import {
+  launch, openPage, gotoReady, fillApplicant, readResult, golden, goldenApplicant, fixture, BASE_URL,
+} from './helpers.mjs';
 
 const g = golden();
+const mlp = JSON.parse(readFileSync(fixture('models', 'mlp_dynamic.json'), 'utf8'));
+
+const ENGINE_FILE = /^\/pkg\/(?:.+\/)?credit_scorer(?:_bg\.wasm|\.js)$/;
+const LITE_TEXT = 'Direct evaluator, lite engine (reproduced the reference scores recorded in the model when loaded)';
+const DIRECT_TEXT = 'Direct evaluator (agreed with tract on probe applicants when loaded)';
+const files = (dir) => [`/pkg/${dir}credit_scorer.js`, `/pkg/${dir}credit_scorer_bg.wasm`];
+
+/**
+ * Records every engine file (wasm or glue) requested in `context`: `worker` holds the scoring
+ * worker's requests (its fetch of the wasm, its import of the glue), `cache` the service worker's,
+ * each as paths in the `phase` current when the request was made.
+ */
+function recordEngineRequests(context) {
+  const log = { phase: 'loading', worker: {}, cache: {} };
+  context.on('request', (r) => {
+    const p = new URL(r.url()).pathname;
+    if (!ENGINE_FILE.test(p)) return;
+    const by = r.serviceWorker() ? log.cache : log.worker;
+    (by[log.phase] ??= []).push(p);
+  });
+  log.of = (by, phase) => [...(log[by][phase] ?? [])].sort();
+  return log;
+}
+
+/** What the scoring worker runs (its reply is caught on its way to the page). */
+async function capabilities(workers) {
+  assert.equal(workers.length, 1, 'one scoring worker');
+  return workers[0].evaluate(() => new Promise((resolve) => {
+    const post = self.postMessage.bind(self);
+    self.postMessage = (msg, ...rest) => {
+      if (msg?.id === -2) { self.postMessage = post; resolve(msg.result); return undefined; }
+      return post(msg, ...rest);
+    };
+    self.dispatchEvent(new MessageEvent('message', { data: { id: -2, type: 'capabilities' } }));
+  }));
+}
+
+async function modelEngine(page) {
+  return page.$eval('#model-engine', (el) => ({ engine: el.dataset.engine, build: el.dataset.build, text: el.textContent }));
+}
+
+async function scoresGolden(page, label) {
+  const row = g.rows.find((r) => r.id.startsWith('test-'));
+  await fillApplicant(page, goldenApplicant(g, row));
+  const r = await readResult(page);
+  assert.ok(Math.abs(r.pd - row.pd) < 1e-5, `${label}: PD ${r.pd} vs golden ${row.pd}`);
+}
 
 describe('engine build selection', () => {
   let browser;
@@ -18,46 +73,85 @@ describe('engine build selection', () => {
     await browser?.close();
   });
 
-  for (const [name, query, wanted, unwanted, variant] of [
-    ['SIMD by default', '', '/pkg/simd/credit_scorer_bg.wasm', '/pkg/credit_scorer_bg.wasm', 'simd'],
-    ['scalar with ?engine=scalar', '?engine=scalar', '/pkg/credit_scorer_bg.wasm', '/pkg/simd/credit_scorer_bg.wasm', 'scalar'],
+  for (const [name, query, dir, variant, build, text] of [
+    ['lite SIMD by default', '', 'lite/simd/', 'simd', 'lite', LITE_TEXT],
+    ['lite scalar with ?engine=scalar', '?engine=scalar', 'lite/', 'scalar', 'lite', LITE_TEXT],
+    ['full SIMD with ?build=full', '?build=full', 'simd/', 'simd', 'full', DIRECT_TEXT],
+    ['full scalar with ?build=full&engine=scalar', '?build=full&engine=scalar', '', 'scalar', 'full', DIRECT_TEXT],
   ]) {
-    test(`${name}: loads that build and scores the golden applicant`, async () => {
+    test(`${name}: the worker loads only that build, which scores the golden applicant`, async () => {
       const { page, context, assertClean } = await openPage(browser);
       const workers = [];
       page.on('worker', (w) => workers.push(w));
-      const beforeReady = [];
-      let ready = false;
-      context.on('request', (r) => {
-        if (!ready) beforeReady.push(new URL(r.url()).pathname);
-      });
+      const log = recordEngineRequests(context);
       await gotoReady(page, `${BASE_URL}${query}`);
-      ready = true;
-      assert.ok(beforeReady.includes(wanted), `${wanted} loaded: ${beforeReady.join(' ')}`);
-      // The service worker may precache the other build just before ready; the worker must not
-      // have started from it, so the other build's glue must not have been imported by the worker.
-      const otherGlue = unwanted.replace('_bg.wasm', '.js');
-      const wantedGlue = wanted.replace('_bg.wasm', '.js');
-      assert.ok(beforeReady.indexOf(wantedGlue) >= 0, `${wantedGlue} imported`);
-      const firstOther = beforeReady.indexOf(otherGlue);
-      assert.ok(firstOther < 0 || firstOther > beforeReady.indexOf(wanted), `${otherGlue} only fetched by the cache, after the engine loaded`);
-      const row = g.rows.find((r) => r.id.startsWith('test-'));
-      await fillApplicant(page, goldenApplicant(g, row));
-      const r = await readResult(page);
-      assert.ok(Math.abs(r.pd - row.pd) < 1e-5, `${name}: PD ${r.pd} vs golden ${row.pd}`);
-      // Ask the worker what it runs (the reply is caught on its way to the page).
-      const caps = await workers.at(-1).evaluate(() => new Promise((resolve) => {
-        const post = self.postMessage.bind(self);
-        self.postMessage = (msg, ...rest) => {
-          if (msg?.id === -2) { self.postMessage = post; resolve(msg.result); return undefined; }
-          return post(msg, ...rest);
-        };
-        self.dispatchEvent(new MessageEvent('message', { data: { id: -2, type: 'capabilities' } }));
-      }));
-      assert.deepEqual(caps, { debugPanic: false, simd: variant === 'simd', variant }, 'the pinned release build runs');
+      log.phase = 'ready';
+      assert.deepEqual(log.of('worker', 'loading'), files(dir), `the worker fetched and imported only pkg/${dir}`);
+      // The other builds were requested too, by the service worker (which is why the filter above
+      // matters): it precaches all four before ready.
+      for (const d of ['lite/simd/', 'lite/', 'simd/', '']) {
+        for (const f of files(d)) assert.ok(log.of('cache', 'loading').includes(f), `${f} precached before ready`);
+      }
+
+      assert.equal(await page.textContent('#model-sha'), g.model_sha256);
+      assert.deepEqual(await modelEngine(page), { engine: 'direct', build, text }, 'the model card names the engine');
+      await scoresGolden(page, name);
+      assert.deepEqual(await capabilities(workers), { debugPanic: false, simd: variant === 'simd', variant, build },
+        'the pinned release build runs');
       assert.equal(await page.locator('#engine-note').isHidden(), true, 'no test-engine note');
+      assert.deepEqual(log.worker.ready ?? [], [], 'no engine request after ready');
+      assertClean(assert);
+      await context.close();
+    });
+  }
+
+  for (const [query, variant, lite, full] of [['', 'simd', 'lite/simd/', 'simd/'], ['?engine=scalar', 'scalar', 'lite/', '']]) {
+    test(`a model the lite engine defers loads the full ${variant} engine, then the reference model runs on lite again${query ? ` (${query})` : ''}`, async () => {
+      const { page, context, assertClean } = await openPage(browser);
+      const workers = [];
+      page.on('worker', (w) => workers.push(w));
+      const log = recordEngineRequests(context);
+      await gotoReady(page, `${BASE_URL}${query}`);
+      log.phase = 'ready';
+      assert.deepEqual(log.of('worker', 'loading'), files(lite), 'only the lite engine before the upload');
+
+      // A foreign model without reference scores: the lite engine refuses it as needing the full one.
+      log.phase = 'foreign';
+      await page.setInputFiles('#model-file', fixture('models', 'mlp_dynamic.onnx'));
+      await page.waitForSelector('body[data-busy="false"]');
+      await page.waitForFunction(() => !document.getElementById('model-status').hidden
+        || !document.getElementById('model-error').hidden);
+      assert.equal(await page.locator('#model-error').isHidden(), true, 'the model is accepted');
+      assert.match(await page.textContent('#model-status'), /Loaded “mlp_dynamic\.onnx”/);
+      assert.equal(await page.textContent('#model-sha'), mlp.model_sha256);
+      assert.deepEqual(log.of('worker', 'foreign'), files(full), `the worker fetched the full ${variant} engine for it`);
+      assert.deepEqual(await modelEngine(page), { engine: 'direct', build: 'full', text: DIRECT_TEXT },
+        'a chain model on the full engine: direct, checked against tract');
+      assert.deepEqual(await capabilities(workers), { debugPanic: false, simd: variant === 'simd', variant, build: 'full' });
+      const sample = mlp.rows[0];
+      await fillApplicant(page, Object.fromEntries(sample.x.map((v, i) => [`x${i}`, String(v)])));
+      const r = await readResult(page);
+      assert.ok(Math.abs(r.pd - sample.pd) < 1e-5, `mlp_dynamic: PD ${r.pd} vs golden ${sample.pd}`);
+
+      // Back to the reference model: the lite engine (kept) takes it again; nothing is fetched.
+      log.phase = 'reference';
+      await page.click('#reference-btn');
+      await page.waitForFunction(() => document.getElementById('f-checking_status'));
+      await page.waitForSelector('body[data-busy="false"]');
+      assert.equal(await page.textContent('#model-sha'), g.model_sha256);
+      assert.deepEqual(await modelEngine(page), { engine: 'direct', build: 'lite', text: LITE_TEXT });
+      assert.deepEqual(await capabilities(workers), { debugPanic: false, simd: variant === 'simd', variant, build: 'lite' });
+      await scoresGolden(page, 'reference model after a foreign one');
+
+      // And the foreign model once more: the full engine is kept, not fetched again.
+      await page.setInputFiles('#model-file', fixture('models', 'mlp_dynamic.onnx'));
+      await page.waitForSelector('#f-x0');
+      await page.waitForSelector('body[data-busy="false"]');
+      assert.equal(await page.getAttribute('#model-engine', 'data-build'), 'full');
+      assert.deepEqual(log.worker.reference ?? [], [], 'no engine fetched again');
       assertClean(assert);
       await context.close();
     });
   }
 });
+

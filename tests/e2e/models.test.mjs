@@ -51,7 +51,7 @@ describe('loading your own model', () => {
     const { page, context, assertClean } = await openPage(browser);
     const requests = [];
     await gotoReady(page);
-    page.on('request', (r) => requests.push(r.url()));
+    page.on('request', (r) => requests.push(r));
     await chooseFile(page, fixture('models', 'logreg.onnx'));
     assert.match(await page.textContent('#model-status'), /Loaded “logreg\.onnx”/);
     const fields = await page.$$eval('#fields [data-field]', (els) => els.map((e) => e.dataset.field));
@@ -70,7 +70,12 @@ describe('loading your own model', () => {
     assert.ok(Math.abs(r.pd - sample.pd) < 1e-5, `${r.pd} vs ${sample.pd}`);
     assert.match(await page.textContent('#baseline-note'), /every input at zero/);
     await shot(page, 'en-wide-own-model');
-    assert.deepEqual(requests, [], 'the file is read locally: no request at all');
+    // The file is read locally. The only requests: the full engine, which the lite engine defers
+    // this model to (fetched once, by the scoring worker), answered by the service worker's cache.
+    assert.deepEqual(requests.map((r) => new URL(r.url()).pathname).sort(),
+      ['/pkg/simd/credit_scorer.js', '/pkg/simd/credit_scorer_bg.wasm'], 'no request but the full engine');
+    for (const r of requests) assert.equal((await r.response())?.fromServiceWorker(), true, `${r.url()} from the cache`);
+    assert.equal(await page.getAttribute('#model-engine', 'data-build'), 'full');
 
     // A broken file next: refused, and the foreign model stays in use.
     await dropFile(page, fixture('hostile', 'random.onnx'), 'random.onnx');
@@ -84,6 +89,7 @@ describe('loading your own model', () => {
     await page.click('#reference-btn');
     await page.waitForFunction(() => document.getElementById('f-checking_status'));
     assert.equal(await page.textContent('#model-sha'), g.model_sha256);
+    assert.equal(await page.getAttribute('#model-engine', 'data-build'), 'lite', 'the reference model is back on the lite engine');
     assert.equal(await page.isVisible('#generic-note'), false);
     assertClean(assert);
     await context.close();

@@ -1,5 +1,6 @@
 // Offline: after one visit the service worker has cached the app, the wasm and the model, so with
-// the network cut a reload still loads and scores an applicant and a CSV file. The cache is
+// the network cut a reload still loads and scores an applicant and a CSV file, and an own model
+// that needs the full engine loads too (the full engine is cached with the lite one). The cache is
 // versioned: a new deployment (a changed file and the pkg/sw-manifest.js its build writes)
 // replaces the old cache entirely.
 
@@ -13,6 +14,11 @@ import {
 } from './helpers.mjs';
 
 const g = golden();
+const mlp = JSON.parse(readFileSync(fixture('models', 'mlp_dynamic.json'), 'utf8'));
+// Every engine build: lite and full, SIMD and scalar, each a wasm and its glue.
+const ENGINE_FILES = ['lite/simd/', 'lite/', 'simd/', ''].flatMap((dir) => [
+  `/pkg/${dir}credit_scorer.js`, `/pkg/${dir}credit_scorer_bg.wasm`,
+]);
 
 function manifestVersion(www) {
   return readFileSync(path.join(www, 'pkg', 'sw-manifest.js'), 'utf8').match(/VERSION = '([0-9a-f]+)'/)[1];
@@ -68,8 +74,8 @@ describe('offline', () => {
     const names = Object.keys(contents);
     assert.equal(names.length, 1, `one cache: ${names}`);
     assert.match(names[0], /^credit-scorer-[0-9a-f]{16}$/);
-    for (const p of ['/', '/index.html', '/js/main.js', '/js/worker.js', '/pkg/credit_scorer.js', '/pkg/simd/credit_scorer_bg.wasm',
-      '/pkg/credit_scorer_bg.wasm', '/models/german-credit-mlp.onnx', '/css/app.css']) {
+    for (const p of ['/', '/index.html', '/js/main.js', '/js/worker.js', ...ENGINE_FILES, '/models/german-credit-mlp.onnx',
+      '/css/app.css']) {
       assert.ok(contents[names[0]].includes(p), `${p} is cached`);
     }
 
@@ -87,13 +93,29 @@ describe('offline', () => {
     const result = await readResult(page);
     assert.ok(Math.abs(result.pd - row.pd) < 1e-5, `PD ${result.pd} offline vs golden ${row.pd}`);
     assert.equal(await page.textContent('#model-sha'), g.model_sha256, 'the cached model is the reference model');
+    assert.equal(await page.getAttribute('#model-engine', 'data-build'), 'lite', 'on the lite engine');
 
     // A CSV is scored offline too (500 training-like applicants).
     await page.setInputFiles('#batch-file', fixture('governance', 'train_sample.csv'));
     await page.waitForSelector('body[data-batch="done"]', { timeout: 120_000 });
     assert.equal(await page.$eval('#batch-rows-in', (e) => Number(e.dataset.value)), 500, 'every row of the CSV accounted for');
-    for (const url of network) assert.equal(new URL(url).origin, ORIGIN, `only the app's own files: ${url}`);
     await shot(page, 'en-wide-offline');
+
+    // An own model the lite engine defers: the full engine comes from the cache as well.
+    await page.setInputFiles('#model-file', fixture('models', 'mlp_dynamic.onnx'));
+    await page.waitForSelector('body[data-busy="false"]');
+    await page.waitForFunction(() => !document.getElementById('model-status').hidden
+      || !document.getElementById('model-error').hidden);
+    assert.equal(await page.locator('#model-error').isHidden(), true, 'the own model loads offline');
+    assert.equal(await page.textContent('#model-sha'), mlp.model_sha256);
+    assert.equal(await page.getAttribute('#model-engine', 'data-build'), 'full', 'on the full engine');
+    const sample = mlp.rows[0];
+    await fillApplicant(page, Object.fromEntries(sample.x.map((v, i) => [`x${i}`, String(v)])));
+    const own = await readResult(page);
+    assert.ok(Math.abs(own.pd - sample.pd) < 1e-5, `own model PD ${own.pd} offline vs golden ${sample.pd}`);
+    const fullEngine = network.map((u) => new URL(u).pathname).filter((p) => p.startsWith('/pkg/simd/'));
+    assert.deepEqual(fullEngine.sort(), ['/pkg/simd/credit_scorer.js', '/pkg/simd/credit_scorer_bg.wasm'], 'the full engine was requested, offline');
+    for (const url of network) assert.equal(new URL(url).origin, ORIGIN, `only the app's own files: ${url}`);
     assertClean(assert);
     await context.close();
   });
@@ -135,7 +157,7 @@ describe('offline', () => {
     }
     const contents = await cacheContents(page);
     assert.deepEqual(Object.keys(contents), [newCache], `the old cache credit-scorer-${oldVersion} is gone`);
-    assert.ok(contents[newCache].includes('/pkg/simd/credit_scorer_bg.wasm'), 'the new cache holds the engine');
+    for (const p of ENGINE_FILES) assert.ok(contents[newCache].includes(p), `the new cache holds the engine file ${p}`);
     const cachedCss = await page.evaluate(async (name) => {
       const r = await (await caches.open(name)).match(new URL('css/app.css', location.href).href);
       return r.text();

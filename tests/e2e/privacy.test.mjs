@@ -1,6 +1,7 @@
 // No data leaves the page: every request before ready is same-origin and one of the app's own
-// files; none at all after ready while scoring (single, what-if, own model); no sentinel value
-// anywhere in a request; nothing stored but the language choice; the CSP is sent.
+// files; none reaches the network after ready while scoring (single, what-if, own model: the full
+// engine an own model needs comes from the service worker's cache); no sentinel value anywhere in
+// a request; nothing stored but the language choice; the CSP is sent.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +13,12 @@ const g = golden();
 const ALLOWED = new Set([
   '/', '/index.html', '/css/app.css', '/icon.svg',
   '/js/main.js', '/js/engine.js', '/js/i18n.js', '/js/pins.js', '/js/worker.js', '/js/batch.js', '/js/governance.js',
-  '/pkg/credit_scorer.js', '/pkg/credit_scorer_bg.wasm', '/models/german-credit-mlp.onnx',
+  '/models/german-credit-mlp.onnx',
+  // The engines: lite (the reference model's) and full (an own model's), SIMD and scalar builds.
+  '/pkg/lite/simd/credit_scorer.js', '/pkg/lite/simd/credit_scorer_bg.wasm',
+  '/pkg/lite/credit_scorer.js', '/pkg/lite/credit_scorer_bg.wasm',
   '/pkg/simd/credit_scorer.js', '/pkg/simd/credit_scorer_bg.wasm',
+  '/pkg/credit_scorer.js', '/pkg/credit_scorer_bg.wasm',
   // The offline service worker and its manifest; it caches the files above before ready.
   '/sw.js', '/pkg/sw-manifest.js',
 ]);
@@ -33,7 +38,7 @@ describe('privacy and security', () => {
     let ready = false;
     // The context sees requests from the page and from its worker.
     context.on('request', (r) => log.push({
-      url: r.url(), method: r.method(), headers: r.headers(), body: r.postData() ?? '', afterReady: ready,
+      url: r.url(), method: r.method(), headers: r.headers(), body: r.postData() ?? '', afterReady: ready, request: r,
     }));
     page.on('websocket', (ws) => log.push({ url: ws.url(), method: 'WEBSOCKET', headers: {}, body: '', afterReady: ready }));
 
@@ -72,11 +77,20 @@ describe('privacy and security', () => {
 
     // The recorder sees the worker's own fetches too (otherwise this test would prove little).
     const paths = new Set(log.map((r) => new URL(r.url).pathname));
-    for (const p of ['/js/worker.js', '/pkg/simd/credit_scorer.js', '/pkg/simd/credit_scorer_bg.wasm', '/models/german-credit-mlp.onnx']) {
+    for (const p of ['/js/worker.js', '/pkg/lite/simd/credit_scorer.js', '/pkg/lite/simd/credit_scorer_bg.wasm', '/models/german-credit-mlp.onnx']) {
       assert.ok(paths.has(p), `request for ${p} recorded`);
     }
+    // After ready, the only requests are the scoring worker's for the full engine the own model
+    // needs (the lite engine defers it), and the service worker answers them from its cache:
+    // nothing goes to the network, and the service worker itself fetches nothing.
     const after = log.filter((r) => r.afterReady);
-    assert.deepEqual(after.map((r) => `${r.method} ${r.url}`), [], 'no request after ready');
+    assert.deepEqual(after.map((r) => `${r.method} ${new URL(r.url).pathname}`).sort(),
+      ['GET /pkg/simd/credit_scorer.js', 'GET /pkg/simd/credit_scorer_bg.wasm'], 'after ready: only the full engine');
+    for (const r of after) {
+      assert.equal(r.request.serviceWorker(), null, `${r.url} is the scoring worker's request`);
+      const response = await r.request.response();
+      assert.equal(response?.fromServiceWorker(), true, `${r.url} is answered from the service worker's cache`);
+    }
     for (const r of log) {
       const u = new URL(r.url);
       assert.equal(u.origin, ORIGIN, `same origin: ${r.url}`);
