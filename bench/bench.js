@@ -57,13 +57,18 @@ async function modelBytes() {
   return new Uint8Array(await (await fetch('model.onnx')).arrayBuffer());
 }
 
-/** credit-scorer: its wasm-bindgen glue and `Scorer`. */
+/**
+ * credit-scorer: its wasm-bindgen glue and `Scorer`, loaded as the app's Worker does: the model,
+ * the glue and the wasm (compiled as it streams) are fetched at once.
+ */
 async function loadCs() {
+  const model = modelBytes();
+  const compiled = WebAssembly.compileStreaming(fetch(new URL('./pkg/credit_scorer_bg.wasm', import.meta.url)));
   const glue = await import('./pkg/credit_scorer.js');
   mark('glue');
-  await glue.default({ module_or_path: new URL('./pkg/credit_scorer_bg.wasm', import.meta.url) });
+  await glue.default({ module_or_path: await compiled });
   mark('runtime');
-  const bytes = await modelBytes();
+  const bytes = await model;
   mark('modelFetched');
   let scorer = new glue.Scorer(bytes);
   mark('modelLoaded');
@@ -83,6 +88,7 @@ async function loadCs() {
 
 /** onnxruntime-web: its plain wasm backend, one thread, files from this server. */
 async function loadOrt() {
+  const model = modelBytes(); // fetched while the runtime loads, as for credit-scorer
   const ort = await import('./ort/ort.wasm.min.mjs');
   mark('glue');
   ort.env.wasm.numThreads = 1;
@@ -90,7 +96,7 @@ async function loadOrt() {
   ort.env.wasm.wasmPaths = new URL('./ort/', import.meta.url).href;
   // onnxruntime-web compiles its wasm inside the first InferenceSession.create: fetch the model
   // first so 'modelLoaded' − 'modelFetched' is runtime start + model load, as one figure.
-  const bytes = await modelBytes();
+  const bytes = await model;
   mark('modelFetched');
   const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'all' };
   let session = await ort.InferenceSession.create(bytes, options);

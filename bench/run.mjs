@@ -6,7 +6,7 @@
 //   OUT_DIR     where results.json and results.md go
 //   SIZES       JSON { cs: {files, raw, gzip, brotli}, csFull: {...}, ort: {...} } computed by xtask
 //   NATIVE      path to bench-native's JSON (optional)    CLI   path to the CLI figures (optional)
-//   MACHINE     one line describing the machine            REPS  cold/warm repetitions (default 3)
+//   MACHINE     one line describing the machine            REPS  cold/warm repetitions (default 5)
 //   ONLY        `csv`: only the 1,000,000-row CSV runs, printed and saved as results-csv.json
 
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
@@ -17,7 +17,7 @@ const BASE_URL = process.env.BASE_URL;
 const SITE_DIR = process.env.SITE_DIR;
 const OUT_DIR = process.env.OUT_DIR;
 const SIZES = JSON.parse(process.env.SIZES ?? '{}');
-const REPS = Number(process.env.REPS ?? 3);
+const REPS = Number(process.env.REPS ?? 5);
 const readJson = (p) => (p && existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : null);
 const native = readJson(process.env.NATIVE);
 const cli = readJson(process.env.CLI);

@@ -106,7 +106,7 @@ async function fetchPinned(url, file, integrity) {
 async function fetchEngine(build, variant, integrity) {
   const { dir, pin } = BUILDS[build][variant];
   // The glue is fetched while the wasm downloads and compiles (`instantiate` then finds it loaded).
-  import(`${dir}${GLUE}`).catch(() => {}); // a failure surfaces in `instantiate`
+  import(new URL(`${dir}${GLUE}`, self.location.href).href).catch(() => {}); // a failure surfaces in `instantiate`
   const wasmUrl = new URL(`${dir}${WASM}`, self.location.href);
   const file = wasmUrl.pathname.replace(/^\//, '');
   let wasm;
@@ -134,7 +134,14 @@ async function fetchEngine(build, variant, integrity) {
 /** Instantiates an engine module (compiled here, or by the Worker that started this helper). */
 async function instantiate(module, build, variant) {
   const { dir } = BUILDS[build][variant];
-  const glue = await import(`${dir}${GLUE}`);
+  const url = new URL(`${dir}${GLUE}`, self.location.href);
+  const file = url.pathname.replace(/^\//, '');
+  let glue;
+  try {
+    glue = await import(url.href);
+  } catch (err) {
+    throw fail('engine_unavailable', `${file} could not be fetched: ${err?.message ?? err}`, { file });
+  }
   const { memory } = await glue.default({ module_or_path: module });
   return { build, variant, module, glue, memory };
 }

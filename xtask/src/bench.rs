@@ -29,7 +29,7 @@ const CLI_ROWS: usize = 1_000_000;
 const USAGE: &str = "cargo xtask bench [--dist] [--no-build] [--reps N] [--only csv|cli]
   --dist      run wasm-opt on the benchmarked module (as `build --dist`)
   --no-build  reuse the module already in the bench site
-  --reps N    cold/warm start repetitions per runtime (default 3)
+  --reps N    cold/warm start repetitions per runtime (default 5)
   --only csv  only the 1,000,000-row CSV through the page's BatchJob in Chromium
   --only cli  only the command line on the 1,000,000-row CSV
               (both print their figures and leave results.md as it is)";
@@ -52,7 +52,7 @@ fn parse(args: &[String]) -> Result<Options> {
     let mut o = Options {
         dist: false,
         build: true,
-        reps: 3,
+        reps: 5,
         only: Only::All,
     };
     let mut it = args.iter();
