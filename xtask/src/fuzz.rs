@@ -9,20 +9,23 @@ use std::process::Command;
 
 use crate::{Result, root, run, step, tools_dir};
 
-/// Each target with the committed inputs it starts from (besides its own growing corpus).
-const TARGETS: [(&str, &[&str]); 5] = [
-    (
-        "model_from_bytes",
-        &[
-            "www/models",
-            "tests/fixtures/models",
-            "tests/fixtures/hostile",
-        ],
-    ),
-    ("schema_from_json", &[]),
-    ("validate_applicant", &[]),
-    ("csv_rows", &["tests/fixtures/csv"]),
-    ("batch_wire", &[]),
+/// The committed models every model-loading run starts from.
+const MODEL_SEEDS: &[&str] = &[
+    "www/models",
+    "tests/fixtures/models",
+    "tests/fixtures/hostile",
+];
+
+/// Each target, whether it runs the full build (with tract) or the lite one, and the committed
+/// inputs it starts from (besides its own growing corpus).
+const TARGETS: [(&str, bool, &[&str]); 6] = [
+    ("model_from_bytes", true, MODEL_SEEDS),
+    // The lite build's own path: reference scores and the chain without tract behind them.
+    ("model_from_bytes", false, MODEL_SEEDS),
+    ("schema_from_json", true, &[]),
+    ("validate_applicant", true, &[]),
+    ("csv_rows", true, &["tests/fixtures/csv"]),
+    ("batch_wire", true, &[]),
 ];
 
 fn ensure_nightly() -> Result {
@@ -68,13 +71,17 @@ pub fn run_all() -> Result {
     let root = root();
     // The fuzz crate's own target directory: sanitizer builds share nothing with the others.
     let target_dir = crate::target_dir().join("fuzz");
-    for (target, seeds) in TARGETS {
-        step(&format!("fuzz {target} ({seconds} s)"), || {
+    for (target, full, seeds) in TARGETS {
+        let build = if full { "full" } else { "lite" };
+        step(&format!("fuzz {target}, {build} build ({seconds} s)"), || {
             let corpus = root.join("fuzz/corpus").join(target);
             std::fs::create_dir_all(&corpus)?;
             let mut cmd = Command::new(&bin);
-            cmd.args(["fuzz", "run", "--release", "--debug-assertions", target])
-                .arg(&corpus);
+            cmd.args(["fuzz", "run", "--release", "--debug-assertions"]);
+            if !full {
+                cmd.arg("--no-default-features");
+            }
+            cmd.arg(target).arg(&corpus);
             for seed in seeds {
                 let dir = root.join(seed);
                 if dir.is_dir() {
