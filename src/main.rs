@@ -23,6 +23,9 @@ mod cli {
     const USAGE: &str = "usage:
   credit-scorer assess --model MODEL.onnx APPLICANT.json   score and explain one applicant (JSON object)
   credit-scorer schema --model MODEL.onnx                  print the model's schema as JSON
+  credit-scorer reference-scores --model MODEL.onnx -o OUT.onnx
+                      record tract's scores of probe applicants in the model, so that the page's
+                      lite engine can run it (docs/SCHEMA.md, \"Reference scores\")
   credit-scorer score --model MODEL.onnx INPUT.csv [-o OUTPUT.csv] [--strict] [--threads N]
                       [--no-reasons] [--quiet]             score a CSV file (`-`: stdin/stdout);
         the summary goes to stderr; --strict exits with 3 when any row was refused";
@@ -85,6 +88,9 @@ mod cli {
                 format!("cannot read model `{model_path}`: {e}"),
             )
         })?;
+        if command == "reference-scores" {
+            return reference_scores(&bytes, flags.output.as_deref());
+        }
         let scorer = Scorer::from_bytes(&bytes)?;
         match command.as_str() {
             "schema" => print_json(scorer.schema()).map(|()| Outcome::Done),
@@ -119,6 +125,35 @@ mod cli {
             }
             other => Err(usage(&format!("unknown command `{other}`"))),
         }
+    }
+
+    /// Without tract there is nothing to score the reference rows with.
+    #[cfg(not(feature = "tract"))]
+    fn reference_scores(_bytes: &[u8], _output: Option<&str>) -> Result<Outcome, Error> {
+        Err(Error::new(
+            ErrorKind::NeedsFullEngine,
+            "this build of the command line has no tract to score the rows with; build it with the default features",
+        ))
+    }
+
+    /// `credit-scorer reference-scores`: the model with tract's scores of its probe rows recorded.
+    #[cfg(feature = "tract")]
+    fn reference_scores(bytes: &[u8], output: Option<&str>) -> Result<Outcome, Error> {
+        let output = output.ok_or_else(|| usage("give the file to write with -o OUT.onnx"))?;
+        let made = credit_scorer::model::with_reference_scores(bytes)?;
+        std::fs::write(output, &made.bytes)
+            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write `{output}`: {e}")))?;
+        eprintln!(
+            "wrote {output}: {} reference rows scored by tract; {}",
+            made.rows,
+            if made.lite {
+                "the page's lite engine will run it"
+            } else {
+                "it is not a chain of row-wise operators the direct evaluator runs, so the page \
+                 loads it with the full engine (which checks the reference scores too)"
+            }
+        );
+        Ok(Outcome::Done)
     }
 
     /// `credit-scorer score`: a CSV file through the batch core, on all cores, in input order.

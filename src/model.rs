@@ -637,6 +637,74 @@ impl Model {
     }
 }
 
+/// What [`with_reference_scores`] made.
+#[cfg(feature = "tract")]
+#[derive(Debug)]
+pub struct WithReferenceScores {
+    /// The model file with the reference scores appended: the input bytes unchanged, then one
+    /// more `metadata_props` entry.
+    pub bytes: Vec<u8>,
+    /// How many rows were scored and recorded.
+    pub rows: usize,
+    /// Whether the direct evaluator runs the model (it agreed with tract on these rows), so the
+    /// page's lite engine will load it.
+    pub lite: bool,
+}
+
+/// Records reference scores in a model that has none: the probe rows (the baseline, each feature
+/// at its range ends or codes, fixed-seed random rows) scored by tract's plan. With them the
+/// page's lite engine runs the model when the direct evaluator reproduces tract's scores, the
+/// same check the full engine makes at load.
+#[cfg(feature = "tract")]
+pub fn with_reference_scores(bytes: &[u8]) -> Result<WithReferenceScores> {
+    use prost::Message;
+    let by_tract = Model::from_bytes_with(
+        bytes,
+        &LoadOptions {
+            direct: false,
+            ..LoadOptions::default()
+        },
+    )?;
+    if decode(bytes)?
+        .metadata_props
+        .iter()
+        .any(|p| p.key == REFERENCE_SCORES_METADATA_KEY)
+    {
+        return Err(err(
+            ErrorKind::Input,
+            format!(
+                "the model already carries reference scores (`{REFERENCE_SCORES_METADATA_KEY}`), and they match this engine; nothing to add"
+            ),
+        ));
+    }
+    let rows = probe_rows(&by_tract.schema, by_tract.k);
+    let scored = by_tract.predict(&rows)?;
+    let value = serde_json::json!({
+        "runtime": "tract 0.23.9 (credit-scorer reference-scores)",
+        "rows": rows.chunks(by_tract.k.max(1)).collect::<Vec<_>>(),
+        // The model's own precision: an f32 prints exactly in its shortest form.
+        "pd": scored.iter().map(|p| p.pd as f32).collect::<Vec<_>>(),
+    });
+    let entry = pb::StringStringEntryProto {
+        key: REFERENCE_SCORES_METADATA_KEY.into(),
+        value: value.to_string(),
+    }
+    .encode_to_vec();
+    // A repeated field may be appended to an encoded message: the file stays byte for byte what
+    // it was (no re-encoding, no field this copy of onnx.proto does not know is lost).
+    const METADATA_PROPS_TAG: u8 = (14 << 3) | 2; // field 14, length-delimited
+    let mut out = bytes.to_vec();
+    out.push(METADATA_PROPS_TAG);
+    prost::encoding::encode_varint(entry.len() as u64, &mut out);
+    out.extend_from_slice(&entry);
+    let model = Model::from_bytes(&out)?;
+    Ok(WithReferenceScores {
+        bytes: out,
+        rows: scored.len(),
+        lite: model.engine() == Engine::Direct,
+    })
+}
+
 /// How far the direct evaluator's probabilities may be from tract's on the probe rows (they
 /// differ only in summation order and in the exp approximation).
 #[cfg(feature = "tract")]

@@ -240,3 +240,76 @@ fn every_hostile_file_is_refused_by_lite_as_by_full_or_deferred() {
         }
     }
 }
+
+/// `credit-scorer reference-scores`: a bank's chain model gets tract's scores of its probe rows,
+/// appended without touching the file's other bytes; the full engine then runs it directly
+/// (the lite engine's path: tests/e2e/engine.test.mjs uploads such a file).
+#[cfg(feature = "tract")]
+#[test]
+fn reference_scores_recorded_by_tract_make_a_chain_model_lite_ready() {
+    use credit_scorer::LoadOptions;
+    use credit_scorer::model::with_reference_scores;
+
+    let (plain, golden) = foreign("mlp_dynamic");
+    let made = with_reference_scores(&plain).expect("scores recorded");
+    assert!(made.lite, "mlp_dynamic is a chain");
+    assert!(
+        made.bytes.starts_with(&plain),
+        "the original bytes are kept as they were"
+    );
+    assert!(made.rows > 48, "{} rows", made.rows);
+    let model = Model::from_bytes(&made.bytes).unwrap();
+    assert_eq!(model.engine(), Engine::Direct);
+    let rows: Vec<(&[f32], f64)> = golden.rows.iter().map(|r| (&r.x[..], r.pd)).collect();
+    assert_pds_match("mlp_dynamic with reference scores", &model, &rows);
+
+    // The recorded scores are tract's.
+    let proto = pb::ModelProto::decode(&made.bytes[..]).unwrap();
+    let entry = proto
+        .metadata_props
+        .iter()
+        .find(|p| p.key == REFERENCE_SCORES_METADATA_KEY)
+        .unwrap();
+    let recorded: serde_json::Value = serde_json::from_str(&entry.value).unwrap();
+    assert!(recorded["runtime"].as_str().unwrap().starts_with("tract "));
+    let flat: Vec<f32> = recorded["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap() as f32)
+        })
+        .collect();
+    let tract = Model::from_bytes_with(
+        &plain,
+        &LoadOptions {
+            direct: false,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    let by_tract = tract.predict(&flat).unwrap();
+    assert_eq!(by_tract.len(), made.rows);
+    for (i, (t, r)) in by_tract
+        .iter()
+        .zip(recorded["pd"].as_array().unwrap())
+        .enumerate()
+    {
+        assert_eq!(t.pd as f32, r.as_f64().unwrap() as f32, "row {i}");
+    }
+
+    // Once is enough; a model that is not a chain gets them too, for the full engine to check.
+    let again = with_reference_scores(&made.bytes).unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::Input);
+    assert!(again.message().contains("already carries"), "{again}");
+    let (gbm, _) = foreign("gbm");
+    let gbm = with_reference_scores(&gbm).unwrap();
+    assert!(!gbm.lite);
+    assert_eq!(
+        Model::from_bytes(&gbm.bytes).unwrap().engine(),
+        Engine::Tract
+    );
+}

@@ -10,11 +10,16 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {
-  launch, openPage, gotoReady, fillApplicant, readResult, golden, goldenApplicant, fixture, BASE_URL,
+  ROOT, launch, openPage, gotoReady, fillApplicant, readResult, golden, goldenApplicant, fixture, BASE_URL,
 } from './helpers.mjs';
 
+const CLI = process.env.CREDIT_SCORER_CLI
+  ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug', 'credit-scorer');
 const g = golden();
 const mlp = JSON.parse(readFileSync(fixture('models', 'mlp_dynamic.json'), 'utf8'));
 
@@ -153,5 +158,33 @@ describe('engine build selection', () => {
       await context.close();
     });
   }
-});
 
+  test('a bank\'s chain model given reference scores by `credit-scorer reference-scores` runs on the lite engine', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cs-reference-'));
+    const file = path.join(dir, 'mlp_dynamic-lite.onnx');
+    const said = execFileSync(CLI, ['reference-scores', '--model', fixture('models', 'mlp_dynamic.onnx'), '-o', file],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.equal(said, '', 'the report goes to stderr');
+    const { page, context, assertClean } = await openPage(browser);
+    const workers = [];
+    page.on('worker', (w) => workers.push(w));
+    const log = recordEngineRequests(context);
+    await gotoReady(page, BASE_URL);
+    log.phase = 'upload';
+    await page.setInputFiles('#model-file', file);
+    await page.waitForSelector('#f-x0');
+    await page.waitForSelector('body[data-busy="false"]');
+    assert.equal(await page.locator('#model-error').isHidden(), true, 'the model is accepted');
+    assert.match(await page.textContent('#model-status'), /Loaded “mlp_dynamic-lite\.onnx”/);
+    assert.deepEqual(await modelEngine(page), { engine: 'direct', build: 'lite', text: LITE_TEXT });
+    assert.deepEqual(await capabilities(workers), { debugPanic: false, simd: true, variant: 'simd', build: 'lite' });
+    assert.deepEqual(log.worker.upload ?? [], [], 'the full engine is never fetched');
+    const sample = mlp.rows[3];
+    await fillApplicant(page, Object.fromEntries(sample.x.map((v, i) => [`x${i}`, String(v)])));
+    const r = await readResult(page);
+    assert.ok(Math.abs(r.pd - sample.pd) < 1e-5, `mlp_dynamic on lite: PD ${r.pd} vs onnxruntime ${sample.pd}`);
+    assertClean(assert);
+    await context.close();
+    rmSync(dir, { recursive: true });
+  });
+});

@@ -73,33 +73,36 @@ pub fn run_all() -> Result {
     let target_dir = crate::target_dir().join("fuzz");
     for (target, full, seeds) in TARGETS {
         let build = if full { "full" } else { "lite" };
-        step(&format!("fuzz {target}, {build} build ({seconds} s)"), || {
-            let corpus = root.join("fuzz/corpus").join(target);
-            std::fs::create_dir_all(&corpus)?;
-            let mut cmd = Command::new(&bin);
-            cmd.args(["fuzz", "run", "--release", "--debug-assertions"]);
-            if !full {
-                cmd.arg("--no-default-features");
-            }
-            cmd.arg(target).arg(&corpus);
-            for seed in seeds {
-                let dir = root.join(seed);
-                if dir.is_dir() {
-                    cmd.arg(dir);
+        step(
+            &format!("fuzz {target}, {build} build ({seconds} s)"),
+            || {
+                let corpus = root.join("fuzz/corpus").join(target);
+                std::fs::create_dir_all(&corpus)?;
+                let mut cmd = Command::new(&bin);
+                cmd.args(["fuzz", "run", "--release", "--debug-assertions"]);
+                if !full {
+                    cmd.arg("--no-default-features");
                 }
-            }
-            cmd.args([
-                "--",
-                &format!("-max_total_time={seconds}"),
-                "-timeout=30",
-                "-rss_limit_mb=4096",
-                "-max_len=262144",
-                "-print_final_stats=1",
-            ])
-            .env("RUSTUP_TOOLCHAIN", "nightly")
-            .env("CARGO_TARGET_DIR", &target_dir);
-            run(&mut cmd)
-        })?;
+                cmd.arg(target).arg(&corpus);
+                for seed in seeds {
+                    let dir = root.join(seed);
+                    if dir.is_dir() {
+                        cmd.arg(dir);
+                    }
+                }
+                cmd.args([
+                    "--",
+                    &format!("-max_total_time={seconds}"),
+                    "-timeout=30",
+                    "-rss_limit_mb=4096",
+                    "-max_len=262144",
+                    "-print_final_stats=1",
+                ])
+                .env("RUSTUP_TOOLCHAIN", "nightly")
+                .env("CARGO_TARGET_DIR", &target_dir);
+                run(&mut cmd)
+            },
+        )?;
     }
     Ok(())
 }
