@@ -346,9 +346,9 @@ impl Model {
             .output_fact(0)
             .map_err(|e| inference(&e))?;
         self.pd_column = check_pd_fact(pd_name, pd_fact)?;
+        let mut rows = probe_rows(&self.schema, self.k);
         if let Some(reference) = reference {
-            let scored = self.predict(&reference.flat_rows())?;
-            if let Some(mismatch) = reference.first_mismatch(&scored) {
+            if let Some(mismatch) = self.reference_mismatch(reference)? {
                 return Err(err(
                     ErrorKind::ModelInvalid,
                     format!(
@@ -356,9 +356,6 @@ impl Model {
                     ),
                 ));
             }
-        }
-        let mut rows = probe_rows(&self.schema, self.k);
-        if let Some(reference) = reference {
             rows.extend(reference.flat_rows());
         }
         if let Some(chain) = chain.filter(|c| c.pd_column() == self.pd_column) {
@@ -393,13 +390,18 @@ impl Model {
         })?;
         self.pd_column = chain.pd_column();
         self.chain = Some(Arc::new(chain));
-        let scored = self.predict(&reference.flat_rows())?;
-        if let Some(mismatch) = reference.first_mismatch(&scored) {
+        if let Some(mismatch) = self.reference_mismatch(reference)? {
             return Err(needs_full(&format!(
                 "the direct evaluator does not reproduce the model's reference scores ({mismatch})"
             )));
         }
         Ok(self)
+    }
+
+    /// The first reference score this model's engine does not reproduce, as a message.
+    fn reference_mismatch(&self, reference: &ReferenceScores) -> Result<Option<String>> {
+        let scored = self.predict(&reference.flat_rows())?;
+        Ok(reference.first_mismatch(&scored))
     }
 
     /// Keeps `chain` only if it scores `rows` as tract's plan does.

@@ -9,8 +9,8 @@ export const REFERENCE_MODEL_SHA256 = '5839e13d3527060587379a3f511be1281992de8b1
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-fyKuM0QQjEBsuL67kgOIFLtvcy6ypIesBSlyHsSHgFDnxjDXKWBINeKMQbjM1UDo', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-K2RnyJ2QDJ2POwnRzTcWe8Zu+xC2psqlPpQ0qizgOjDv1OfHsFYT0IbOYxFPakQq', // pkg/simd/credit_scorer_bg.wasm
-  liteScalar: 'sha384-noEdVOJ5t3lQfJBGyg7ZbIU/hQvBXFDklXpg7OqH4UUoKk5blrH8MJ/CPyl2fgJf', // pkg/lite/credit_scorer_bg.wasm
-  liteSimd: 'sha384-wfZJyzV7iy4kzrpP7NaVgxn22kP7yiyTpObJ5N/RMXx/ijdQ6HaRhonc2n3qu7Xk', // pkg/lite/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-NoqxaayQISnaaH8fiFdY9GwP4522T/6EBLWfeRTSRRa+VrDGNwFH8IoygZLH67iZ', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-/A18Jrb5IcMT8F9MFIHgH8iQywa4NxQDWMBa3L43PYaQ6oRXMw0AhCUcdunPNfYv', // pkg/simd/credit_scorer_bg.wasm
+  liteScalar: 'sha384-ghaSyoyaYsVwljKfvCQWtrJPhR4LnIaNZC70b/TMShZjN0ptuvUyIK43fX6WRWpG', // pkg/lite/credit_scorer_bg.wasm
+  liteSimd: 'sha384-hA9/IqQX8yIPhGzuQHncACBkDsgskSgykxZYfV44d6tUKyLLndDGejgbEhl7nUNQ', // pkg/lite/simd/credit_scorer_bg.wasm
 });
