@@ -658,23 +658,27 @@ fn test(args: &[String]) -> Result {
         || run(cargo().args(["test", "--workspace"])),
     )?;
     // The lite build's contract (tests/engines.rs) and the paths it shares with the full build;
-    // the other test files compare against tract or load models only the full build runs.
+    // the other test files compare against tract or load models only the full build runs. Its
+    // own target directory: these tests build the CLI too, and the end-to-end tests need the
+    // full one at `debug/credit-scorer`.
     step("native tests (lite build, no tract)", || {
-        run(cargo().args([
-            "test",
-            "--package",
-            "credit-scorer",
-            "--no-default-features",
-            "--lib",
-            "--test",
-            "engines",
-            "--test",
-            "batch",
-            "--test",
-            "reference_model",
-            "--test",
-            "validation",
-        ]))
+        run(cargo()
+            .env("CARGO_TARGET_DIR", target_dir().join("lite"))
+            .args([
+                "test",
+                "--package",
+                "credit-scorer",
+                "--no-default-features",
+                "--lib",
+                "--test",
+                "engines",
+                "--test",
+                "batch",
+                "--test",
+                "reference_model",
+                "--test",
+                "validation",
+            ]))
     })?;
     prepare_browser_tests()?;
     let runner = wasm_bindgen_bin()?.join("wasm-bindgen-test-runner");
