@@ -53,6 +53,12 @@ fn foreign_with_reference(name: &str) -> (Vec<u8>, ForeignGolden) {
     (bytes, golden)
 }
 
+/// Checks `model` against a foreign fixture's onnxruntime PDs.
+fn assert_foreign_pds(what: &str, model: &Model, golden: &ForeignGolden) {
+    let rows: Vec<(&[f32], f64)> = golden.rows.iter().map(|r| (&r.x[..], r.pd)).collect();
+    assert_pds_match(what, model, &rows);
+}
+
 fn load_error(bytes: &[u8]) -> credit_scorer::Error {
     match Model::from_bytes(bytes) {
         Ok(m) => panic!("loaded (engine {:?}), expected an error", m.engine()),
@@ -106,8 +112,7 @@ fn a_model_without_reference_scores_needs_the_full_engine_in_lite_only() {
     let (recorded, _) = foreign_with_reference("mlp_dynamic");
     let model = Model::from_bytes(&recorded).expect("a chain with reference scores loads");
     assert_eq!(model.engine(), Engine::Direct);
-    let rows: Vec<(&[f32], f64)> = golden.rows.iter().map(|r| (&r.x[..], r.pd)).collect();
-    assert_pds_match("mlp_dynamic", &model, &rows);
+    assert_foreign_pds("mlp_dynamic", &model, &golden);
 }
 
 #[test]
@@ -121,8 +126,7 @@ fn a_model_that_is_not_a_chain_needs_the_full_engine_even_with_reference_scores(
         } else {
             let model = Model::from_bytes(&bytes).expect("tract runs it");
             assert_eq!(model.engine(), Engine::Tract, "{name}");
-            let rows: Vec<(&[f32], f64)> = golden.rows.iter().map(|r| (&r.x[..], r.pd)).collect();
-            assert_pds_match(name, &model, &rows);
+            assert_foreign_pds(name, &model, &golden);
         }
     }
 }
@@ -260,8 +264,7 @@ fn reference_scores_recorded_by_tract_make_a_chain_model_lite_ready() {
     assert!(made.rows > 48, "{} rows", made.rows);
     let model = Model::from_bytes(&made.bytes).unwrap();
     assert_eq!(model.engine(), Engine::Direct);
-    let rows: Vec<(&[f32], f64)> = golden.rows.iter().map(|r| (&r.x[..], r.pd)).collect();
-    assert_pds_match("mlp_dynamic with reference scores", &model, &rows);
+    assert_foreign_pds("mlp_dynamic with reference scores", &model, &golden);
 
     // The recorded scores are tract's.
     let proto = pb::ModelProto::decode(&made.bytes[..]).unwrap();

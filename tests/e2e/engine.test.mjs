@@ -46,6 +46,17 @@ function recordEngineRequests(context) {
 }
 
 /** What the scoring worker runs (its reply is caught on its way to the page). */
+/** A fresh page at `url`, ready, with its Workers and engine requests recorded (phase 'ready'). */
+async function openRecorded(browser, url) {
+  const { page, context, assertClean } = await openPage(browser);
+  const workers = [];
+  page.on('worker', (w) => workers.push(w));
+  const log = recordEngineRequests(context);
+  await gotoReady(page, url);
+  log.phase = 'ready';
+  return { page, context, assertClean, workers, log };
+}
+
 async function capabilities(workers) {
   assert.equal(workers.length, 1, 'one scoring worker');
   return workers[0].evaluate(() => new Promise((resolve) => {
@@ -85,12 +96,7 @@ describe('engine build selection', () => {
     ['full scalar with ?build=full&engine=scalar', '?build=full&engine=scalar', '', 'scalar', 'full', DIRECT_TEXT],
   ]) {
     test(`${name}: the worker loads only that build, which scores the golden applicant`, async () => {
-      const { page, context, assertClean } = await openPage(browser);
-      const workers = [];
-      page.on('worker', (w) => workers.push(w));
-      const log = recordEngineRequests(context);
-      await gotoReady(page, `${BASE_URL}${query}`);
-      log.phase = 'ready';
+      const { page, context, assertClean, workers, log } = await openRecorded(browser, `${BASE_URL}${query}`);
       assert.deepEqual(log.of('worker', 'loading'), files(dir), `the worker fetched and imported only pkg/${dir}`);
       // The other builds were requested too, by the service worker (which is why the filter above
       // matters): it precaches all four before ready.
@@ -112,12 +118,7 @@ describe('engine build selection', () => {
 
   for (const [query, variant, lite, full] of [['', 'simd', 'lite/simd/', 'simd/'], ['?engine=scalar', 'scalar', 'lite/', '']]) {
     test(`a model the lite engine defers loads the full ${variant} engine, then the reference model runs on lite again${query ? ` (${query})` : ''}`, async () => {
-      const { page, context, assertClean } = await openPage(browser);
-      const workers = [];
-      page.on('worker', (w) => workers.push(w));
-      const log = recordEngineRequests(context);
-      await gotoReady(page, `${BASE_URL}${query}`);
-      log.phase = 'ready';
+      const { page, context, assertClean, workers, log } = await openRecorded(browser, `${BASE_URL}${query}`);
       assert.deepEqual(log.of('worker', 'loading'), files(lite), 'only the lite engine before the upload');
 
       // A foreign model without reference scores: the lite engine refuses it as needing the full one.
@@ -165,11 +166,7 @@ describe('engine build selection', () => {
     const said = execFileSync(CLI, ['reference-scores', '--model', fixture('models', 'mlp_dynamic.onnx'), '-o', file],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     assert.equal(said, '', 'the report goes to stderr');
-    const { page, context, assertClean } = await openPage(browser);
-    const workers = [];
-    page.on('worker', (w) => workers.push(w));
-    const log = recordEngineRequests(context);
-    await gotoReady(page, BASE_URL);
+    const { page, context, assertClean, workers, log } = await openRecorded(browser, BASE_URL);
     log.phase = 'upload';
     await page.setInputFiles('#model-file', file);
     await page.waitForSelector('#f-x0');
