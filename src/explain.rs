@@ -3,6 +3,8 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::Model;
+/// Re-exported from [`crate::rng`], where it lives since the engine's probe rows use it too.
+pub use crate::rng::SplitMix64;
 
 /// Largest number of features explained exactly (2^k coalitions in one batch).
 pub const MAX_EXACT_FEATURES: usize = 12;
@@ -90,26 +92,6 @@ fn exact(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attributi
         applicant_logit: f.last().copied().unwrap_or(0.0),
         approximate: false,
     })
-}
-
-/// A fixed-seed generator (SplitMix64) for the permutation sampler and for benchmark inputs:
-/// reproducible results matter more here than statistical quality.
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    /// The next pseudo-random number.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A uniform number in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 fn sampled(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attribution> {

@@ -21,6 +21,7 @@ pub mod drift;
 pub mod error;
 pub mod explain;
 pub mod model;
+pub mod rng;
 mod row_chain;
 pub mod schema;
 pub mod score;

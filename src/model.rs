@@ -758,7 +758,7 @@ fn probe_rows(schema: &Schema, k: usize) -> Vec<f32> {
             rows.extend_from_slice(&row);
         }
     }
-    let mut rng = crate::explain::SplitMix64(0x0DD_BA11);
+    let mut rng = crate::rng::SplitMix64(0x0DD_BA11);
     for _ in 0..PROBE_RANDOM_ROWS {
         for feature in schema.features.iter().take(k) {
             let value = match &feature.kind {

@@ -29,7 +29,7 @@ mod native {
 
     use credit_scorer::Scorer;
     // Deterministic inputs: the same seed gives the same applicants on every machine.
-    use credit_scorer::explain::SplitMix64;
+    use credit_scorer::rng::SplitMix64;
     use credit_scorer::schema::FeatureKind;
 
     type Result<T = ()> = std::result::Result<T, Box<dyn Error>>;
