@@ -1,8 +1,8 @@
 //! Reason codes: Shapley values of each feature against the schema's baseline applicant,
 //! computed on the model's log-odds with one batched model run.
 
+use crate::engine::Model;
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::Model;
 /// Re-exported from [`crate::rng`], where it lives since the engine's probe rows use it too.
 pub use crate::rng::SplitMix64;
 

@@ -1,6 +1,6 @@
 //! credit-scorer: scores loan applicants with an ONNX credit-risk model.
 //!
-//! The core (this crate minus `wasm`) is plain Rust: [`model`] loads and runs a model defensively,
+//! The core (this crate minus `wasm`) is plain Rust: [`engine`] loads and runs a model defensively,
 //! [`schema`] reads what the model says about its inputs, [`validate`] turns raw values into a row,
 //! [`score`] maps probabilities to points and bands, [`explain`] finds the reasons behind a score.
 //! [`Scorer`] ties them together. The `wasm` module is a thin binding for the browser.
@@ -18,11 +18,10 @@
 
 pub mod batch;
 pub mod drift;
+pub mod engine;
 pub mod error;
 pub mod explain;
-pub mod model;
 pub mod rng;
-mod row_chain;
 pub mod schema;
 pub mod score;
 pub mod validate;
@@ -32,8 +31,10 @@ pub mod wasm;
 
 use serde::Serialize;
 
+/// The engine under its earlier name, which the CLI, the tests and the fuzz targets use.
+pub use engine as model;
+pub use engine::{Engine, LoadOptions, Model, Prediction};
 pub use error::{Error, ErrorKind, Result};
-pub use model::{Engine, LoadOptions, Model, Prediction};
 pub use schema::{Localized, Schema};
 pub use validate::{FieldError, RawValue};
 

@@ -82,8 +82,8 @@ impl Scorer {
     #[wasm_bindgen(getter)]
     pub fn engine(&self) -> String {
         match self.inner.model().engine() {
-            crate::model::Engine::Direct => "direct".into(),
-            crate::model::Engine::Tract => "tract".into(),
+            crate::Engine::Direct => "direct".into(),
+            crate::Engine::Tract => "tract".into(),
         }
     }
 

@@ -14,8 +14,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::model::pb;
-use crate::model::pb::tensor_proto::DataType;
+use super::pb;
+use super::pb::tensor_proto::DataType;
 
 /// ONNX's `Cast` target for float32.
 const ONNX_FLOAT: i64 = 1;
@@ -325,7 +325,7 @@ impl Constants<'_> {
         if t.data_type != DataType::Float as i32 {
             return None;
         }
-        let values: Vec<f32> = crate::model::tensor_values(t)?
+        let values: Vec<f32> = super::tensor_values(t)?
             .into_iter()
             .map(|v| v as f32)
             .collect();
@@ -434,7 +434,7 @@ pub(crate) fn compile(
                 {
                     return None;
                 }
-                let columns = crate::model::tensor_values(t)?
+                let columns = super::tensor_values(t)?
                     .into_iter()
                     .map(|i| {
                         let i = i as i64;
@@ -690,9 +690,8 @@ impl RowChain {
                     work.block.extend_from_slice(x);
                     *work.block.get_mut(i)? = *baseline.get(i)?;
                     let (pd, logit) = self.row(&work.block, &mut work.front, &mut work.back)?;
-                    work.logits.push(
-                        logit.map_or_else(|| crate::model::logit_of(f64::from(pd)), f64::from),
-                    );
+                    work.logits
+                        .push(logit.map_or_else(|| super::logit_of(f64::from(pd)), f64::from));
                 }
             } else {
                 work.full.clear();
@@ -743,7 +742,7 @@ impl RowChain {
     fn to_logit(&self, value: f32) -> f64 {
         match self.logit_after {
             Some(_) => f64::from(value),
-            None => crate::model::logit_of(f64::from(value)),
+            None => super::logit_of(f64::from(value)),
         }
     }
 

@@ -32,10 +32,12 @@ pub mod pb {
 use pb::tensor_proto::{DataLocation, DataType};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::row_chain::{self, RowChain};
+mod chain;
+
 #[cfg(feature = "tract")]
 use crate::schema::FeatureKind;
 use crate::schema::{SCHEMA_METADATA_KEY, Schema};
+use chain::RowChain;
 
 /// Most inputs a model may take.
 pub const MAX_FEATURES: usize = 256;
@@ -291,7 +293,7 @@ impl Model {
         let chain = options
             .direct
             .then(|| {
-                row_chain::compile(
+                chain::compile(
                     graph_of(&proto)?,
                     &input.name,
                     k,
