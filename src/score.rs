@@ -2,6 +2,12 @@
 
 use crate::schema::{Band, Scaling};
 
+/// ln(p / (1 − p)), finite for p in [0, 1] by clamping to float precision.
+pub fn logit_of(pd: f64) -> f64 {
+    let p = pd.clamp(1e-15, 1.0 - 1e-15);
+    (p / (1.0 - p)).ln()
+}
+
 /// Points for a log-odds of default, clamped to the schema's range. Higher points mean lower risk:
 /// `points = offset + factor · ln(good:bad odds) = offset − factor · logit`.
 pub fn points_from_logit(scaling: &Scaling, logit: f64) -> f64 {

@@ -7,7 +7,7 @@
 //!
 //! In the full build tract still reads, checks and optimizes every model, and stays the engine for
 //! anything this module does not recognise; a chain is only used after it agreed with tract on
-//! probe rows when the model was loaded (`model::Model::from_bytes_with`), so a misreading here
+//! probe rows when the model was loaded (`engine::tract`), so a misreading here
 //! falls back to tract instead of giving wrong scores. The lite build (no tract) uses a chain only
 //! when it reproduces the reference scores recorded in the model, and otherwise defers to the
 //! full build.
@@ -325,7 +325,7 @@ impl Constants<'_> {
         if t.data_type != DataType::Float as i32 {
             return None;
         }
-        let values: Vec<f32> = super::tensor_values(t)?
+        let values: Vec<f32> = super::checks::tensor_values(t)?
             .into_iter()
             .map(|v| v as f32)
             .collect();
@@ -434,7 +434,7 @@ pub(crate) fn compile(
                 {
                     return None;
                 }
-                let columns = super::tensor_values(t)?
+                let columns = super::checks::tensor_values(t)?
                     .into_iter()
                     .map(|i| {
                         let i = i as i64;
@@ -569,7 +569,9 @@ pub(crate) fn compile(
 }
 
 impl RowChain {
-    /// Which column of the chain's output is the probability of default.
+    /// Which column of the chain's output is the probability of default (tract's plan must
+    /// read the same one).
+    #[cfg(feature = "tract")]
     pub(crate) fn pd_column(&self) -> usize {
         self.pd_column
     }
@@ -690,8 +692,9 @@ impl RowChain {
                     work.block.extend_from_slice(x);
                     *work.block.get_mut(i)? = *baseline.get(i)?;
                     let (pd, logit) = self.row(&work.block, &mut work.front, &mut work.back)?;
-                    work.logits
-                        .push(logit.map_or_else(|| super::logit_of(f64::from(pd)), f64::from));
+                    work.logits.push(
+                        logit.map_or_else(|| crate::score::logit_of(f64::from(pd)), f64::from),
+                    );
                 }
             } else {
                 work.full.clear();
@@ -742,7 +745,7 @@ impl RowChain {
     fn to_logit(&self, value: f32) -> f64 {
         match self.logit_after {
             Some(_) => f64::from(value),
-            None => super::logit_of(f64::from(value)),
+            None => crate::score::logit_of(f64::from(value)),
         }
     }
 
