@@ -63,7 +63,7 @@ N_BOOT = 1000
 SMOOTH = 0.5
 SCHEMA_KEY = "credit_scorer.schema"
 # Rows and the PDs onnxruntime gives them, carried in the model: the browser's small engine (no
-# tract) checks its evaluator against them when it loads the model (src/model.rs).
+# tract) checks its evaluator against them when it loads the model (src/engine/reference.rs).
 REFERENCE_KEY = "credit_scorer.reference_scores"
 N_REFERENCE_TEST_ROWS = 32
 
