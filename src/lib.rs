@@ -5,6 +5,9 @@
 //! [`score`] maps probabilities to points and bands, [`explain`] finds the reasons behind a score.
 //! [`Scorer`] ties them together. The `wasm` module is a thin binding for the browser.
 
+// No unsafe code anywhere: the SIMD kernel uses safe `core::arch::wasm32` functions, and
+// wasm-bindgen's generated glue is outside the lint's reach.
+#![forbid(unsafe_code)]
 // No path that input reaches may panic: in wasm a panic kills the instance.
 #![cfg_attr(
     not(test),

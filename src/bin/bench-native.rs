@@ -6,6 +6,8 @@
 //! writes DIR/inputs.bin (f32 little-endian, rows × k), DIR/values.json (applicants as
 //! `{ field: value }` for `Scorer.score`), DIR/native_pd.bin and DIR/native.json.
 
+#![forbid(unsafe_code)]
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
     match native::run() {
