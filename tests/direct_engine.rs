@@ -1,4 +1,4 @@
-//! The direct evaluator (`src/row_chain.rs`) against onnxruntime's golden values and against
+//! The direct evaluator (`src/engine/chain.rs`) against onnxruntime's golden values and against
 //! tract's plan, operator by operator, and the models it must leave to tract.
 
 mod common;
