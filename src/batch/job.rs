@@ -190,3 +190,62 @@ impl BatchJob {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::ChunkScorer;
+
+    fn read(path: &str) -> Vec<u8> {
+        let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        std::fs::read(&full).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    }
+
+    /// Chunks scored here and in a helper, their results taken back in a scrambled order and
+    /// appended as returned, give the file and summary of one thread.
+    #[test]
+    fn rows_come_back_in_input_order_whatever_order_results_arrive_in() {
+        let scorer = Scorer::from_bytes(&read("www/models/german-credit-mlp.onnx")).unwrap();
+        let csv = read("tests/fixtures/governance/train_sample.csv");
+        let options = BatchOptions {
+            chunk_rows: 16,
+            reasons: true,
+        };
+        let mut one = BatchJob::new(scorer.clone(), options.clone());
+        let mut expected = one.push(&csv).unwrap();
+        expected.extend(one.finish().unwrap());
+
+        let mut job = BatchJob::new(scorer.clone(), options.clone());
+        let mut out = job.parse(&csv).unwrap();
+        out.extend(job.finish_parse().unwrap());
+        let columns = job.columns_wire().unwrap();
+        let mut helper = ChunkScorer::new(scorer, options, &columns).unwrap();
+        let mut away = Vec::new();
+        for seq in 0u64.. {
+            // Every fifth chunk is scored here while earlier ones are still away.
+            if seq % 5 == 2 {
+                match job.score_here().unwrap() {
+                    Some(rows) => out.extend(rows),
+                    None => break,
+                }
+                continue;
+            }
+            let Some(chunk) = job.take_chunk() else { break };
+            away.push((seq, helper.score(&chunk).unwrap()));
+        }
+        assert!(away.len() > 20, "{} chunks away", away.len());
+        // Odd numbers last to first, then even ones first to last.
+        away.sort_by_key(|&(seq, _)| {
+            (
+                seq % 2 == 0,
+                if seq % 2 == 1 { u64::MAX - seq } else { seq },
+            )
+        });
+        for (seq, scored) in &away {
+            out.extend(job.add_scored(*seq, scored).unwrap());
+        }
+        assert!(out == expected, "the output differs");
+        assert_eq!(job.summary(), one.summary());
+        assert_eq!(job.rows_done(), 500);
+    }
+}
