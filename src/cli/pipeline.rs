@@ -1,7 +1,7 @@
 //! `score` on several threads: reading and parsing on the calling thread, scoring on workers,
 //! writing on the calling thread in input order (the core's [`Ordered`]).
 
-use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex, mpsc};
 
 use credit_scorer::batch::{
@@ -35,7 +35,7 @@ pub(super) fn run(
     let job_rx = Mutex::new(job_rx);
     std::thread::scope(|s| {
         // Owned by this closure: on any return the queue closes and the workers stop.
-        let job_tx: SyncSender<Job> = job_tx;
+        let job_tx = job_tx;
         let (done_tx, done_rx) = mpsc::channel::<Done>();
         for _ in 0..threads {
             let done_tx = done_tx.clone();
