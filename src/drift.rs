@@ -534,49 +534,6 @@ impl Drift {
     }
 }
 
-impl DriftReport {
-    /// A plain-text table for the CLI: one line per characteristic and the score, with a bar.
-    pub fn to_text(&self) -> String {
-        let mut out = format!(
-            "Population stability (PSI) over {} rows: < 0.1 stable, 0.1-0.25 watch, > 0.25 investigate\n",
-            self.rows
-        );
-        let width = self
-            .characteristics
-            .iter()
-            .map(|l| l.name.chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(5);
-        for l in self
-            .characteristics
-            .iter()
-            .chain(std::iter::once(&self.score))
-        {
-            let line = match (l.psi, l.reading) {
-                (Some(p), Some(r)) => {
-                    let bar = "#".repeat(((p.min(0.5) / 0.5) * 20.0).round() as usize);
-                    format!(
-                        "  {:<width$}  {:>7.4}  {:<11}  {}\n",
-                        l.name,
-                        p,
-                        r.as_str(),
-                        bar
-                    )
-                }
-                _ => format!(
-                    "  {:<width$}  {:>7}  not computed: {}\n",
-                    l.name,
-                    "-",
-                    l.missing.as_deref().unwrap_or("")
-                ),
-            };
-            out.push_str(&line);
-        }
-        out
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

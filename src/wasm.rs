@@ -216,15 +216,18 @@ impl BatchJob {
         self.inner.columns_wire()
     }
 
-    /// Scores the next chunk here (no bytes passed); its output rows, or `undefined` when no
-    /// chunk waits. Chunks are numbered from 0 in the order taken, here or by `takeChunk`.
+    /// Scores the next chunk here (no bytes passed); returns the output rows now ready, in input
+    /// order (empty while an earlier chunk is still out), or `undefined` when no chunk waits.
+    /// Chunks are numbered from 0 in the order taken, here or by `takeChunk`.
     #[wasm_bindgen(js_name = scoreHere)]
     pub fn score_here(&mut self) -> Result<Option<Vec<u8>>, JsValue> {
         self.inner.score_here().map_err(to_js)
     }
 
-    /// Counts chunk number `seq`, scored by a `ChunkScorer` (in any order), and returns its
-    /// output rows, which the caller writes in chunk order.
+    /// Takes chunk number `seq`, scored by a `ChunkScorer` (results may come in any order), and
+    /// returns the output rows now ready, in input order: empty while an earlier chunk is still
+    /// out, else this chunk's and those of the later chunks that waited for it. Append them as
+    /// they come.
     #[wasm_bindgen(js_name = addScored)]
     pub fn add_scored(&mut self, seq: u32, scored: &[u8]) -> Result<Vec<u8>, JsValue> {
         self.inner.add_scored(u64::from(seq), scored).map_err(to_js)

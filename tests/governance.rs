@@ -9,9 +9,13 @@
 //! only change where two PDs are within 1e-6 of each other, so AUC and KS agree to 1e-3.
 
 use credit_scorer::drift::{Drift, Reading};
+// The command line's text of the drift report (the core holds it as data only).
+#[path = "../src/cli/summary_text.rs"]
+mod summary_text;
 use credit_scorer::{Scorer, model::sha256_hex};
 use serde::Deserialize;
 use serde_json::Value;
+use summary_text::ToText;
 
 // Own fixture helpers (tests/common is shared and changes under other work).
 const REFERENCE_MODEL: &str = "www/models/german-credit-mlp.onnx";

@@ -1,0 +1,120 @@
+//! The input's header mapped to the model's features.
+
+use serde::Serialize;
+
+use super::csv_error;
+use crate::error::Result;
+use crate::schema::Schema;
+
+/// A header name compared case- and space-insensitively: `Credit Amount`, `credit_amount` and
+/// `CREDIT-AMOUNT` are the same column.
+fn normalize(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '.'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// How the input's columns map to the model's features.
+#[derive(Clone, Debug, Serialize)]
+pub struct Columns {
+    /// The input header, as read.
+    pub header: Vec<String>,
+    /// For each feature (schema order), the input column that holds it.
+    pub column_of_feature: Vec<usize>,
+    /// Input columns that are not features; they are copied to the output unchanged.
+    pub ignored: Vec<String>,
+}
+
+/// Maps a header to the schema: each feature by its exact name, else by its name or source column
+/// ignoring case, spaces, `_`, `-` and `.`. Refuses a header that lacks a feature or names one twice.
+pub fn map_header(schema: &Schema, header: &[String]) -> Result<Columns> {
+    let mut column_of_feature: Vec<Option<usize>> = vec![None; schema.features.len()];
+    let mut used = vec![false; header.len()];
+    // Exact names first, so a normalized match never steals an exact one.
+    for exact in [true, false] {
+        for (f, slot) in schema.features.iter().zip(column_of_feature.iter_mut()) {
+            if slot.is_some() {
+                continue;
+            }
+            let wanted: Vec<String> = [Some(f.name.as_str()), f.source_column.as_deref()]
+                .into_iter()
+                .flatten()
+                .map(normalize)
+                .collect();
+            let matches = |h: &String| {
+                if exact {
+                    h.trim() == f.name
+                } else {
+                    wanted.contains(&normalize(h))
+                }
+            };
+            let hits: Vec<usize> = header
+                .iter()
+                .enumerate()
+                .filter(|(i, h)| !used.get(*i).copied().unwrap_or(true) && matches(h))
+                .map(|(i, _)| i)
+                .collect();
+            match hits.as_slice() {
+                [] => {}
+                [one] => {
+                    *slot = Some(*one);
+                    if let Some(u) = used.get_mut(*one) {
+                        *u = true;
+                    }
+                }
+                many => {
+                    let names: Vec<String> = many
+                        .iter()
+                        .filter_map(|&i| header.get(i))
+                        .map(|h| format!("`{h}`"))
+                        .collect();
+                    return Err(csv_error(format!(
+                        "columns {} all match feature `{}`; keep one",
+                        names.join(", "),
+                        f.name
+                    )));
+                }
+            }
+        }
+    }
+    let ignored: Vec<String> = header
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(h, _)| h.clone())
+        .collect();
+    let missing: Vec<&str> = schema
+        .features
+        .iter()
+        .zip(&column_of_feature)
+        .filter(|(_, c)| c.is_none())
+        .map(|(f, _)| f.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        let quote = |v: &[&str]| {
+            v.iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let extra: Vec<&str> = ignored.iter().map(String::as_str).collect();
+        let extra_text = if extra.is_empty() {
+            "there are no other columns".to_string()
+        } else {
+            format!("columns the model does not use: {}", quote(&extra))
+        };
+        return Err(csv_error(format!(
+            "the CSV header lacks {} of the model's columns: missing {}; {extra_text}. \
+             The first line must name every feature ({}); names match ignoring case and spaces",
+            missing.len(),
+            quote(&missing),
+            schema.feature_list()
+        )));
+    }
+    Ok(Columns {
+        header: header.to_vec(),
+        column_of_feature: column_of_feature.into_iter().flatten().collect(),
+        ignored,
+    })
+}

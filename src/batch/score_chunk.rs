@@ -1,0 +1,375 @@
+//! Scoring one chunk: validation, one model run, leave-one-out reasons, and the output rows.
+
+use super::write::{write_f32, write_field, write_input_cells, write_one_decimal};
+use super::{BatchOptions, Chunk, Columns, HISTOGRAM_BINS, MAX_EXAMPLES, MAX_LISTED, thousands};
+use crate::drift::Drift;
+use crate::error::Result;
+use crate::validate::{CellValidator, RawValue, validate_value};
+use crate::{Prediction, REASON_COUNT, Scorer};
+
+/// What one chunk added to the summary.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    pub(super) drift: Option<Drift>,
+    pub(super) rows: u64,
+    pub(super) scored: u64,
+    pub(super) refused: u64,
+    pub(super) refused_lines: Vec<u64>,
+    pub(super) examples: Vec<String>,
+    pub(super) bands: Vec<u64>,
+    pub(super) histogram: Vec<u64>,
+}
+
+/// A scored chunk: its output CSV rows and what it adds to the summary.
+#[derive(Clone, Debug)]
+pub struct ScoredChunk {
+    /// Output CSV rows (no header).
+    pub csv: Vec<u8>,
+    /// Counts for the summary.
+    pub tally: Tally,
+}
+
+/// The result of one row.
+#[derive(Debug)]
+enum Outcome {
+    Scored { index: usize },
+    Refused { message: String },
+}
+
+/// No reason in this slot.
+const NO_REASON: usize = usize::MAX;
+
+/// Buffers reused from chunk to chunk (one per thread): scoring a chunk then allocates nothing
+/// per valid row.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    matrix: Vec<f32>,
+    outcomes: Vec<Outcome>,
+    predictions: Vec<Prediction>,
+    pds: Vec<f64>,
+    variants: Vec<f32>,
+    /// (valid row, feature) of each variant.
+    which: Vec<(usize, usize)>,
+    moved: Vec<f64>,
+    costs: Vec<(usize, f64)>,
+    /// [`REASON_COUNT`] feature indices per valid row, [`NO_REASON`] where there are fewer.
+    reasons: Vec<usize>,
+    row: Vec<f32>,
+    problems: Vec<String>,
+}
+
+/// Validates, scores and explains a chunk, and writes its output rows.
+pub fn score_chunk(
+    scorer: &Scorer,
+    columns: &Columns,
+    chunk: &Chunk,
+    options: &BatchOptions,
+) -> Result<ScoredChunk> {
+    let mut csv = Vec::new();
+    let tally = score_chunk_into(
+        scorer,
+        columns,
+        chunk,
+        options,
+        &mut Scratch::default(),
+        &mut csv,
+    )?;
+    Ok(ScoredChunk { csv, tally })
+}
+
+/// [`score_chunk`] appending the output rows to `out`, with buffers reused across chunks.
+pub fn score_chunk_into(
+    scorer: &Scorer,
+    columns: &Columns,
+    chunk: &Chunk,
+    options: &BatchOptions,
+    scratch: &mut Scratch,
+    out: &mut Vec<u8>,
+) -> Result<Tally> {
+    let schema = scorer.schema();
+    let k = schema.features.len();
+    let width = columns.header.len();
+    let Scratch {
+        matrix,
+        outcomes,
+        predictions,
+        pds,
+        variants,
+        which,
+        moved,
+        costs,
+        reasons,
+        row,
+        problems,
+    } = scratch;
+    matrix.clear();
+    outcomes.clear();
+    let cells_check = CellValidator::new(schema);
+    let mut cells: Vec<&[u8]> = Vec::with_capacity(width);
+    for r in &chunk.records {
+        cells.clear();
+        cells.extend(chunk.fields(r));
+        if cells.len() != width {
+            let hint = if cells.iter().any(|c| c.contains(&b'\n')) {
+                "a quote (\") opened and never closed, which swallows the following lines"
+            } else {
+                "a missing or extra comma, or an unquoted comma inside a value"
+            };
+            outcomes.push(Outcome::Refused {
+                message: format!(
+                    "line {}: the row has {} fields but the header has {width}; check for {hint}",
+                    thousands(r.line),
+                    cells.len()
+                ),
+            });
+            continue;
+        }
+        let start = matrix.len();
+        let index = start / k.max(1);
+        // Plain numbers first; any other cell takes the full path below, which decides alone.
+        let plain = columns
+            .column_of_feature
+            .iter()
+            .enumerate()
+            .all(|(feature, &col)| {
+                match cells.get(col).and_then(|c| cells_check.check(feature, c)) {
+                    Some(v) => {
+                        matrix.push(v);
+                        true
+                    }
+                    None => false,
+                }
+            });
+        if plain {
+            outcomes.push(Outcome::Scored { index });
+            continue;
+        }
+        matrix.truncate(start);
+        row.clear();
+        problems.clear();
+        for (feature, &col) in schema.features.iter().zip(&columns.column_of_feature) {
+            let bytes = cells.get(col).copied().unwrap_or(&[]);
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                problems.push(format!(
+                    "column `{}`: the value is not UTF-8 text; save the file as UTF-8 (CSV UTF-8 in Excel)",
+                    feature.name
+                ));
+                continue;
+            };
+            match validate_value(feature, RawValue::Text(text)) {
+                Ok(v) => row.push(v),
+                Err(e) => problems.push(format!("column `{}`: {}", feature.name, e.message)),
+            }
+        }
+        if problems.is_empty() {
+            outcomes.push(Outcome::Scored { index });
+            matrix.extend_from_slice(row);
+        } else {
+            outcomes.push(Outcome::Refused {
+                message: format!("line {}, {}", thousands(r.line), problems.join("; ")),
+            });
+        }
+    }
+    predictions.clear();
+    reasons.clear();
+    if !options.reasons {
+        scorer.predict_into(matrix, predictions)?;
+    } else {
+        leave_one_out_reasons(
+            scorer,
+            matrix,
+            predictions,
+            LeaveOneOut {
+                variants,
+                which,
+                moved,
+                costs,
+                reasons,
+            },
+        )?;
+    }
+
+    let mut drift = Drift::new(schema);
+    pds.clear();
+    pds.extend(predictions.iter().map(|p| p.pd));
+    drift.add_rows(matrix, pds);
+    let mut tally = Tally {
+        drift: Some(drift),
+        bands: vec![0; schema.bands.len()],
+        histogram: vec![0; HISTOGRAM_BINS],
+        ..Tally::default()
+    };
+    // Bands are counted under the first band with the same id (as `points_and_band` names them).
+    let band_slot = |id: &str| schema.bands.iter().position(|b| b.id == id);
+    let slots: Vec<Option<usize>> = schema.bands.iter().map(|b| band_slot(&b.id)).collect();
+    let unknown_slot = band_slot("?");
+    let scale = crate::score::PointsScale::new(&schema.scaling);
+    out.reserve(chunk.data.len() + chunk.len() * 64);
+    for (r, outcome) in chunk.records.iter().zip(outcomes.iter()) {
+        tally.rows += 1;
+        write_input_cells(out, chunk, r, width);
+        let scored = match outcome {
+            Outcome::Scored { index } => predictions
+                .get(*index)
+                .filter(|p| p.pd.is_finite())
+                .map(|p| (*index, p)),
+            Outcome::Refused { .. } => None,
+        };
+        match (scored, outcome) {
+            (Some((index, p)), _) => {
+                let points = scale.points(p.logit);
+                let band = crate::score::band_index_for(&schema.bands, p.pd);
+                tally.scored += 1;
+                let slot = match band {
+                    Some(b) => slots.get(b).copied().flatten(),
+                    None => unknown_slot,
+                };
+                if let Some(c) = slot.and_then(|b| tally.bands.get_mut(b)) {
+                    *c += 1;
+                }
+                if let Some(c) = tally
+                    .histogram
+                    .get_mut(histogram_bin(&schema.scaling, points))
+                {
+                    *c += 1;
+                }
+                write_f32(out, p.pd as f32);
+                out.push(b',');
+                write_one_decimal(out, points);
+                out.push(b',');
+                let id = band
+                    .and_then(|b| schema.bands.get(b))
+                    .map_or("?", |b| b.id.as_str());
+                write_field(out, id.as_bytes());
+                out.push(b',');
+                let names = reasons
+                    .get(index * REASON_COUNT..(index + 1) * REASON_COUNT)
+                    .unwrap_or(&[]);
+                for i in 0..REASON_COUNT {
+                    let name = names
+                        .get(i)
+                        .and_then(|&f| schema.features.get(f))
+                        .map_or("", |f| f.name.as_str());
+                    write_field(out, name.as_bytes());
+                    out.push(b',');
+                }
+            }
+            (None, outcome) => {
+                let message = match outcome {
+                    Outcome::Refused { message } => message.clone(),
+                    Outcome::Scored { .. } => format!(
+                        "line {}: the model returned no probability for this row",
+                        thousands(r.line)
+                    ),
+                };
+                tally.refused += 1;
+                if tally.refused_lines.len() < MAX_LISTED {
+                    tally.refused_lines.push(r.line);
+                }
+                out.extend_from_slice(&[b','; 3 + REASON_COUNT]);
+                write_field(out, message.as_bytes());
+                if tally.examples.len() < MAX_EXAMPLES {
+                    tally.examples.push(message);
+                }
+            }
+        }
+        out.push(b'\n');
+    }
+    Ok(tally)
+}
+
+fn histogram_bin(scaling: &crate::schema::Scaling, points: f64) -> usize {
+    let span = scaling.max_points - scaling.min_points;
+    let x = ((points - scaling.min_points) / span * HISTOGRAM_BINS as f64).floor();
+    if x.is_nan() || x < 0.0 {
+        0
+    } else {
+        (x as usize).min(HISTOGRAM_BINS - 1)
+    }
+}
+
+/// The buffers leave-one-out works in.
+struct LeaveOneOut<'a> {
+    variants: &'a mut Vec<f32>,
+    which: &'a mut Vec<(usize, usize)>,
+    moved: &'a mut Vec<f64>,
+    costs: &'a mut Vec<(usize, f64)>,
+    reasons: &'a mut Vec<usize>,
+}
+
+/// Scores each valid row into `predictions` and finds the features that cost it the most
+/// points, worst first (at most four): points(x) − points(x with feature i at its baseline),
+/// computed with the rows' own scores. A feature already at its baseline has no variant: its
+/// difference is zero, never a reason.
+fn leave_one_out_reasons(
+    scorer: &Scorer,
+    matrix: &[f32],
+    predictions: &mut Vec<Prediction>,
+    buffers: LeaveOneOut<'_>,
+) -> Result<()> {
+    let LeaveOneOut {
+        variants,
+        which,
+        moved,
+        costs,
+        reasons,
+    } = buffers;
+    reasons.clear();
+    let schema = scorer.schema();
+    let k = schema.features.len();
+    if k == 0 {
+        scorer.predict_into(matrix, predictions)?;
+        reasons.resize(predictions.len() * REASON_COUNT, NO_REASON);
+        return Ok(());
+    }
+    let baseline = schema.baseline();
+    which.clear();
+    for (r, row) in matrix.chunks_exact(k).enumerate() {
+        for (i, (&x, &b)) in row.iter().zip(&baseline).enumerate() {
+            if x != b {
+                which.push((r, i));
+            }
+        }
+    }
+    moved.clear();
+    scorer.model().predict_with_leave_one_out_into(
+        matrix,
+        &baseline,
+        which,
+        variants,
+        predictions,
+        moved,
+    )?;
+    reasons.resize(predictions.len() * REASON_COUNT, NO_REASON);
+    let factor = schema.scaling.factor();
+    // Variants come row by row: rank each row's costs when the next row starts.
+    let mut flush = |r: usize, costs: &mut Vec<(usize, f64)>| {
+        costs.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some(slots) = reasons.get_mut(r * REASON_COUNT..(r + 1) * REASON_COUNT) {
+            for (slot, &(i, _)) in slots.iter_mut().zip(costs.iter()) {
+                *slot = i;
+            }
+        }
+        costs.clear();
+    };
+    costs.clear();
+    let mut current = None;
+    for (&(r, i), &moved_logit) in which.iter().zip(moved.iter()) {
+        if current != Some(r) {
+            if let Some(previous) = current {
+                flush(previous, costs);
+            }
+            current = Some(r);
+        }
+        if let Some(p) = predictions.get(r) {
+            let contribution = -factor * (p.logit - moved_logit);
+            if contribution < 0.0 {
+                costs.push((i, contribution));
+            }
+        }
+    }
+    if let Some(previous) = current {
+        flush(previous, costs);
+    }
+    Ok(())
+}

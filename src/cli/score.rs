@@ -1,0 +1,223 @@
+//! `credit-scorer score`: a CSV file through the batch core, on all cores, in input order.
+
+use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::time::Instant;
+
+use credit_scorer::batch::{
+    BatchOptions, Chunk, Columns, Parser, Scratch, Summary, Tally, output_header, score_chunk_into,
+    thousands,
+};
+use credit_scorer::{Error, ErrorKind, Scorer};
+
+use super::Outcome;
+use super::progress::Progress;
+use super::summary_text::ToText;
+
+/// Options of the `score` command.
+pub struct Flags {
+    pub output: Option<String>,
+    pub strict: bool,
+    pub reasons: bool,
+    pub quiet: bool,
+    pub threads: Option<usize>,
+}
+
+impl Default for Flags {
+    fn default() -> Self {
+        Flags {
+            output: None,
+            strict: false,
+            reasons: true,
+            quiet: false,
+            threads: None,
+        }
+    }
+}
+
+const READ_BYTES: usize = 1 << 20;
+
+fn io(what: &str, e: &std::io::Error) -> Error {
+    Error::new(ErrorKind::Io, format!("{what}: {e}"))
+}
+
+/// Scores the CSV file `input` (`-`: stdin) as `flags` say; the summary goes to stderr.
+pub fn run(scorer: &Scorer, input: &str, flags: &Flags) -> Result<Outcome, Error> {
+    let options = BatchOptions {
+        reasons: flags.reasons,
+        ..BatchOptions::default()
+    };
+    let threads = flags.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let (mut reader, total): (Box<dyn Read>, Option<u64>) = if input == "-" {
+        (Box::new(std::io::stdin().lock()), None)
+    } else {
+        let file =
+            std::fs::File::open(input).map_err(|e| io(&format!("cannot open `{input}`"), &e))?;
+        let size = file.metadata().ok().map(|m| m.len());
+        (Box::new(file), size)
+    };
+    let output = flags.output.as_deref().unwrap_or("-");
+    let mut writer: Box<dyn Write> = if output == "-" {
+        Box::new(BufWriter::with_capacity(
+            READ_BYTES,
+            std::io::stdout().lock(),
+        ))
+    } else {
+        let file = std::fs::File::create(output)
+            .map_err(|e| io(&format!("cannot create `{output}`"), &e))?;
+        Box::new(BufWriter::with_capacity(READ_BYTES, file))
+    };
+    let show_progress = !flags.quiet && total.is_some() && std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut progress = Progress {
+        shown: show_progress,
+        last: started,
+        started,
+        total,
+        read: 0,
+    };
+
+    let mut parser = Parser::new(scorer.schema(), options.chunk_rows);
+    let mut summary = Summary::new(scorer.schema(), &options);
+    let mut input = Input {
+        reader: reader.as_mut(),
+        name: input,
+        buf: vec![0u8; READ_BYTES],
+        parser: &mut parser,
+        chunks: Vec::new(),
+        done: false,
+    };
+    let mut output = Output {
+        writer: writer.as_mut(),
+        summary: &mut summary,
+        progress: &mut progress,
+        header_written: false,
+    };
+    if threads <= 1 {
+        one_thread(scorer, &options, &mut input, &mut output)?;
+    } else {
+        super::pipeline::run(scorer, &options, threads, &mut input, &mut output)?;
+    }
+    writer
+        .flush()
+        .map_err(|e| io("cannot write the output", &e))?;
+    summary.update_from(&parser);
+    progress.show(summary.rows_in, true);
+    if !flags.quiet {
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!("{}", summary.to_text());
+        eprintln!(
+            "{} rows in {secs:.2} s ({} rows/s, {threads} thread{})",
+            thousands(summary.rows_in),
+            thousands((summary.rows_in as f64 / secs.max(1e-9)) as u64),
+            if threads == 1 { "" } else { "s" }
+        );
+    }
+    Ok(if flags.strict && summary.refused > 0 {
+        Outcome::RowsRefused
+    } else {
+        Outcome::Done
+    })
+}
+
+/// The file, read and cut into chunks of records.
+pub(super) struct Input<'a> {
+    reader: &'a mut dyn Read,
+    name: &'a str,
+    buf: Vec<u8>,
+    pub(super) parser: &'a mut Parser,
+    /// Chunks cut and not yet handed on.
+    pub(super) chunks: Vec<Chunk>,
+    /// The end of the file was read.
+    pub(super) done: bool,
+}
+
+impl Input<'_> {
+    /// Reads and parses the next block of the file (the end of the file finishes it).
+    pub(super) fn read(&mut self) -> Result<u64, Error> {
+        let n = loop {
+            match self.reader.read(&mut self.buf) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io(&format!("cannot read `{}`", self.name), &e)),
+            }
+        };
+        if n == 0 {
+            self.parser.finish(&mut self.chunks)?;
+            self.done = true;
+        } else {
+            let bytes = self.buf.get(..n).unwrap_or(&[]);
+            self.parser.push(bytes, &mut self.chunks)?;
+        }
+        Ok(n as u64)
+    }
+
+    /// The header mapping, once the header was read.
+    pub(super) fn columns(&self) -> Result<Columns, Error> {
+        self.parser
+            .columns()
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::Csv, "rows arrived before the header"))
+    }
+}
+
+/// Where scored chunks go, in input order.
+pub(super) struct Output<'a> {
+    writer: &'a mut dyn Write,
+    summary: &'a mut Summary,
+    pub(super) progress: &'a mut Progress,
+    header_written: bool,
+}
+
+impl Output<'_> {
+    /// Writes the output header once the input's is known.
+    pub(super) fn header(&mut self, parser: &Parser) -> Result<(), Error> {
+        if !self.header_written
+            && let Some(columns) = parser.columns()
+        {
+            self.writer
+                .write_all(&output_header(columns)?)
+                .map_err(|e| io("cannot write the output", &e))?;
+            self.header_written = true;
+        }
+        Ok(())
+    }
+
+    /// Counts and writes the next scored chunk in input order.
+    pub(super) fn chunk(&mut self, tally: &Tally, csv: &[u8]) -> Result<(), Error> {
+        self.summary.add(tally);
+        self.writer
+            .write_all(csv)
+            .map_err(|e| io("cannot write the output", &e))?;
+        self.progress.show(self.summary.rows_in, false);
+        Ok(())
+    }
+}
+
+/// Reading, scoring and writing on this thread, chunk after chunk.
+fn one_thread(
+    scorer: &Scorer,
+    options: &BatchOptions,
+    input: &mut Input<'_>,
+    output: &mut Output<'_>,
+) -> Result<(), Error> {
+    let mut scratch = Scratch::default();
+    let mut csv = Vec::new();
+    while !input.done {
+        output.progress.read += input.read()?;
+        output.header(input.parser)?;
+        if input.chunks.is_empty() {
+            continue;
+        }
+        let columns = input.columns()?;
+        for chunk in std::mem::take(&mut input.chunks) {
+            csv.clear();
+            let tally =
+                score_chunk_into(scorer, &columns, &chunk, options, &mut scratch, &mut csv)?;
+            output.chunk(&tally, &csv)?;
+            input.parser.recycle(chunk);
+        }
+    }
+    Ok(())
+}
