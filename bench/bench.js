@@ -287,18 +287,19 @@ async function pin(url) {
 }
 
 /**
- * The page's own batch path: the app's scoring Worker (js/worker.js, with the helper Workers it
- * starts on a multi-core machine) given the file as the page gives it. Memory growth is every
- * Worker's engine memory at the end (its peak) minus the engine's before the file, plus the
- * page's JS heap growth (the result is a Blob, kept out of the heap).
+ * The page's own batch path: the app's engine Worker (js/worker/engine-worker.js, with the helper
+ * Workers it starts on a multi-core machine), started through js/worker/probe.js, which adds the
+ * memory figures, and given the file as the page gives it. Memory growth is every Worker's engine
+ * memory at the end (its peak) minus the engine's before the file, plus the page's JS heap growth
+ * (the result is a Blob, kept out of the heap).
  */
 async function csvInWorker() {
-  const worker = new Worker('js/worker.js', { type: 'module' });
+  const worker = new Worker('js/worker/probe.js', { type: 'module' });
   let nextId = 1;
   const request = (type, fields = {}) => new Promise((resolve, reject) => {
     const id = nextId++;
     const onMessage = (e) => {
-      if (e.data?.id !== id) return;
+      if (e.data?.id !== id || 'progress' in e.data) return;
       worker.removeEventListener('message', onMessage);
       if (e.data.ok) resolve(e.data.result);
       else reject(new Error(`${e.data.error?.name}: ${e.data.error?.message}`));
@@ -308,14 +309,18 @@ async function csvInWorker() {
   });
   // The reference model runs on the lite engine, the only build this site carries for the Worker.
   const none = 'sha384-none';
-  await request('init', { engine: 'auto', integrity: { liteSimd: await pin('pkg/lite/simd/credit_scorer_bg.wasm'), liteScalar: none, simd: none, scalar: none } });
+  await request('init', {
+    engine: 'auto',
+    assetsUrl: new URL('pkg/', location.href).href,
+    integrity: { liteSimd: await pin('pkg/lite/simd/credit_scorer_bg.wasm'), liteScalar: none, simd: none, scalar: none },
+  });
   await request('load', { bytes: (await modelBytes()).buffer });
   const file = await (await fetch('applicants-1m.csv')).blob();
   const reasons = params.get('reasons') === '1';
   const wasmBefore = await request('memory');
   const heapBefore = await sampleHeap();
   const t = performance.now();
-  const r = await request('batchFile', { file, token: 'bench', reasons });
+  const r = await request('scoreFile', { file, reasons });
   const seconds = (performance.now() - t) / 1000;
   await sampleHeap();
   worker.terminate();

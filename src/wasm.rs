@@ -147,6 +147,14 @@ impl Scorer {
             }),
         }
     }
+
+    /// Scorecard points for a probability of default, as a score gets them (clamped to the
+    /// schema's range; PD 0 and 1 at its ends): the page draws band edges and cut-offs with it,
+    /// so the points formula exists once, in the core.
+    #[wasm_bindgen(js_name = pointsForPd)]
+    pub fn points_for_pd(&self, pd: f64) -> f64 {
+        crate::score::points_from_pd(&self.inner.schema().scaling, pd)
+    }
 }
 
 /// Panics on purpose, so tests can check that the page survives a crash inside wasm.

@@ -74,6 +74,55 @@ fn score_returns_points_band_and_reasons_from_form_strings() {
 }
 
 #[wasm_bindgen_test]
+fn points_for_pd_follows_the_schema_scaling_and_matches_scores() {
+    let g = golden(GOLDEN);
+    let scorer = Scorer::new(REFERENCE).unwrap();
+    let schema: serde_json::Value =
+        serde_wasm_bindgen::from_value(scorer.schema().unwrap()).unwrap();
+    let scaling = &schema["scaling"];
+    let (base_points, base_odds, pdo) = (
+        scaling["base_points"].as_f64().unwrap(),
+        scaling["base_odds"].as_f64().unwrap(),
+        scaling["pdo"].as_f64().unwrap(),
+    );
+    // The scorecard's definition: `base_points` at good:bad odds `base_odds`, `pdo` more points
+    // each time the odds double.
+    let at = |odds: f64| scorer.points_for_pd(1.0 / (1.0 + odds));
+    assert!(
+        (at(base_odds) - base_points).abs() < 1e-9,
+        "{}",
+        at(base_odds)
+    );
+    assert!((at(2.0 * base_odds) - base_points - pdo).abs() < 1e-9);
+    // PD 0 and 1 land on the ends of the range.
+    assert_eq!(
+        scorer.points_for_pd(0.0),
+        scaling["max_points"].as_f64().unwrap()
+    );
+    assert_eq!(
+        scorer.points_for_pd(1.0),
+        scaling["min_points"].as_f64().unwrap()
+    );
+    // A score's points are those of its PD.
+    let worst = g.rows.iter().max_by(|a, b| a.pd.total_cmp(&b.pd)).unwrap();
+    let values = js_sys::Object::new();
+    for (name, x) in g.features.iter().zip(&worst.x) {
+        js_sys::Reflect::set(&values, &name.into(), &JsValue::from_str(&x.to_string())).unwrap();
+    }
+    let result: serde_json::Value =
+        serde_wasm_bindgen::from_value(scorer.score(values.into()).unwrap()).unwrap();
+    let (pd, points) = (
+        result["pd"].as_f64().unwrap(),
+        result["points"].as_f64().unwrap(),
+    );
+    assert!(
+        (scorer.points_for_pd(pd) - points).abs() < 1e-3,
+        "{} vs {points}",
+        scorer.points_for_pd(pd)
+    );
+}
+
+#[wasm_bindgen_test]
 fn score_reports_every_field_error() {
     let scorer = Scorer::new(REFERENCE).unwrap();
     let values = js_sys::Object::new();

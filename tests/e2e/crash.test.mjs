@@ -71,6 +71,8 @@ describe('crash recovery', () => {
     await gotoReady(page, `${BASE_URL}?engine=debug`);
     // The page says that it runs an unpinned test build.
     assert.match(await page.textContent('#engine-note'), /debug build pkg\/debug\/credit_scorer_bg\.wasm.*not pinned/);
+    // The test-only request types (capabilities, debugPanic) come from js/worker/probe.js.
+    await inWorker(page, workers, () => import(new URL('probe.js', self.location.href)).then(() => undefined));
     const caps = await inWorker(page, workers, () => new Promise((resolve) => {
       // The reply would go to the page (which ignores unknown ids): catch it on its way out.
       const post = self.postMessage.bind(self);

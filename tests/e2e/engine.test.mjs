@@ -59,6 +59,8 @@ async function openRecorded(browser, url) {
 
 async function capabilities(workers) {
   assert.equal(workers.length, 1, 'one scoring worker');
+  // The test-only request type comes from js/worker/probe.js, loaded into the engine Worker.
+  await workers[0].evaluate(() => import(new URL('probe.js', self.location.href)).then(() => undefined));
   return workers[0].evaluate(() => new Promise((resolve) => {
     const post = self.postMessage.bind(self);
     self.postMessage = (msg, ...rest) => {

@@ -74,7 +74,7 @@ describe('offline', () => {
     const names = Object.keys(contents);
     assert.equal(names.length, 1, `one cache: ${names}`);
     assert.match(names[0], /^credit-scorer-[0-9a-f]{16}$/);
-    for (const p of ['/', '/index.html', '/js/main.js', '/js/worker.js', ...ENGINE_FILES, '/models/german-credit-mlp.onnx',
+    for (const p of ['/', '/index.html', '/js/main.js', '/js/worker/engine-worker.js', ...ENGINE_FILES, '/models/german-credit-mlp.onnx',
       '/css/app.css']) {
       assert.ok(contents[names[0]].includes(p), `${p} is cached`);
     }

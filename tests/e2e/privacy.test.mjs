@@ -12,7 +12,10 @@ import {
 const g = golden();
 const ALLOWED = new Set([
   '/', '/index.html', '/css/app.css', '/icon.svg',
-  '/js/main.js', '/js/engine.js', '/js/i18n.js', '/js/pins.js', '/js/worker.js', '/js/batch.js', '/js/governance.js',
+  '/js/main.js', '/js/engine.js', '/js/i18n.js', '/js/pins.js', '/js/batch.js', '/js/governance.js',
+  '/js/channel.js', '/js/dom.js', '/js/form.js', '/js/model-card.js', '/js/offline.js', '/js/record.js', '/js/result.js',
+  '/js/trusted.js', '/js/upload.js',
+  '/js/worker/engine-worker.js', '/js/worker/engine-loader.js', '/js/worker/file-batch.js', '/js/worker/helper-worker.js',
   '/models/german-credit-mlp.onnx',
   // The engines: lite (the reference model's) and full (an own model's), SIMD and scalar builds.
   '/pkg/lite/simd/credit_scorer.js', '/pkg/lite/simd/credit_scorer_bg.wasm',
@@ -77,7 +80,7 @@ describe('privacy and security', () => {
 
     // The recorder sees the worker's own fetches too (otherwise this test would prove little).
     const paths = new Set(log.map((r) => new URL(r.url).pathname));
-    for (const p of ['/js/worker.js', '/pkg/lite/simd/credit_scorer.js', '/pkg/lite/simd/credit_scorer_bg.wasm', '/models/german-credit-mlp.onnx']) {
+    for (const p of ['/js/worker/engine-worker.js', '/pkg/lite/simd/credit_scorer.js', '/pkg/lite/simd/credit_scorer_bg.wasm', '/models/german-credit-mlp.onnx']) {
       assert.ok(paths.has(p), `request for ${p} recorded`);
     }
     // After ready, the only requests are the scoring worker's for the full engine the own model

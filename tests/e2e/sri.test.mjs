@@ -92,7 +92,7 @@ describe('subresource integrity', () => {
     const keys = new Set(Object.keys(map.integrity).map((k) => new URL(k, BASE_URL).pathname));
     keys.add('/js/main.js');
     for (const p of loaded) {
-      if (p === '/js/worker.js' || p === '/sw.js' || p.startsWith('/pkg/')) continue; // not pinnable: SECURITY.md
+      if (p.startsWith('/js/worker/') || p === '/sw.js' || p.startsWith('/pkg/')) continue; // not pinnable: SECURITY.md
       assert.ok(keys.has(p), `${p} is loaded by the page and pinned`);
     }
     assert.equal(await page.textContent('#model-sha'), hex);

@@ -1,31 +1,17 @@
 // Scoring a CSV file in the page: choose or drop a file, watch progress, cancel, download the
-// scored file, read the summary (rows per band, a points histogram). The file is read as a stream
-// by the scoring worker, which answers the form's requests in between, so the form stays usable.
-// DOM is built with createElement/textContent only; sizes are set through CSSOM (CSP-safe).
+// scored file, read the summary (rows per band, a points histogram, drift). The engine Worker
+// reads the file as a stream and answers the form's requests in between, so the form stays
+// usable. Sizes are set through CSSOM (CSP-safe).
 
+import { $, h, svg, safeColor } from './dom.js';
 import { t, loc, formatNumber, onLangChange } from './i18n.js';
 
-const $ = (id) => document.getElementById(id);
-const SVG = 'http://www.w3.org/2000/svg';
 const LISTED_LINES = 20;
 
 let engine = null;
-let run = null; // { token, file, started, rows, bytes, total }
-let last = null; // { summary, blob, name, seconds } of the last finished run
+let run = null; // { file, started, rows, bytes, total, abort }
+let last = null; // { summary, blob, name, seconds, workers } of the last finished run
 let url = null; // object URL of the download
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text != null) e.textContent = text;
-  return e;
-}
-
-function svg(tag, attrs) {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  return e;
-}
 
 const n = (v) => formatNumber(v, { maximumFractionDigits: 0 });
 
@@ -63,23 +49,20 @@ async function start(file) {
   if (!file || run || !engine) return;
   showError('');
   $('batch-result').hidden = true;
-  const token = `${Date.now()}-${Math.random()}`;
-  run = { token, file, started: performance.now(), rows: 0, bytes: 0, total: file.size };
-  const onMessage = (e) => {
-    const p = e.data?.batchProgress;
-    if (!p || p.token !== token || !run) return;
+  const abort = new AbortController();
+  run = { file, started: performance.now(), rows: 0, bytes: 0, total: file.size, abort };
+  const onProgress = (p) => {
+    if (!run) return;
     run.rows = p.rows;
     run.bytes = p.bytes;
     renderProgress();
   };
-  const worker = engine.worker;
-  worker.addEventListener('message', onMessage);
   $('batch-running').hidden = false;
   $('batch-file').disabled = true;
   document.body.dataset.batch = 'running';
   renderProgress();
   try {
-    const result = await engine.request('batchFile', { file, token, reasons: $('batch-reasons').checked });
+    const result = await engine.scoreFile(file, { reasons: $('batch-reasons').checked, onProgress, signal: abort.signal });
     const seconds = (performance.now() - run.started) / 1000;
     last = { summary: result.summary, blob: result.blob, name: file.name, seconds, workers: result.workers ?? 1 };
     renderResult();
@@ -89,7 +72,6 @@ async function start(file) {
     if (err?.name === 'cancelled') setStatus(t('batch.cancelled', { rows: n(run.rows) }));
     else showError(t('batch.failed', { name: file.name, message: err?.message ?? String(err) }));
   } finally {
-    worker.removeEventListener('message', onMessage);
     run = null;
     $('batch-running').hidden = true;
     $('batch-file').disabled = false;
@@ -98,8 +80,7 @@ async function start(file) {
 }
 
 function cancel() {
-  if (!run) return;
-  engine.request('batchCancel', { token: run.token }).catch(() => {});
+  run?.abort.abort();
 }
 
 function scoredName(name) {
@@ -122,13 +103,7 @@ function renderResult() {
 
   const counts = $('batch-counts');
   counts.replaceChildren();
-  const row = (key, value, id) => {
-    const dt = el('dt', null, t(key));
-    const dd = el('dd', null, n(value));
-    dd.id = id;
-    dd.dataset.value = String(value);
-    counts.append(dt, dd);
-  };
+  const row = (key, value, id) => counts.append(h('dt', {}, t(key)), h('dd', { id, 'data-value': value }, n(value)));
   row('batch.rows_in', s.rows_in, 'batch-rows-in');
   row('batch.scored', s.scored, 'batch-scored');
   row('batch.refused', s.refused, 'batch-refused');
@@ -155,26 +130,17 @@ function renderDrift(s) {
   body.replaceChildren();
   const lines = [...(s.drift?.characteristics ?? []), ...(s.drift?.score ? [s.drift.score] : [])];
   for (const l of lines) {
-    const tr = el('tr');
-    tr.dataset.feature = l.name;
-    if (l.psi != null) tr.dataset.psi = String(l.psi);
-    if (l.reading) tr.dataset.reading = l.reading;
-    const name = el('th', null, l.name === 'score' ? t('batch.score') : loc(l.label, l.name));
-    name.scope = 'row';
-    tr.append(name);
+    const tr = h('tr', { 'data-feature': l.name, 'data-psi': l.psi ?? null, 'data-reading': l.reading || null },
+      h('th', { scope: 'row' }, l.name === 'score' ? t('batch.score') : loc(l.label, l.name)));
     if (l.psi == null) {
-      const td = el('td', 'muted small', t('batch.drift_missing', { why: l.missing ?? '' }));
-      td.colSpan = 3;
-      tr.append(td);
+      tr.append(h('td', { class: 'muted small', colSpan: 3 }, t('batch.drift_missing', { why: l.missing ?? '' })));
     } else {
-      const bar = el('span', `batch-bar__fill batch-drift--${l.reading}`);
+      const bar = h('span', { class: `batch-bar__fill batch-drift--${l.reading}` });
       bar.style.width = `${(Math.min(l.psi, 0.5) / 0.5) * 100}%`;
-      const barCell = el('td', 'batch-bar');
-      barCell.append(bar);
       tr.append(
-        el('td', 'num', formatNumber(l.psi, { minimumFractionDigits: 3, maximumFractionDigits: 3 })),
-        el('td', `batch-reading batch-drift--${l.reading}`, t(`batch.reading.${l.reading}`)),
-        barCell,
+        h('td', { class: 'num' }, formatNumber(l.psi, { minimumFractionDigits: 3, maximumFractionDigits: 3 })),
+        h('td', { class: `batch-reading batch-drift--${l.reading}` }, t(`batch.reading.${l.reading}`)),
+        h('td', { class: 'batch-bar' }, bar),
       );
     }
     body.append(tr);
@@ -185,20 +151,16 @@ function renderBands(s) {
   const body = $('batch-bands');
   body.replaceChildren();
   for (const b of s.bands) {
-    const tr = el('tr');
-    tr.dataset.band = b.id;
-    tr.dataset.count = String(b.count);
     const share = s.scored > 0 ? b.count / s.scored : 0;
-    const name = el('th', null, `${b.id} · ${loc(b.label, b.id)}`);
-    name.scope = 'row';
-    const count = el('td', 'num', n(b.count));
-    const barCell = el('td', 'batch-bar');
-    const bar = el('span', 'batch-bar__fill');
+    const bar = h('span', { class: 'batch-bar__fill' });
     bar.style.width = `${(share * 100).toFixed(1)}%`;
-    if (typeof b.color === 'string' && CSS.supports('color', b.color)) bar.style.backgroundColor = b.color;
-    barCell.append(bar, el('span', 'batch-bar__text', formatNumber(share, { style: 'percent', maximumFractionDigits: 1 })));
-    tr.append(name, count, barCell);
-    body.append(tr);
+    const color = safeColor(b.color);
+    if (color) bar.style.backgroundColor = color;
+    body.append(h('tr', { 'data-band': b.id, 'data-count': b.count },
+      h('th', { scope: 'row' }, `${b.id} · ${loc(b.label, b.id)}`),
+      h('td', { class: 'num' }, n(b.count)),
+      h('td', { class: 'batch-bar' }, bar,
+        h('span', { class: 'batch-bar__text' }, formatNumber(share, { style: 'percent', maximumFractionDigits: 1 })))));
   }
 }
 
@@ -212,27 +174,19 @@ function renderHistogram(s) {
   const top = Math.max(1, ...counts);
   const w = (W - pad.l - pad.r) / counts.length;
   const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', class: 'batch-hist__svg' });
-  const title = svg('title', {});
-  title.textContent = t('batch.hist_label', { min: n(min), max: n(max) });
+  const title = svg('title', {}, t('batch.hist_label', { min: n(min), max: n(max) }));
   chart.append(title);
   counts.forEach((c, i) => {
-    const h = ((H - pad.t - pad.b) * c) / top;
-    const rect = svg('rect', {
-      x: pad.l + i * w + 1, y: H - pad.b - h, width: Math.max(1, w - 2), height: h, class: 'batch-hist__bar',
-    });
-    rect.dataset.count = String(c);
-    const tip = svg('title', {});
+    const height = ((H - pad.t - pad.b) * c) / top;
     const lo = min + ((max - min) * i) / counts.length;
     const hi = min + ((max - min) * (i + 1)) / counts.length;
-    tip.textContent = `${n(lo)}–${n(hi)}: ${n(c)}`;
-    rect.append(tip);
-    chart.append(rect);
+    chart.append(svg('rect', {
+      x: pad.l + i * w + 1, y: H - pad.b - height, width: Math.max(1, w - 2), height, class: 'batch-hist__bar', 'data-count': c,
+    }, svg('title', {}, `${n(lo)}–${n(hi)}: ${n(c)}`)));
   });
   chart.append(svg('line', { x1: pad.l, x2: W - pad.r, y1: H - pad.b, y2: H - pad.b, class: 'batch-hist__axis' }));
   for (const [x, v, anchor] of [[pad.l, min, 'start'], [W - pad.r, max, 'end']]) {
-    const label = svg('text', { x, y: H - 6, 'text-anchor': anchor, class: 'batch-hist__label' });
-    label.textContent = n(v);
-    chart.append(label);
+    chart.append(svg('text', { x, y: H - 6, 'text-anchor': anchor, class: 'batch-hist__label' }, n(v)));
   }
   box.append(chart);
   box.setAttribute('aria-label', title.textContent);

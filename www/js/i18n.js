@@ -1,5 +1,7 @@
-// Every string the page shows, in English and Simplified Chinese.
-// The language defaults to the browser's; the only thing ever stored is the user's choice.
+// Every string the page shows, in English and Simplified Chinese, and the number and date
+// formats of the current language. The language defaults to the browser's; the only thing ever
+// stored is the user's choice. A string may have plural forms ({ one, other }), chosen by
+// Intl.PluralRules from its `count`.
 
 const STORAGE_KEY = 'credit-scorer.lang';
 
@@ -37,7 +39,10 @@ const STRINGS = {
     'err.out_of_range_max': 'Must be at most {max} {unit}.',
     'err.unknown_category': 'Choose one of the listed options.',
     'err.unknown_field': 'This field is not part of the model.',
-    'err.summary': 'Please correct {count} field(s) before a score can be shown.',
+    'err.summary': {
+      one: 'Please correct {count} field before a score can be shown.',
+      other: 'Please correct {count} fields before a score can be shown.',
+    },
     'result.heading': 'Result',
     'result.empty': 'The result appears here once every field is filled in.',
     'result.invalid': 'The inputs are not valid: the last valid result is shown dimmed.',
@@ -147,6 +152,66 @@ const STRINGS = {
     'record.decision': 'Decision',
     'record.officer': 'Officer and signature',
     'footer.text': 'Scores are estimates from a statistical model and are not a lending decision on their own.',
+    // The governance panel (js/governance.js).
+    'gov.heading': 'Model governance',
+    'gov.intro': 'How well the model separates good from bad applicants, whether its probabilities can be taken at face value, and whether it treats groups alike. Computed by the training pipeline on the held-out test split ({n} applicants) and carried inside the model file.',
+    'gov.intro_unknown': 'Figures the model file carries about its own quality and fairness.',
+    'gov.perf': 'Discrimination and accuracy',
+    'gov.auc': 'AUC',
+    'gov.ks': 'KS',
+    'gov.brier': 'Brier score',
+    'gov.ci': '95% CI {lo}–{hi}',
+    'gov.auc_help': 'Chance that a randomly chosen bad applicant gets a higher PD than a good one (0.5 = coin toss, 1 = perfect).',
+    'gov.ks_help': 'Largest gap between the shares of bads and of goods caught by any PD cut-off (0 = none, 1 = perfect).',
+    'gov.brier_help': 'Mean squared gap between the PD and what happened (0 = perfect; lower is better).',
+    'gov.calibration': 'Calibration: predicted vs observed',
+    'gov.calibration_help': 'Applicants sorted by PD into ten groups of equal size. A well-calibrated model has its points near the diagonal: a predicted 30% means about 30 in 100 default.',
+    'gov.calibration_table': 'The ten groups as a table',
+    'gov.predicted': 'Predicted PD (mean of the decile)',
+    'gov.observed': 'Observed bad rate',
+    'gov.decile': 'Decile',
+    'gov.applicants': 'Applicants',
+    'gov.pd_range': 'PD range',
+    'gov.mean_pd': 'Mean PD',
+    'gov.point_title': 'Decile {d}: predicted {p}, observed {o}, {n} applicants',
+    'gov.reliability_label': 'Reliability diagram: observed bad rate against predicted PD for ten deciles',
+    'gov.distribution': 'Score distribution of goods and bads',
+    'gov.distribution_help': 'Test applicants per score range. The further apart the two groups, the better the score separates them. The dashed line is the approval cut-off.',
+    'gov.goods': 'Goods (repaid)',
+    'gov.bads': 'Bads (defaulted)',
+    'gov.points': 'Score (points)',
+    'gov.count': 'Applicants',
+    'gov.cutoff': 'cut-off',
+    'gov.dist_label': 'Histogram of test applicants by score, goods and bads side by side',
+    'gov.bin_title': '{lo}–{hi} points: {g} goods, {b} bads',
+    'gov.fair': 'Fair-lending check',
+    'gov.fair_explain': 'Sex, age and foreign-worker status are never given to the model: the law forbids basing credit decisions on them. They were kept aside only to check, after the fact, whether the model’s decisions fall unevenly on these groups. An applicant is counted as approved when the PD is at most {cut} (band {band} or better, {points} points or more).',
+    'gov.fair_air': 'Adverse-impact ratio = approval rate of the least-approved group ÷ that of the most-approved group. Below 0.8 fails the “four-fifths” rule of thumb and calls for a closer look; small groups make these figures uncertain.',
+    'gov.group': 'Group',
+    'gov.bad_rate': 'Observed bad rate',
+    'gov.approval': 'Approval rate',
+    'gov.air': 'Adverse-impact ratio',
+    'gov.air_ok': 'meets four-fifths',
+    'gov.air_fail': 'below four-fifths',
+    'gov.lowest': 'lowest: {g}',
+    'gov.attr_sex': 'Sex',
+    'gov.attr_age': 'Age',
+    'gov.attr_foreign_worker': 'Foreign worker',
+    'gov.g_female': 'female',
+    'gov.g_male': 'male',
+    'gov.g_under_25': 'under 25',
+    'gov.g_25_and_over': '25 and over',
+    'gov.g_yes': 'yes',
+    'gov.g_no': 'no',
+    'gov.drift': 'Drift monitoring',
+    'gov.drift_ok': 'The model carries the training share of every bin for {n} of {k} characteristics and a score reference: when a batch file is scored, the Population Stability Index (PSI) tells whether today’s applicants still look like the training ones (below 0.1 stable, 0.1–0.25 watch, above 0.25 investigate).',
+    'gov.missing_title': 'Not available for this model',
+    'gov.missing_intro': 'This model file carries no {what}. To show it, add these fields to the `credit_scorer.schema` JSON in the model’s metadata (see docs/SCHEMA.md):',
+    'gov.what_perf': 'test metrics with confidence intervals',
+    'gov.what_calibration': 'reliability table',
+    'gov.what_distribution': 'score distribution of goods and bads',
+    'gov.what_fair': 'fair-lending evaluation',
+    'gov.what_drift': 'training distribution (needed for drift warnings)',
   },
   'zh-CN': {
     'app.title': '信用评分',
@@ -284,6 +349,65 @@ const STRINGS = {
     'record.decision': '决定',
     'record.officer': '经办人及签名',
     'footer.text': '评分是统计模型的估计值，本身并不构成信贷决定。',
+    'gov.heading': '模型治理',
+    'gov.intro': '模型区分好坏申请人的能力、其违约概率是否可信，以及对不同群体是否一视同仁。由训练流程在预留的测试集（{n} 名申请人）上计算，并随模型文件一同提供。',
+    'gov.intro_unknown': '模型文件自带的质量与公平性数据。',
+    'gov.perf': '区分能力与准确度',
+    'gov.auc': 'AUC',
+    'gov.ks': 'KS',
+    'gov.brier': 'Brier 分数',
+    'gov.ci': '95% 置信区间 {lo}–{hi}',
+    'gov.auc_help': '随机抽取一名违约申请人，其违约概率高于一名正常申请人的概率（0.5 相当于掷硬币，1 为完美）。',
+    'gov.ks_help': '在任一违约概率阈值下，被识别的违约者比例与正常者比例之间的最大差距（0 为无区分，1 为完美）。',
+    'gov.brier_help': '违约概率与实际结果之差的平方的平均值（0 为完美，越低越好）。',
+    'gov.calibration': '校准：预测与实际',
+    'gov.calibration_help': '按违约概率将申请人分为人数相同的十组。校准良好的模型，其各点靠近对角线：预测 30% 意味着每 100 人中约有 30 人违约。',
+    'gov.calibration_table': '十个分组的数据表',
+    'gov.predicted': '预测违约概率（组内平均）',
+    'gov.observed': '实际违约率',
+    'gov.decile': '十分位组',
+    'gov.applicants': '申请人数',
+    'gov.pd_range': '违约概率范围',
+    'gov.mean_pd': '平均违约概率',
+    'gov.point_title': '第 {d} 组：预测 {p}，实际 {o}，{n} 名申请人',
+    'gov.reliability_label': '可靠性图：十个分位组的实际违约率与预测违约概率',
+    'gov.distribution': '正常与违约申请人的评分分布',
+    'gov.distribution_help': '测试集申请人在各评分区间的人数。两组分得越开，评分的区分能力越强。虚线为批准分界。',
+    'gov.goods': '正常（已还款）',
+    'gov.bads': '违约',
+    'gov.points': '评分（分）',
+    'gov.count': '人数',
+    'gov.cutoff': '分界',
+    'gov.dist_label': '测试集申请人按评分的直方图，正常与违约并列',
+    'gov.bin_title': '{lo}–{hi} 分：正常 {g} 人，违约 {b} 人',
+    'gov.fair': '公平信贷检查',
+    'gov.fair_explain': '性别、年龄和外籍劳工身份从不作为模型输入：法律禁止以此作出信贷决定。这些信息仅被单独保留，用于事后检查模型的决定是否对这些群体造成不均衡的影响。违约概率不高于 {cut}（{band} 档或更好，即 {points} 分及以上）时视为批准。',
+    'gov.fair_air': '不利影响比 = 批准率最低组的批准率 ÷ 批准率最高组的批准率。低于 0.8 即不符合“五分之四规则”，需要进一步审查；样本较小的组会使这些数字不确定。',
+    'gov.group': '群组',
+    'gov.bad_rate': '实际违约率',
+    'gov.approval': '批准率',
+    'gov.air': '不利影响比',
+    'gov.air_ok': '符合五分之四规则',
+    'gov.air_fail': '低于五分之四',
+    'gov.lowest': '最低：{g}',
+    'gov.attr_sex': '性别',
+    'gov.attr_age': '年龄',
+    'gov.attr_foreign_worker': '外籍劳工',
+    'gov.g_female': '女性',
+    'gov.g_male': '男性',
+    'gov.g_under_25': '25 岁以下',
+    'gov.g_25_and_over': '25 岁及以上',
+    'gov.g_yes': '是',
+    'gov.g_no': '否',
+    'gov.drift': '漂移监测',
+    'gov.drift_ok': '模型为 {k} 个特征中的 {n} 个提供了训练集各分箱占比，并提供评分参考分布：批量评分时，群体稳定性指数（PSI）会显示当前申请人是否仍与训练时相似（低于 0.1 稳定，0.1–0.25 需关注，高于 0.25 需调查）。',
+    'gov.missing_title': '此模型不提供',
+    'gov.missing_intro': '此模型文件不含{what}。如需显示，请在模型元数据的 `credit_scorer.schema` JSON 中加入以下字段（见 docs/SCHEMA.md）：',
+    'gov.what_perf': '带置信区间的测试指标',
+    'gov.what_calibration': '可靠性表',
+    'gov.what_distribution': '正常与违约申请人的评分分布',
+    'gov.what_fair': '公平信贷评估',
+    'gov.what_drift': '训练集分布（漂移预警所需）',
   },
 };
 
@@ -311,6 +435,11 @@ export function lang() {
   return current;
 }
 
+/** The current language's tag for `<html lang>` and Intl. */
+export function htmlLang() {
+  return LANGS[current].html;
+}
+
 /** Switches the language, remembers only that choice, and tells every listener. */
 export function setLang(l) {
   if (!(l in LANGS) || l === current) return;
@@ -327,9 +456,31 @@ export function onLangChange(f) {
   listeners.add(f);
 }
 
-/** A UI string with {placeholders} filled in. */
+// Intl objects are costly to build and the page formats on every keystroke: one per language
+// and option set.
+const cache = new Map();
+function cached(kind, opts, make) {
+  const key = `${current}|${kind}|${JSON.stringify(opts)}`;
+  let f = cache.get(key);
+  if (!f) {
+    f = make(LANGS[current].html, opts);
+    cache.set(key, f);
+  }
+  return f;
+}
+
+/** Whether the table has `key` (in English at least). */
+export function has(key) {
+  return key in STRINGS.en;
+}
+
+/** A UI string with {placeholders} filled in; a plural string picks its form by `params.count`. */
 export function t(key, params = {}) {
-  const s = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  let s = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  if (typeof s === 'object') {
+    const form = cached('plural', {}, (l) => new Intl.PluralRules(l)).select(Number(params.count));
+    s = s[form] ?? s.other;
+  }
   return s.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
 }
 
@@ -354,21 +505,25 @@ export function locList(obj) {
 }
 
 export function formatNumber(v, opts = {}) {
-  return new Intl.NumberFormat(LANGS[current].html, opts).format(v);
+  return cached('number', opts, (l, o) => new Intl.NumberFormat(l, o)).format(v);
 }
 
 export function formatPercent(p, digits = 1) {
-  return new Intl.NumberFormat(LANGS[current].html, {
-    style: 'percent',
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(p);
+  return formatNumber(p, { style: 'percent', minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 export function formatDateTime(d) {
-  return new Intl.DateTimeFormat(LANGS[current].html, { dateStyle: 'long', timeStyle: 'medium' }).format(d);
+  return cached('datetime', {}, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'long', timeStyle: 'medium' })).format(d);
 }
 
-export function htmlLang() {
-  return LANGS[current].html;
+/** Points as shown: whole numbers. */
+export function formatPoints(v) {
+  return formatNumber(Math.round(v), { maximumFractionDigits: 0 });
+}
+
+/** Points with a sign (a true minus sign), for contributions. */
+export function formatSignedPoints(v) {
+  const r = Math.round(v);
+  const s = formatNumber(Math.abs(r), { maximumFractionDigits: 0 });
+  return r > 0 ? `+${s}` : r < 0 ? `−${s}` : s;
 }

@@ -189,14 +189,29 @@ fn copy(from: &Path, to: &Path) -> Result {
     Ok(())
 }
 
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let path = entry?.path();
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        if path.is_dir() {
+            copy_dir(&path, &to.join(name))?;
+        } else {
+            copy(&path, &to.join(name))?;
+        }
+    }
+    Ok(())
+}
+
 fn assemble(root: &Path, site: &Path) -> Result {
     copy(&root.join(MODEL), &site.join("model.onnx"))?;
     copy(&root.join("bench/index.html"), &site.join("index.html"))?;
     copy(&root.join("bench/bench.js"), &site.join("bench.js"))?;
-    // The app's scoring Worker, for the CSV run through the page's own path; it finds the lite
-    // SIMD engine at ../pkg/lite/simd/ as in www/.
-    fs::create_dir_all(site.join("js"))?;
-    copy(&root.join("www/js/worker.js"), &site.join("js/worker.js"))?;
+    // The app's modules (its engine Worker and what it imports), for the CSV run through the
+    // page's own path; the page hands it the lite SIMD engine at pkg/lite/simd/ as in www/.
+    copy_dir(&root.join("www/js"), &site.join("js"))?;
     fs::create_dir_all(site.join("pkg/lite/simd"))?;
     for name in [format!("{CRATE}.js"), format!("{CRATE}_bg.wasm")] {
         copy(
