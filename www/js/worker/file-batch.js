@@ -2,9 +2,10 @@
 // `BatchJob` a slice at a time; between slices the Worker yields, so form scores and a cancel are
 // answered meanwhile. A large file is also scored by helper Workers (helper-worker.js, one per
 // further core, given the compiled module and the model): this Worker parses, sends chunks out as
-// bytes, scores one itself when every helper is busy, and writes the results in input order, so
-// the output and the summary are the same as with one Worker. The scored CSV comes back as a Blob
-// built from parts (the browser keeps large Blobs out of the JS heap).
+// bytes, scores one itself when every helper is busy, and writes the rows the core releases (the
+// core keeps them in input order), so the output and the summary are the same as with one Worker.
+// The scored CSV comes back as a Blob built from parts (the browser keeps large Blobs out of the
+// JS heap).
 
 import { Channel } from '../channel.js';
 
@@ -139,18 +140,10 @@ export class FileBatch {
     let lastYield = performance.now();
     let lastProgress = 0;
 
-    // `addScored` gives each chunk's rows as it arrives; they are written strictly in the order
-    // the chunks were taken (until a helper is ready, chunks are scored here).
-    let written = 0;
-    const results = new Map();
+    // `addScored` and `scoreHere` return the rows now ready in input order (the core's
+    // `batch::Ordered` keeps a chunk that arrives early until those before it are in).
+    let outstanding = 0; // chunks given to helpers whose results are not back yet
     let failure = null;
-    const write = () => {
-      while (results.has(written)) {
-        keep(results.get(written));
-        results.delete(written);
-        written += 1;
-      }
-    };
     let columnsKnown;
     const columnsWire = new Promise((resolve) => { columnsKnown = resolve; });
     const starting = this.startHelpers(file, columnsWire, reasons);
@@ -162,9 +155,8 @@ export class FileBatch {
         if (!helper) {
           const csv = job.scoreHere();
           if (!csv) return;
-          results.set(this.chunks, csv);
           this.chunks += 1;
-          write();
+          keep(csv);
           continue;
         }
         const chunk = job.takeChunk();
@@ -172,17 +164,18 @@ export class FileBatch {
         const seq = this.chunks;
         this.chunks += 1;
         this.helped += 1;
+        outstanding += 1;
         helper.inFlight += 1;
         helper.request('scoreChunk', { chunk }, [chunk.buffer]).then((scored) => {
           helper.inFlight -= 1;
+          outstanding -= 1;
           if (!failure) {
             try {
-              results.set(seq, job.addScored(seq, scored));
-              write();
+              keep(job.addScored(seq, scored));
             } catch (err) { failure = err; }
           }
           this.arrived();
-        }, (err) => { failure ??= err; this.arrived(); });
+        }, (err) => { outstanding -= 1; failure ??= err; this.arrived(); });
       }
     };
     const progress = () => onProgress({ rows: job.rowsDone, bytes, total: file.size, workers: 1 + this.ready.length });
@@ -220,7 +213,7 @@ export class FileBatch {
       }
       keep(job.finishParse());
       dispatch();
-      while (written < this.chunks) {
+      while (outstanding > 0) {
         check();
         await new Promise((resolve) => { this.wake = resolve; });
       }
