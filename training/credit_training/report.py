@@ -91,10 +91,10 @@ training/.venv/bin/python training/train.py         # from the repository root
 
 The run is deterministic: fixed seeds, single-threaded BLAS and onnxruntime, no timestamps, a fixed
 `trained_on` date ({TRAINED_ON}) and fixed ONNX producer fields. Rerunning reproduces every file
-below byte for byte on the same machine (checked with sha256 over two runs). On another machine
-(2026-12-07) `tests/fixtures/models/logreg.*` came out different in the coefficients' fourth
-digit while every other file matched: that fixture's unscaled logistic regression is not
-reproducible across machines.
+below byte for byte on the same machine (checked with sha256 over two runs). Across machines all but
+one: rerun on another machine (2026-12-07), `tests/fixtures/models/logreg.*` (an unscaled logistic
+regression) differed from the committed files in the coefficients' fourth digit, every other file
+matched.
 
 Outputs:
 
