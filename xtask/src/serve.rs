@@ -8,7 +8,18 @@ use std::thread::JoinHandle;
 
 use tiny_http::{Header, Response, StatusCode};
 
-use crate::Result;
+use crate::util::{Result, root};
+use crate::wasm::build;
+
+/// `cargo xtask serve`: builds the wasm (release; `dist` adds wasm-opt) and serves www/ on
+/// 127.0.0.1:`port` until the process ends.
+pub fn run(port: u16, dist: bool) -> Result {
+    build(dist)?;
+    let server = Server::start(&root().join("www"), port)?;
+    println!("\nServing www/ at {}  (Ctrl-C to stop)", server.url());
+    server.join();
+    Ok(())
+}
 
 /// A running server.
 pub struct Server {
