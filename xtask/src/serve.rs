@@ -208,6 +208,52 @@ mod tests {
         );
     }
 
+    /// Chromium opens six connections to a host at once and keeps each alive after its first
+    /// response; a fresh page's module requests ride on them. Every connection of such a burst
+    /// must be answered while the others stay open, or a module request (and so the page's
+    /// first load) hangs.
+    #[test]
+    fn every_connection_of_a_burst_is_answered_while_the_others_stay_open() {
+        use std::io::{Read, Write};
+        use std::net::TcpStream;
+        use std::time::Duration;
+
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let server = Server::start(root, 0).unwrap();
+        let addr = format!("127.0.0.1:{}", server.port);
+        let mut unanswered = 0;
+        for _round in 0..20 {
+            let burst: Vec<_> = (0..12)
+                .map(|_| {
+                    let addr = addr.clone();
+                    std::thread::spawn(move || -> (Option<TcpStream>, bool) {
+                        let Ok(mut stream) = TcpStream::connect(&addr) else {
+                            return (None, false);
+                        };
+                        let request = "GET /Cargo.toml HTTP/1.1\r\nHost: localhost\r\n\
+                                       Connection: keep-alive\r\n\r\n";
+                        if stream.write_all(request.as_bytes()).is_err() {
+                            return (Some(stream), false);
+                        }
+                        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                        let mut head = [0u8; 12];
+                        let answered = stream.read_exact(&mut head).is_ok()
+                            && head.starts_with(b"HTTP/1.1 200");
+                        (Some(stream), answered)
+                    })
+                })
+                .collect();
+            // Join every thread before any stream closes: the open ones stay open meanwhile.
+            let results: Vec<_> = burst.into_iter().map(|t| t.join().unwrap()).collect();
+            unanswered += results.iter().filter(|(_, answered)| !answered).count();
+        }
+        server.stop();
+        assert_eq!(
+            unanswered, 0,
+            "connections never answered in 20 bursts of 12"
+        );
+    }
+
     #[test]
     fn paths_cannot_leave_the_root() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
