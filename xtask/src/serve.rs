@@ -334,7 +334,11 @@ impl Server {
                 if stop_flag.load(Ordering::SeqCst) {
                     break;
                 }
-                let Ok(stream) = stream else { continue };
+                let Ok(stream) = stream else {
+                    // Out of file descriptors, say: wait for connections to end, do not spin.
+                    std::thread::sleep(Duration::from_millis(50));
+                    continue;
+                };
                 let root = Arc::clone(&root);
                 let rules = Arc::clone(&rules);
                 // A client that hung up is not the server's problem.
