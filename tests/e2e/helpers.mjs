@@ -41,9 +41,6 @@ export async function launch() {
  * uncaught exceptions, CSP violations (reported by an init script), failed requests.
  * Call `assertClean()` at the end of a test.
  */
-/** The problems each page recorded, so that gotoReady can forgive the ones its own retry caused. */
-const problemsOf = new WeakMap();
-
 export async function openPage(browser, { viewport = WIDE, locale = 'en-US', storage } = {}) {
   const context = await browser.newContext({ viewport, locale, storageState: storage });
   // A 2-core CI machine compiling the 7 MB engine in a fresh profile can be slow: generous
@@ -52,7 +49,6 @@ export async function openPage(browser, { viewport = WIDE, locale = 'en-US', sto
   context.setDefaultTimeout(60_000);
   const page = await context.newPage();
   const problems = [];
-  problemsOf.set(page, problems);
   page.on('console', (msg) => {
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
   });
@@ -75,30 +71,13 @@ export async function openPage(browser, { viewport = WIDE, locale = 'en-US', sto
   };
 }
 
-/** Opens the app and waits until the reference model is loaded; returns the navigation's response. */
+/**
+ * Opens the app and waits until the reference model is loaded; returns the navigation's response.
+ * One navigation: a first load that stalls is a bug (tests/e2e/first-load.test.mjs), not retried.
+ */
 export async function gotoReady(page, url = BASE_URL) {
-  let retried = false;
-  let response;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 30_000 });
-      break;
-    } catch (e) {
-      // Seen on CI: the very first navigation of a freshly launched Chromium sometimes never
-      // reaches DOMContentLoaded while every later one takes a second. Navigate again.
-      if (attempt >= 3 || e?.name !== 'TimeoutError') throw e;
-      console.log(`# navigation to ${url} timed out (attempt ${attempt}); retrying`);
-      retried = true;
-    }
-  }
+  const response = await page.goto(url, { waitUntil: 'domcontentloaded' });
   await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
-  if (retried) {
-    // The abandoned attempt's requests end as net::ERR_ABORTED: the retry's doing, not the app's.
-    const problems = problemsOf.get(page) ?? [];
-    for (let i = problems.length - 1; i >= 0; i--) {
-      if (/^request failed: .* net::ERR_ABORTED$/.test(problems[i])) problems.splice(i, 1);
-    }
-  }
   return response;
 }
 

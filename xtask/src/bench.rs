@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::{
-    CRATE, Result, Sizes, cargo, ensure_chromium, ensure_npm, ensure_wasm_target, mb, root, serve,
-    sizes, step, target_dir, wasm_bindgen_bin,
-};
+use crate::serve;
+use crate::tools::{ensure_chromium, ensure_npm, ensure_wasm_target, wasm_bindgen_bin};
+use crate::util::{Result, cargo, root, step, target_dir};
+use crate::wasm::{self, CRATE, Sizes, mb, sizes};
 
 const MODEL: &str = "www/models/german-credit-mlp.onnx";
 /// onnxruntime-web's plain wasm backend: the ES module, the Emscripten glue it imports, the wasm.
@@ -144,7 +144,7 @@ pub fn run(args: &[String]) -> Result {
         if let Some(cli) = &cli {
             cmd.env("CLI", cli);
         }
-        let result = crate::run(&mut cmd);
+        let result = crate::util::run(&mut cmd);
         server.stop();
         result
     })?;
@@ -165,15 +165,15 @@ fn build_wasm(pkg: &Path, dist: bool) -> Result {
         ensure_wasm_target()?;
         wasm_bindgen_bin().map(|_| ())
     })?;
-    let options = crate::BuildOptions {
+    let options = wasm::BuildOptions {
         dist,
         debug_panic: false,
     };
     for (variant, dir) in [
-        (crate::Variant::LiteSimd, pkg.to_path_buf()),
-        (crate::Variant::Simd, pkg.join("full")),
+        (wasm::Variant::LiteSimd, pkg.to_path_buf()),
+        (wasm::Variant::Simd, pkg.join("full")),
     ] {
-        let built = crate::build_variant(pkg, variant, &options)?;
+        let built = wasm::build_variant(pkg, variant, &options)?;
         // The bench page imports pkg/credit_scorer.js: move the files up from pkg/lite/simd.
         fs::create_dir_all(&dir)?;
         for name in [format!("{CRATE}.js"), format!("{CRATE}_bg.wasm")] {
@@ -247,7 +247,7 @@ const NATIVE_PROFILE: &[&str] = &[
 ];
 
 fn native_bin(name: &str) -> Result<PathBuf> {
-    crate::run(cargo().args(["build", "--bin", name]).args(NATIVE_PROFILE))?;
+    crate::util::run(cargo().args(["build", "--bin", name]).args(NATIVE_PROFILE))?;
     Ok(target_dir().join("bench-native").join(name))
 }
 
@@ -255,7 +255,7 @@ fn native_bin(name: &str) -> Result<PathBuf> {
 /// inputs every runtime uses.
 fn native(site: &Path) -> Result<PathBuf> {
     let bin = native_bin("bench-native")?;
-    crate::run(
+    crate::util::run(
         Command::new(bin)
             .arg("--model")
             .arg(root().join(MODEL))
@@ -312,7 +312,7 @@ fn cli(site: &Path, out: &Path) -> Result<Option<PathBuf>> {
                 cmd.arg("--no-reasons");
             }
             let t = Instant::now();
-            let result = crate::run(&mut cmd);
+            let result = crate::util::run(&mut cmd);
             let secs = t.elapsed().as_secs_f64();
             if let Err(e) = result {
                 println!("command line failed ({e}); leaving it out of the table");

@@ -7,7 +7,7 @@ use std::env;
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::{Result, root, run, step, tools_dir};
+use crate::util::{Result, cargo, root, run, step, target_dir, tools_dir};
 
 /// The committed models every model-loading run starts from.
 const MODEL_SEEDS: &[&str] = &[
@@ -52,9 +52,7 @@ fn cargo_fuzz_bin() -> Result<PathBuf> {
     let dir = tools_dir().join("cargo-fuzz");
     let bin = dir.join("bin").join("cargo-fuzz");
     if !bin.exists() {
-        run(crate::cargo()
-            .args(["install", "cargo-fuzz", "--root"])
-            .arg(&dir))?;
+        run(cargo().args(["install", "cargo-fuzz", "--root"]).arg(&dir))?;
     }
     Ok(bin)
 }
@@ -70,7 +68,7 @@ pub fn run_all() -> Result {
     })?;
     let root = root();
     // The fuzz crate's own target directory: sanitizer builds share nothing with the others.
-    let target_dir = crate::target_dir().join("fuzz");
+    let target_dir = target_dir().join("fuzz");
     for (target, full, seeds) in TARGETS {
         let build = if full { "full" } else { "lite" };
         step(

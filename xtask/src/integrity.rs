@@ -7,7 +7,7 @@
 //!   (`pkg/…`, `pkg/simd/…`, `pkg/lite/…`, `pkg/lite/simd/credit_scorer_bg.wasm`), which the page hands to the
 //!   Worker for its `fetch(…, { integrity })`. The release wasm is byte-reproducible (pinned
 //!   toolchain in `rust-toolchain.toml`, `Cargo.lock`, path-independent flags from
-//!   `crate::wasm_rustflags`), so the same commit builds the same hashes on every machine.
+//!   `crate::wasm::wasm_rustflags`), so the same commit builds the same hashes on every machine.
 //! - `www/index.html`, between `<!-- integrity:begin` and `<!-- integrity:end -->`: an import map
 //!   whose `integrity` map pins every page module (`www/js/*.js` except the worker) and the
 //!   `<script type="module">` that starts the page, with its own `integrity`.
@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256, Sha384};
 
-use crate::Result;
+use crate::util::Result;
 
 pub const BEGIN: &str = "<!-- integrity:begin";
 pub const END: &str = "<!-- integrity:end -->";
@@ -323,7 +323,7 @@ pub fn update(www: &Path, mode: Pins) -> Result {
                          without the pins, or this machine builds with another toolchain \
                          ({}) or wasm-bindgen.\n",
                         engine_mismatch(&built, c),
-                        crate::rustc_version()
+                        crate::util::rustc_version()
                     )),
                     None => message.push_str("js/pins.js pins no engine build.\n"),
                 }
@@ -518,7 +518,7 @@ mod tests {
     /// `cargo xtask build` itself, in CI without rewriting them: this test runs before any build.)
     #[test]
     fn committed_integrity_is_current() {
-        let www = crate::root().join("www");
+        let www = crate::util::root().join("www");
         let engines = EnginePins::committed(&www).expect("js/pins.js pins both engine builds");
         for (path, want) in expected(&www, &engines).expect("the pins can be computed") {
             let have = fs::read_to_string(&path).expect("the file exists");
