@@ -3,6 +3,7 @@
 //! lockfile's version, Chromium and ChromeDriver, npm packages) and caches tools between runs.
 
 mod bench;
+mod browsers;
 mod fuzz;
 mod integrity;
 mod serve;
@@ -749,6 +750,7 @@ fn e2e(files: &[String]) -> Result {
     } else {
         cmd.args(files);
     }
+    let _display = browsers::prepare(&mut cmd)?;
     let result = run(cmd
         .env("BASE_URL", server.url())
         .env("SCREENSHOT_DIR", &screenshots)

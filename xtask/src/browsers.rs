@@ -1,0 +1,102 @@
+//! Firefox and WebKit for the cross-browser end-to-end tests (tests/e2e/cross-browser.test.mjs):
+//! Debian's `firefox-esr` (driven over WebDriver BiDi by npm puppeteer-core) and
+//! `webkit2gtk-driver` (WebKitWebDriver and its MiniBrowser, Safari's engine, driven over classic
+//! WebDriver by npm selenium-webdriver), plus an X server for WebKit: no browser is downloaded.
+//! The tests start one WebKitWebDriver per browser launch themselves (each with its own profile
+//! and download directory); this starts the X server they share.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use crate::{Result, is_root, run};
+
+/// Debian's packages: Firefox ESR, WebKitWebDriver with MiniBrowser, the virtual X server, and
+/// CJK fonts for the Chinese screenshots.
+const PACKAGES: [&str; 4] = ["firefox-esr", "webkit2gtk-driver", "xvfb", "fonts-noto-cjk"];
+
+/// What each package installs that the tests run.
+const PROGRAMS: [&str; 4] = [
+    "/usr/lib/firefox-esr/firefox-esr",
+    "/usr/bin/WebKitWebDriver",
+    "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser",
+    "/usr/bin/Xvfb",
+];
+
+/// Installs the packages with apt when one is missing and this runs as root.
+pub fn ensure_installed() -> Result {
+    if PROGRAMS.iter().all(|p| Path::new(p).exists())
+        && Path::new("/usr/share/fonts/opentype/noto").exists()
+    {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(format!(
+            "Firefox or WebKit is missing: install Debian's packages (sudo apt-get install {})",
+            PACKAGES.join(" ")
+        )
+        .into());
+    }
+    // Another apt run (or unattended-upgrades) may hold the lock for a while.
+    let lock = ["-o", "DPkg::Lock::Timeout=600"];
+    run(Command::new("apt-get").args(lock).args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args(lock)
+        .args(["install", "-y", "-qq", "--no-install-recommends"])
+        .args(PACKAGES)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// A virtual X server for WebKit's MiniBrowser, stopped when dropped.
+pub struct Display {
+    child: Child,
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts Xvfb on a display it picks itself (`-displayfd`: no clash with another X server).
+fn start_display() -> Result<(Display, String)> {
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x2000x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start Xvfb: {e}"))?;
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        BufReader::new(out).read_line(&mut line)?;
+    }
+    let number = line.trim();
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        let _ = child.kill();
+        return Err(format!("Xvfb did not report its display (got {line:?})").into());
+    }
+    let name = format!(":{number}");
+    Ok((Display { child }, name))
+}
+
+/// Before the end-to-end tests: installs the browsers if needed and gives `cmd` a `DISPLAY`
+/// (a fresh Xvfb unless one is set already). Keep the returned value alive while `cmd` runs.
+pub fn prepare(cmd: &mut Command) -> Result<Option<Display>> {
+    ensure_installed()?;
+    if std::env::var_os("DISPLAY").is_some() {
+        return Ok(None);
+    }
+    let (display, name) = start_display()?;
+    println!("Xvfb on display {name} for WebKit");
+    cmd.env("DISPLAY", name);
+    Ok(Some(display))
+}
