@@ -9,12 +9,19 @@
 // MiniBrowser keeps its profile there and saves downloads to it.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SCREENSHOT_DIR } from './helpers.mjs';
+import { ROOT, SCREENSHOT_DIR } from './helpers.mjs';
+
+let axeSource;
+/** axe-core's browser script (npm axe-core), read once. */
+const AXE_SOURCE = () => {
+  axeSource ??= readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  return axeSource;
+};
 
 export const FIREFOX = process.env.FIREFOX ?? '/usr/lib/firefox-esr/firefox-esr';
 export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -22,11 +29,12 @@ export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu
 /**
  * A forward HTTP proxy on 127.0.0.1 that records every request (method, URL, headers, body, and
  * the `phase` current when it arrived) and forwards only those to 127.0.0.1. With `offline` set
- * it drops every connection, as a cut network does. HTTPS tunnels (CONNECT) are recorded and
+ * it drops every connection, as a cut network does; `tamper` maps a path to a function that
+ * changes its bytes on the way, as a compromised cache or network could. HTTPS tunnels (CONNECT) are recorded and
  * refused: nothing here may reach the internet.
  */
 export async function startProxy() {
-  const proxy = { log: [], phase: 'loading', offline: false };
+  const proxy = { log: [], phase: 'loading', offline: false, tamper: new Map() };
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -57,8 +65,24 @@ export async function startProxy() {
         host: target.hostname, port: target.port, method: req.method, path: target.pathname + target.search, headers,
       }, (up) => {
         entry.status = up.statusCode;
-        res.writeHead(up.statusCode, up.headers);
-        up.pipe(res);
+        const change = proxy.tamper.get(target.pathname);
+        if (!change || up.statusCode !== 200) {
+          res.writeHead(up.statusCode, up.headers);
+          up.pipe(res);
+          return;
+        }
+        // A file changed in transit: the same headers, other bytes, never cached by the browser.
+        const parts = [];
+        up.on('data', (c) => parts.push(c));
+        up.on('end', () => {
+          const bytes = change(Buffer.concat(parts));
+          entry.tampered = true;
+          const headers = { ...up.headers };
+          delete headers.etag;
+          delete headers['last-modified'];
+          res.writeHead(200, { ...headers, 'content-length': bytes.length, 'cache-control': 'no-store' });
+          res.end(bytes);
+        });
       });
       upstream.on('error', () => res.destroy());
       upstream.end(body);
@@ -113,6 +137,7 @@ class Driver {
   constructor(name) {
     this.name = name;
     this.problems = [];
+    this.a11y = [];
     this.downloadDir = mkdtempSync(path.join(os.tmpdir(), `credit-scorer-${name}-dl-`));
   }
 
@@ -143,6 +168,23 @@ class Driver {
   async allProblems() {
     const inPage = await this.evaluate(() => window.__problems ?? []);
     return [...this.problems, ...inPage];
+  }
+
+  /**
+   * The axe-core audit of the page as it is now: the WCAG 2.0/2.1 A and AA rules' violations, as
+   * `rule (impact): selectors`. axe is injected the first time, as the driver's own script (not
+   * the page's: the CSP would rightly refuse it).
+   */
+  async axe() {
+    if (!(await this.evaluate(() => typeof window.axe === 'object'))) await this.injectScript(AXE_SOURCE());
+    const violations = await this.evaluate(async () => {
+      const r = await window.axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+        resultTypes: ['violations'],
+      });
+      return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    return violations;
   }
 
   /** Files the browser has finished downloading (no partial files). */
@@ -198,7 +240,9 @@ class FirefoxDriver extends Driver {
     return d;
   }
 
+  async injectScript(source) { await this.page.evaluate(source); }
   async goto(url) { await this.page.goto(url, { waitUntil: 'load' }); }
+  async resize(width, height) { await this.page.setViewport({ width, height }); }
   async reload() { await this.page.reload({ waitUntil: 'load' }); }
   async evaluate(fn, ...args) { return this.page.evaluate(fn, ...args); }
   async type(selector, text) {
@@ -207,6 +251,18 @@ class FirefoxDriver extends Driver {
   }
   async choose(selector, value) { await this.page.select(selector, value); }
   async tab() { await this.page.keyboard.press('Tab'); }
+  /** Presses a key ('Tab', 'Enter', 'ArrowDown', …) on whatever has the focus. */
+  async press(key) {
+    if (key === 'Shift+Tab') {
+      await this.page.keyboard.down('Shift');
+      await this.page.keyboard.press('Tab');
+      await this.page.keyboard.up('Shift');
+    } else {
+      await this.page.keyboard.press(key);
+    }
+  }
+  /** Types text into whatever has the focus. */
+  async keys(text) { await this.page.keyboard.type(text); }
   async click(selector) { await this.page.click(selector); }
   async setFile(selector, file) { await (await this.page.$(selector)).uploadFile(file); }
   async screenshot(name) {
@@ -273,6 +329,8 @@ class WebKitDriver extends Driver {
     return r?.ok;
   }
 
+  async injectScript(source) { await this.driver.executeScript(`${source}\n;return true;`); }
+
   async el(selector) {
     const { By } = await import('selenium-webdriver');
     return this.driver.findElement(By.css(selector));
@@ -293,6 +351,19 @@ class WebKitDriver extends Driver {
     await this.driver.actions().sendKeys(Key.TAB).perform();
   }
 
+  async press(key) {
+    const { Key } = await import('selenium-webdriver');
+    if (key === 'Shift+Tab') {
+      await this.driver.actions().keyDown(Key.SHIFT).sendKeys(Key.TAB).keyUp(Key.SHIFT).perform();
+      return;
+    }
+    const k = { Tab: Key.TAB, Enter: Key.ENTER, ArrowDown: Key.ARROW_DOWN, ArrowUp: Key.ARROW_UP, Space: Key.SPACE }[key];
+    if (!k) throw new Error(`no WebDriver key for ${key}`);
+    await this.driver.actions().sendKeys(k).perform();
+  }
+
+  async keys(text) { await this.driver.actions().sendKeys(text).perform(); }
+  async resize(width, height) { await this.driver.manage().window().setRect({ width, height }); }
   async click(selector) { await (await this.el(selector)).click(); }
   async setFile(selector, file) { await (await this.el(selector)).sendKeys(file); }
   async screenshot(name) {
