@@ -222,6 +222,9 @@ class FirefoxDriver extends Driver {
         'browser.download.always_ask_before_handling_new_types': false,
         'browser.helperApps.neverAsk.saveToDisk': 'text/csv',
         'intl.accept_languages': 'en-US, en',
+        // Headless, the window never has the system's focus, so :focus and :focus-visible never
+        // match; Mozilla's own test harnesses set this to behave as a focused window.
+        'focusmanager.testmode': true,
       },
     });
     d.page = (await d.browser.pages())[0] ?? await d.browser.newPage();
@@ -232,6 +235,7 @@ class FirefoxDriver extends Driver {
     d.page.on('pageerror', (e) => d.problems.push(`page error: ${e.message}`));
     // Before any page script runs: the listener sees violations during the load too.
     await d.page.evaluateOnNewDocument(() => {
+      if (window.__problems) return;
       window.__problems = [];
       document.addEventListener('securitypolicyviolation', (e) => window.__problems.push(
         `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`));

@@ -297,7 +297,7 @@ export function crossBrowserSuite(name) {
       const t0 = Date.now();
       await d.setFile(await control(d, 'Model file (.onnx)'), fixture('models', 'logreg.onnx'));
       await d.waitFor(() => document.body.dataset.busy === 'false' && !document.getElementById('model-status').hidden
-        && document.querySelector('[data-field="x0"]'), [], { timeout: 180_000, what: 'the model to load' });
+        && document.querySelector('[data-field="x0"]') !== null, [], { timeout: 180_000, what: 'the model to load' });
       timings.fullEngine = Date.now() - t0;
       const model = await d.evaluate(() => ({
         sha: document.getElementById('model-sha').textContent,
@@ -317,7 +317,7 @@ export function crossBrowserSuite(name) {
       await d.screenshot('bank-model');
       await assertAccessible(d, 'own model, generic form');
       await d.click(await control(d, 'Use the reference model again'));
-      await d.waitFor(() => document.querySelector('[data-field="checking_status"]') && document.body.dataset.busy === 'false');
+      await d.waitFor(() => document.querySelector('[data-field="checking_status"]') !== null && document.body.dataset.busy === 'false');
       await assertNoProblems(d, 'bank model');
     });
 
@@ -376,7 +376,12 @@ export function crossBrowserSuite(name) {
       await d.resize(1280, 1600);
     });
 
-    test('keyboard only: Tab, arrow keys and typing score an applicant, with a visible focus', async () => {
+    test('keyboard only: Tab, arrow keys and typing score an applicant, with a visible focus', async (t) => {
+      // Headless Firefox's window never has the focus (document.hasFocus() is false, even with
+      // focusmanager.testmode), so :focus-visible cannot match there: the focus ring is checked
+      // where the document has the focus (WebKit under Xvfb; Chromium in keyboard.test.mjs).
+      const focusShown = await d.evaluate(() => document.hasFocus());
+      if (!focusShown) t.diagnostic(`${name}: the document never has the focus here; focus rings not checked`);
       await d.click(await control(d, 'Clear'));
       await d.waitFor(() => document.getElementById('result-body').hidden);
       const row = g.rows.find((r) => r.id.startsWith('test-'));
@@ -399,7 +404,7 @@ export function crossBrowserSuite(name) {
         } else {
           await d.keys(String(row.x[i]));
         }
-        assert.notEqual((await focused()).outline, 'none', `${f.name} shows its focus`);
+        if (focusShown) assert.notEqual((await focused()).outline, 'none', `${f.name} shows its focus`);
         await d.press('Tab');
       }
       assert.equal((await focused()).label, 'Score applicant');
@@ -425,7 +430,8 @@ export function crossBrowserSuite(name) {
       assert.deepEqual(refused, ['innerHTML: TypeError', 'scriptSrc: TypeError', 'worker: TypeError']);
       const problems = (await d.allProblems()).slice(before);
       const violations = problems.filter((p) => /^CSP violation: require-trusted-types-for/.test(p));
-      assert.equal(violations.length, 3, `each refusal is reported as a CSP violation:\n${problems.join('\n')}`);
+      // (Firefox 153 reports each refusal twice.)
+      assert.equal(new Set(violations).size, 3, `each refusal is reported as a CSP violation:\n${problems.join('\n')}`);
       assert.ok(problems.every((p) => /trusted-types|injection sink/.test(p)), `nothing else:\n${problems.join('\n')}`);
       // These were the test's own doing.
       d.problems.length = 0;
