@@ -438,7 +438,7 @@ export function crossBrowserSuite(name) {
       await d.evaluate(() => { window.__problems.length = 0; });
     });
 
-    test('integrity: a page module or an engine changed in transit is refused (fresh profile)', async () => {
+    test('integrity: a page module or an engine changed in transit is refused (fresh profile)', async (t) => {
       const fresh = await launchBrowser(name, { proxyPort: proxy.port });
       try {
         proxy.phase = 'tamper';
@@ -459,6 +459,7 @@ export function crossBrowserSuite(name) {
         await fresh.goto(BASE_URL);
         const alert = await fresh.waitFor(() => { const a = document.getElementById('app-alert'); return !a.hidden && a.textContent; },
           [], { timeout: 60_000, what: 'the engine refusal' });
+        t.diagnostic(`${name}: ${alert.slice(0, 90)}…`);
         assert.match(alert, /engine was refused: pkg\/lite\/(simd\/)?credit_scorer_bg\.wasm is not the build this page was published with/);
         await fresh.screenshot('tampered-engine');
       } finally {
