@@ -328,8 +328,13 @@ export function crossBrowserSuite(name) {
       await new Promise((res) => setTimeout(res, 500));
       const own = proxy.log.filter((e) => !BROWSER_OWN_HOSTS.has(new URL(e.url.startsWith('http') ? e.url : `http://${e.url}`).hostname));
       const paths = new Set(own.map((e) => new URL(e.url).pathname));
-      // The proxy sees the workers' and the service worker's requests too.
-      for (const p of ['/js/worker.js', '/sw.js', '/models/german-credit-mlp.onnx']) assert.ok(paths.has(p), `${p} seen by the proxy`);
+      // The proxy sees the Worker's and the service worker's requests too: both full engines
+      // reach the network only through the service worker's precache (the scoring Worker gets the
+      // one it runs from that cache, after ready).
+      for (const p of ['/js/worker.js', '/sw.js', '/models/german-credit-mlp.onnx', '/pkg/credit_scorer_bg.wasm',
+        '/pkg/simd/credit_scorer_bg.wasm']) {
+        assert.ok(paths.has(p), `${p} seen by the proxy`);
+      }
       for (const e of own) {
         const u = new URL(e.url);
         assert.equal(u.origin, ORIGIN, `same origin: ${e.method} ${e.url}`);
