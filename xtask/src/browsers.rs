@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 
 use crate::{Result, is_root, run};
 
@@ -50,6 +50,8 @@ pub fn ensure_installed() -> Result {
 /// A virtual X server for WebKit's MiniBrowser, stopped when dropped.
 pub struct Display {
     child: Child,
+    /// Xvfb's stdout, kept open: closing it could end Xvfb with SIGPIPE on its next write.
+    _stdout: Option<BufReader<ChildStdout>>,
 }
 
 impl Drop for Display {
@@ -76,8 +78,9 @@ fn start_display() -> Result<(Display, String)> {
         .spawn()
         .map_err(|e| format!("cannot start Xvfb: {e}"))?;
     let mut line = String::new();
-    if let Some(out) = child.stdout.take() {
-        BufReader::new(out).read_line(&mut line)?;
+    let mut stdout = child.stdout.take().map(BufReader::new);
+    if let Some(out) = stdout.as_mut() {
+        out.read_line(&mut line)?;
     }
     let number = line.trim();
     if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
@@ -85,7 +88,13 @@ fn start_display() -> Result<(Display, String)> {
         return Err(format!("Xvfb did not report its display (got {line:?})").into());
     }
     let name = format!(":{number}");
-    Ok((Display { child }, name))
+    Ok((
+        Display {
+            child,
+            _stdout: stdout,
+        },
+        name,
+    ))
 }
 
 /// Before the end-to-end tests: installs the browsers if needed and gives `cmd` a `DISPLAY`
