@@ -205,6 +205,8 @@ class FirefoxDriver extends Driver {
       browser: 'firefox',
       executablePath: FIREFOX,
       headless: true,
+      // A busy 2-core CI machine: a launch has taken 21 s here.
+      timeout: 120_000,
       protocolTimeout: 180_000,
       // Without it Firefox keeps calling Mozilla's remote settings server whatever the prefs say.
       env: { ...process.env, MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
@@ -293,7 +295,7 @@ async function startWebKitWebDriver(home) {
     stdio: 'ignore', env: { ...process.env, DISPLAY: display, HOME: home },
   }));
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/status`, 20_000);
+  await waitForHttp(`${url}/status`, 60_000);
   return { url, stop: () => procs.reverse().forEach((p) => p.kill()) };
 }
 
