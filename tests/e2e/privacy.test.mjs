@@ -12,6 +12,8 @@ import {
 const g = golden();
 const ALLOWED = new Set([
   '/', '/index.html', '/css/app.css', '/icon.svg',
+  // The web app manifest and its icons (for installing the app).
+  '/manifest.webmanifest', '/icons/icon-192.png', '/icons/icon-512.png', '/icons/maskable-512.png',
   '/js/main.js', '/js/engine.js', '/js/i18n.js', '/js/pins.js', '/js/batch.js', '/js/governance.js',
   '/js/channel.js', '/js/dom.js', '/js/form.js', '/js/model-card.js', '/js/offline.js', '/js/record.js', '/js/result.js',
   '/js/trusted.js', '/js/upload.js',

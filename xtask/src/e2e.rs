@@ -5,10 +5,10 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use crate::serve;
 use crate::tools::{ensure_chromium, ensure_npm};
 use crate::util::{self, Result, root, step, target_dir};
 use crate::wasm::{DEBUG_ENGINE, build, build_debug_engine};
+use crate::{browsers, serve};
 
 /// Chromium, the npm packages, the pinned release builds, which every end-to-end test loads (in
 /// CI the build fails when they differ from the committed pins), then the unpinned debug engine
@@ -49,6 +49,7 @@ pub fn e2e(files: &[String]) -> Result {
     } else {
         cmd.args(files);
     }
+    let _display = browsers::prepare(&mut cmd)?;
     let result = util::run(
         cmd.env("BASE_URL", server.url())
             .env("SCREENSHOT_DIR", &screenshots)

@@ -6,6 +6,7 @@
 //! This file only parses the command line and dispatches; each job is its own module.
 
 mod bench;
+mod browsers;
 mod e2e;
 mod fuzz;
 mod integrity;

@@ -79,11 +79,12 @@ pub const CHROMIUM: &[DebianPackage] = &[
 /// Installs `packages` with apt when any is missing and this runs as root; otherwise says which
 /// to install. `what` names them for the message.
 pub fn ensure_debian_packages(what: &str, packages: &[DebianPackage]) -> Result {
-    let missing: Vec<&str> = packages
+    let mut missing: Vec<&str> = packages
         .iter()
         .filter(|p| !p.installed())
         .map(|p| p.name)
         .collect();
+    missing.dedup();
     if missing.is_empty() {
         return Ok(());
     }
@@ -96,10 +97,13 @@ pub fn ensure_debian_packages(what: &str, packages: &[DebianPackage]) -> Result 
         )
         .into());
     }
-    run(Command::new("apt-get").arg("update").arg("-qq"))?;
+    // Another apt run (or unattended-upgrades) may hold the dpkg lock for a while: wait for it.
+    let lock = ["-o", "DPkg::Lock::Timeout=600"];
+    run(Command::new("apt-get").args(lock).args(["update", "-qq"]))?;
     run(Command::new("apt-get")
+        .args(lock)
         .args(["install", "-y", "-qq", "--no-install-recommends"])
-        .args(packages.iter().map(|p| p.name))
+        .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
