@@ -5,6 +5,7 @@
 mod bench;
 mod fuzz;
 mod integrity;
+mod python;
 mod serve;
 
 use std::env;
@@ -34,6 +35,9 @@ const HELP: &str = "cargo xtask <command>
   train                          rebuild the reference model in training/.venv and check it is byte-identical
   bench [--dist] [--no-build]    credit-scorer vs onnxruntime-web in headless Chromium, and tract
                                  natively; table and JSON in $CARGO_TARGET_DIR/bench/
+  python test|build|bench        the Python package (python/): pytest in python/.venv (as `test`
+                                 runs it), the abi3 wheel into $CARGO_TARGET_DIR/wheels/, or the
+                                 Spark benchmark (credit-scorer vs onnxruntime, 1,000,000 rows)
   help                           this text
 
 Environment: CARGO_TARGET_DIR (shared build cache), CREDIT_SCORER_TOOLS (tool cache,
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         "e2e" => e2e_command(rest),
         "train" => train(),
         "bench" => bench::run(rest),
+        "python" => python::command(rest),
         "help" | "--help" | "-h" => {
             println!("{HELP}");
             Ok(())
@@ -657,6 +662,7 @@ fn test(args: &[String]) -> Result {
         "native tests",
         || run(cargo().args(["test", "--workspace"])),
     )?;
+    python::test()?;
     // The lite build's contract (tests/engines.rs) and the paths it shares with the full build;
     // the other test files compare against tract or load models only the full build runs. Its
     // own target directory: these tests build the CLI too, and the end-to-end tests need the
