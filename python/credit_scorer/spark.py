@@ -11,6 +11,7 @@ rows, 10,000 by default) with the GIL released.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Union
 
@@ -25,13 +26,13 @@ __all__ = ["score", "output_schema"]
 _scorers: dict = {}
 
 
-def _scorer_for(broadcast) -> Scorer:
+def _scorer_for(key: str, broadcast) -> Scorer:
     # Top level on purpose: cloudpickle ships a nested function with a copy of the globals it
     # uses, but pickles this one by reference, so the cache is this module's, per worker.
-    scorer = _scorers.get(broadcast.id)
+    scorer = _scorers.get(key)
     if scorer is None:
         scorer = Scorer(broadcast.value)
-        _scorers[broadcast.id] = scorer
+        _scorers[key] = scorer
     return scorer
 
 
@@ -71,9 +72,11 @@ def score(df, model: Union[str, os.PathLike, bytes], reasons: bool = True):
     driver_scorer.score_arrow(empty, reasons)
 
     broadcast = df.sparkSession.sparkContext.broadcast(data)
+    # Names this model in the workers' caches (a Broadcast has no id on the executors).
+    key = hashlib.sha256(data).hexdigest()
 
     def score_partition(batches):
-        scorer = _scorer_for(broadcast)
+        scorer = _scorer_for(key, broadcast)
         for batch in batches:
             yield scorer.score_arrow(batch, reasons)
 
