@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -57,15 +58,14 @@ def _ort_session(model: bytes):
 def ort_route(df, model: bytes, features: list[str]):
     """The pandas UDF a data engineer writes: stack the feature columns, run onnxruntime, keep
     the probability of default."""
-    import pandas as pd
-    from pyspark.sql.functions import pandas_udf
+    from pyspark.sql.functions import pandas_udf, struct
 
     broadcast = df.sparkSession.sparkContext.broadcast(model)
 
     @pandas_udf("float")
-    def pd_of(*cols: pd.Series) -> pd.Series:
+    def pd_of(rows: pd.DataFrame) -> pd.Series:
         session = _ort_session(broadcast.value)
-        x = np.column_stack([c.to_numpy(dtype=np.float32) for c in cols])
+        x = rows.to_numpy(dtype=np.float32)
         outputs = session.run(None, {session.get_inputs()[0].name: x})
         for o in outputs:
             o = np.asarray(o)
@@ -75,7 +75,7 @@ def ort_route(df, model: bytes, features: list[str]):
                 return pd.Series(o.reshape(-1))
         raise RuntimeError("no probability output")
 
-    return df.withColumn("pd", pd_of(*features))
+    return df.withColumn("pd", pd_of(struct(*features)))
 
 
 def timed(df) -> float:

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::{Result, root, run, step, target_dir};
+use crate::{Result, have, is_root, root, run, step, target_dir};
 
 /// `cargo xtask python test|build|bench [ARGS…]`.
 pub fn command(args: &[String]) -> Result {
@@ -33,6 +33,7 @@ pub fn test() -> Result {
 }
 
 fn test_with(pytest_args: &[String]) -> Result {
+    ensure_java()?;
     let venv = ensure_venv()?;
     develop(&venv)?;
     step("pytest (python/tests, Spark local[2] included)", || {
@@ -47,6 +48,28 @@ fn test_with(pytest_args: &[String]) -> Result {
             )
             .env("PYTHONDONTWRITEBYTECODE", "1"))
     })
+}
+
+/// Spark runs on a JVM: Debian's OpenJDK 17 (Spark 4 needs 17 or later).
+fn ensure_java() -> Result {
+    if have("java") {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err("`java` is missing, which Spark needs: install Debian's OpenJDK 17 (sudo apt-get install openjdk-17-jre-headless)".into());
+    }
+    run(Command::new("apt-get").args(["update", "-qq"]))?;
+    run(Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "-o",
+            "DPkg::Lock::Timeout=600",
+            "openjdk-17-jre-headless",
+        ])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 /// `python/.venv` with `python/requirements-test.txt` installed; reinstalled when that file
@@ -112,6 +135,7 @@ fn wheel() -> Result {
 /// Spark local mode: credit-scorer with reasons against onnxruntime in a pandas UDF, same rows,
 /// same run; results in `$CARGO_TARGET_DIR/bench/python.{json,md}`.
 fn bench(args: &[String]) -> Result {
+    ensure_java()?;
     let venv = ensure_venv()?;
     develop(&venv)?;
     let out = target_dir().join("bench");
