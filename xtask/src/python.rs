@@ -99,16 +99,17 @@ fn ensure_venv() -> Result<PathBuf> {
 /// Builds the extension into the venv (`maturin develop`, `dev` profile).
 fn develop(venv: &std::path::Path) -> Result {
     step("python extension (maturin develop, dev profile)", || {
-        run(maturin(venv)
-            .args(["develop", "--quiet", "--profile", "dev"])
-            .env("VIRTUAL_ENV", venv))
+        run(maturin(venv).args(["develop", "--quiet", "--profile", "dev"]))
     })
 }
 
+/// maturin in the venv, for the venv's interpreter: pyo3's build then sees the same Python for
+/// `develop` and `build` and is not rebuilt between them.
 fn maturin(venv: &std::path::Path) -> Command {
     let mut cmd = Command::new(venv.join("bin/maturin"));
     cmd.current_dir(root().join("python"))
-        .env("CARGO_TARGET_DIR", target_dir());
+        .env("CARGO_TARGET_DIR", target_dir())
+        .env("VIRTUAL_ENV", venv);
     cmd
 }
 
@@ -124,8 +125,10 @@ fn wheel() -> Result {
                 "dev",
                 "--compatibility",
                 "manylinux2014",
-                "--out",
+                "--interpreter",
             ])
+            .arg(venv.join("bin/python"))
+            .arg("--out")
             .arg(&out))
     })?;
     println!("wheel in {}", out.display());
