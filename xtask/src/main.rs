@@ -10,6 +10,7 @@ mod browsers;
 mod e2e;
 mod fuzz;
 mod integrity;
+mod python;
 mod serve;
 mod test;
 mod tools;
@@ -36,6 +37,9 @@ const HELP: &str = "cargo xtask <command>
   train                          rebuild the reference model in training/.venv and check it is byte-identical
   bench [--dist] [--no-build]    credit-scorer vs onnxruntime-web in headless Chromium, and tract
                                  natively; table and JSON in $CARGO_TARGET_DIR/bench/
+  python test|build|bench        the Python package (python/): pytest in python/.venv (as `test`
+                                 runs it), the abi3 wheel into $CARGO_TARGET_DIR/wheels/, or the
+                                 Spark benchmark (credit-scorer vs onnxruntime, 1,000,000 rows)
   help                           this text
 
 Environment: CARGO_TARGET_DIR (shared build cache), CREDIT_SCORER_TOOLS (tool cache,
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         "e2e" => e2e::run(rest),
         "train" => train::run(),
         "bench" => bench::run(rest),
+        "python" => python::command(rest),
         "help" | "--help" | "-h" => {
             println!("{HELP}");
             Ok(())
