@@ -24,6 +24,7 @@ pub mod model;
 mod row_chain;
 pub mod schema;
 pub mod score;
+pub mod trees;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]

@@ -182,14 +182,19 @@ pub enum Engine {
     Direct,
     /// tract's optimized plan.
     Tract,
+    /// An `ai.onnx.ml` pipeline (tree ensembles and the operators around them) evaluated by
+    /// `trees`, checked when it loaded against the model's reference scores.
+    Trees,
 }
 
 /// A loaded, checked and optimized model with its schema.
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// tract's plan; `None` only for a model `trees` runs.
     #[cfg(feature = "tract")]
-    plan: Plan,
+    plan: Option<Plan>,
     chain: Option<Arc<RowChain>>,
+    trees: Option<Arc<crate::trees::Pipeline>>,
     k: usize,
     pd_column: usize,
     /// Whether the plan returns the log-odds as a second output.
@@ -218,6 +223,14 @@ impl Prediction {
             logit: logit.map_or_else(|| logit_of(pd), f64::from),
         }
     }
+}
+
+/// A direct evaluator that could not score a row it was given.
+fn lost_row() -> Error {
+    err(
+        ErrorKind::Inference,
+        "the direct evaluator lost track of a row; please report this model",
+    )
 }
 
 /// A leave-one-out request that does not fit the rows it is given.
@@ -283,6 +296,18 @@ impl Model {
             None => Schema::generic(input.k),
         };
         let (pd_name, logit_name) = choose_outputs(graph, &schema)?;
+        // `trees` (ai.onnx.ml pipelines): compiled from the graph as exported, before the
+        // normalization below, which would change onnxruntime's binary-classifier semantics.
+        let trees = match options.direct {
+            true => crate::trees::compile(
+                graph,
+                &input.name,
+                input.k,
+                &pd_name,
+                schema.output.default_class.as_ref(),
+            )?,
+            false => None,
+        };
         normalize_binary_tree_ensembles(&mut proto);
         uniquify_node_names(&mut proto);
 
@@ -302,10 +327,9 @@ impl Model {
             .flatten();
         let model = Model {
             #[cfg(feature = "tract")]
-            plan: guard_panics(|| {
-                build_plan(&proto, k, &[Some(pd_name.clone()), logit_name.clone()])
-            })?,
+            plan: None,
             chain: None,
+            trees: None,
             k,
             pd_column: 0,
             #[cfg(feature = "tract")]
@@ -314,7 +338,19 @@ impl Model {
             sha256: sha256_hex(bytes),
             input_name: input.name,
         };
-        let model = model.choose_engine(&pd_name, chain, reference.as_ref())?;
+        let model = match model.try_trees(trees, reference.as_ref(), graph_of(&proto))? {
+            Ok(model) => model,
+            Err(model) => {
+                #[cfg(feature = "tract")]
+                let model = Model {
+                    plan: Some(guard_panics(|| {
+                        build_plan(&proto, k, &[Some(pd_name.clone()), logit_name.clone()])
+                    })?),
+                    ..model
+                };
+                model.choose_engine(&pd_name, chain, reference.as_ref())?
+            }
+        };
         // One run on the baseline applicant proves the engine works and gives probabilities.
         let check = model.predict(&model.schema.baseline())?;
         if check
@@ -331,6 +367,60 @@ impl Model {
         Ok(model)
     }
 
+    /// The `trees` pipeline runs the model when it reproduces the model's reference scores
+    /// (`Ok`); otherwise the model goes on to the chain or tract (`Err(self)`), except that a
+    /// model using operators tract does not run is refused here with what to do.
+    fn try_trees(
+        mut self,
+        trees: Option<crate::trees::Pipeline>,
+        reference: Option<&ReferenceScores>,
+        graph: Option<&pb::GraphProto>,
+    ) -> Result<std::result::Result<Model, Model>> {
+        let Some(trees) = trees else {
+            return Ok(Err(self));
+        };
+        let beyond_tract = graph.is_some_and(|g| {
+            g.node
+                .iter()
+                .any(|n| crate::trees::BEYOND_TRACT.contains(&n.op_type.as_str()))
+        });
+        let Some(reference) = reference else {
+            if beyond_tract || cfg!(not(feature = "tract")) {
+                return Err(err(
+                    if cfg!(feature = "tract") {
+                        ErrorKind::ModelUnsupported
+                    } else {
+                        ErrorKind::NeedsFullEngine
+                    },
+                    format!(
+                        "the model's tree ensemble or ai.onnx.ml pipeline runs on the direct evaluator only when the model carries reference scores (`{REFERENCE_SCORES_METADATA_KEY}`) it reproduces; add them with onnxruntime as docs/SCHEMA.md shows"
+                    ),
+                ));
+            }
+            return Ok(Err(self));
+        };
+        self.pd_column = trees.pd_column();
+        self.trees = Some(Arc::new(trees));
+        match self.reference_mismatch(reference)? {
+            None => Ok(Ok(self)),
+            Some(mismatch) if beyond_tract || cfg!(not(feature = "tract")) => Err(err(
+                if cfg!(feature = "tract") {
+                    ErrorKind::ModelInvalid
+                } else {
+                    ErrorKind::NeedsFullEngine
+                },
+                format!(
+                    "the direct evaluator does not reproduce the model's reference scores ({mismatch}); the file was changed after export, or uses a convention this scorer does not know — export it again"
+                ),
+            )),
+            Some(_) => {
+                self.trees = None;
+                self.pd_column = 0;
+                Ok(Err(self))
+            }
+        }
+    }
+
     /// With tract: its plan must reproduce the reference scores (when the model has them), and
     /// `chain` is kept only if it scores the probe rows and the reference rows as the plan does.
     #[cfg(feature = "tract")]
@@ -340,11 +430,13 @@ impl Model {
         chain: Option<RowChain>,
         reference: Option<&ReferenceScores>,
     ) -> Result<Model> {
-        let pd_fact = self
-            .plan
-            .model()
-            .output_fact(0)
-            .map_err(|e| inference(&e))?;
+        let plan = self.plan.as_ref().ok_or_else(|| {
+            err(
+                ErrorKind::Inference,
+                "the model has no plan; please report this model",
+            )
+        })?;
+        let pd_fact = plan.model().output_fact(0).map_err(|e| inference(&e))?;
         self.pd_column = check_pd_fact(pd_name, pd_fact)?;
         let mut rows = probe_rows(&self.schema, self.k);
         if let Some(reference) = reference {
@@ -427,11 +519,24 @@ impl Model {
 
     /// The engine that scores this model.
     pub fn engine(&self) -> Engine {
-        if self.chain.is_some() {
+        if self.trees.is_some() {
+            Engine::Trees
+        } else if self.chain.is_some() {
             Engine::Direct
         } else {
             Engine::Tract
         }
+    }
+
+    /// Exact interventional TreeSHAP values of `applicant` against `baseline` on the log-odds,
+    /// with both log-odds, when `trees` runs the model and its log-odds are a sum over trees
+    /// (see `trees::Pipeline::contributions`); `None` otherwise.
+    pub fn tree_contributions(
+        &self,
+        applicant: &[f32],
+        baseline: &[f32],
+    ) -> Option<(Vec<f64>, f64, f64)> {
+        self.trees.as_ref()?.contributions(applicant, baseline)
     }
 
     /// Number of inputs per applicant.
@@ -464,6 +569,20 @@ impl Model {
     /// Like [`Model::predict`], appending to `out` so batch callers can reuse one buffer.
     pub fn predict_into(&self, rows: &[f32], out: &mut Vec<Prediction>) -> Result<()> {
         out.reserve(rows.len() / self.k.max(1));
+        if let Some(trees) = &self.trees {
+            // The exact (f64) log-odds of a tree sum, so that reasons add up exactly.
+            if !rows.len().is_multiple_of(self.k) {
+                return self.run_rows(rows, |_, _| {});
+            }
+            return trees
+                .run(rows, |pd, logit| {
+                    out.push(Prediction {
+                        pd: f64::from(pd),
+                        logit: logit.unwrap_or_else(|| logit_of(f64::from(pd))),
+                    })
+                })
+                .ok_or_else(lost_row);
+        }
         self.run_rows(rows, |pd, logit| out.push(Prediction::from_run(pd, logit)))
     }
 
@@ -566,12 +685,13 @@ impl Model {
             ));
         }
         if let Some(chain) = &self.chain {
-            return chain.run(rows, emit).ok_or_else(|| {
-                err(
-                    ErrorKind::Inference,
-                    "the direct evaluator lost track of a row; please report this model",
-                )
-            });
+            return chain.run(rows, emit).ok_or_else(lost_row);
+        }
+        if let Some(trees) = &self.trees {
+            let mut emit = emit;
+            return trees
+                .run(rows, |pd, logit| emit(pd, logit.map(|l| l as f32)))
+                .ok_or_else(lost_row);
         }
         self.run_plan(rows, emit)
     }
@@ -590,7 +710,8 @@ impl Model {
     fn run_plan(&self, rows: &[f32], mut emit: impl FnMut(f32, Option<f32>)) -> Result<()> {
         // One state for the whole call, and runs of at most RUN_ROWS rows: measured faster than
         // one huge run (intermediate tensors stay in cache) and it caps wasm memory growth.
-        let mut state = self.plan.spawn().map_err(|e| inference(&e))?;
+        let plan = self.plan.as_ref().ok_or_else(lost_row)?;
+        let mut state = plan.spawn().map_err(|e| inference(&e))?;
         for chunk in rows.chunks(RUN_ROWS * self.k) {
             let n = chunk.len() / self.k;
             let input = Tensor::from_shape(&[n, self.k], chunk).map_err(|e| inference(&e))?;
@@ -1040,6 +1161,8 @@ fn check_tree_ensemble(
     node_name: &str,
     (input, k): (&str, usize),
 ) -> Result<()> {
+    let reads_input = node.input.first().map(String::as_str) == Some(input);
+    crate::trees::check_tree_ensemble(node, reads_input.then_some(k))?;
     let (weights_prefix, outputs) = match node.op_type.as_str() {
         "TreeEnsembleClassifier" => ("class", {
             let labels = node
@@ -1257,13 +1380,18 @@ fn check_gather(
 
 fn check_operator(node: &pb::NodeProto, node_name: &str) -> Result<()> {
     match node.domain.as_str() {
-        "ai.onnx.ml" if !SUPPORTED_ML_OPS.contains(&node.op_type.as_str()) => Err(err(
-            ErrorKind::ModelUnsupported,
-            format!(
-                "node `{node_name}` uses `{}` from ai.onnx.ml, which this scorer does not run. Re-export without it: with skl2onnx pass options={{id(model): {{'zipmap': False}}}}, and do scaling or encoding with standard ONNX operators (or before the model)",
-                node.op_type
-            ),
-        )),
+        "ai.onnx.ml"
+            if !SUPPORTED_ML_OPS.contains(&node.op_type.as_str())
+                && !crate::trees::ML_OPS.contains(&node.op_type.as_str()) =>
+        {
+            Err(err(
+                ErrorKind::ModelUnsupported,
+                format!(
+                    "node `{node_name}` uses `{}` from ai.onnx.ml, which this scorer does not run. Re-export without it: do scaling or encoding with standard ONNX operators (or before the model)",
+                    node.op_type
+                ),
+            ))
+        }
         "" | "ai.onnx" if matches!(node.op_type.as_str(), "Loop" | "Scan" | "If") => Err(err(
             ErrorKind::ModelUnsupported,
             format!(

@@ -82,7 +82,7 @@ impl Scorer {
     #[wasm_bindgen(getter)]
     pub fn engine(&self) -> String {
         match self.inner.model().engine() {
-            crate::model::Engine::Direct => "direct".into(),
+            crate::model::Engine::Direct | crate::model::Engine::Trees => "direct".into(),
             crate::model::Engine::Tract => "tract".into(),
         }
     }
