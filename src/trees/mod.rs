@@ -451,9 +451,13 @@ fn ensemble_syms(e: &Ensemble, step: usize, on_input: bool) -> (Vec<Sym>, Option
             let n = e.targets;
             let syms = (0..n)
                 .map(|t| {
+                    // With several targets a target no leaf scored is 0, not its base value:
+                    // not an affine form then.
+                    if n > 1 && !e.base.is_empty() {
+                        return Sym::Unknown;
+                    }
                     let base = match (n, e.base.len()) {
                         (1, 1) => e.base.first().copied(),
-                        (n, m) if n == m => e.base.get(t).copied(),
                         _ => Some(0.0),
                     }
                     .unwrap_or(0.0);
@@ -716,7 +720,12 @@ fn finalize(e: &Ensemble, acc: &mut [f64], has: &mut [bool], out: &mut Vec<f64>)
                     (n, m) if n == m => *e.base.get(t)?,
                     _ => 0.0,
                 };
-                out.push(v + base);
+                // onnxruntime: with several targets, one no leaf scored is 0, base value or not.
+                out.push(if n > 1 && !*has.get(t)? {
+                    0.0
+                } else {
+                    v + base
+                });
             }
             e.post.apply(out);
         }
