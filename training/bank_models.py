@@ -363,6 +363,19 @@ def synthetic_ensembles():
             cases.append((f"regressor {aggregate} {post}",
                           v3_model("TreeEnsembleRegressor", 3, aggregate, post, 1,
                                    base=[0.1, -0.2, 0.3])))
+    # onnxruntime 1.23 skips LOGISTIC for a single-target regressor (the spec applies it): the
+    # spec's meaning is onnxruntime's output for the same trees with NONE and a Sigmoid node.
+    logistic = v3_model("TreeEnsembleRegressor", 1, "SUM", "LOGISTIC", 0, base=[0.25])
+    cases.append(("regressor 1 target LOGISTIC", logistic))
+    spec = onnx.ModelProto()
+    spec.CopyFrom(logistic)
+    tree = spec.graph.node[0]
+    for a in tree.attribute:
+        if a.name == "post_transform":
+            a.s = b"NONE"
+    tree.output[0] = "raw"
+    spec.graph.node.insert(1, helper.make_node("Sigmoid", ["raw"], ["scores"]))
+    spec_models[len(cases) - 1] = spec
     cases.append(("regressor 1 target PROBIT", v3_model("TreeEnsembleRegressor", 1, "SUM", "PROBIT",
                                                         0, base=[0.0])))
     for post in ["NONE", "LOGISTIC", "SOFTMAX", "SOFTMAX_ZERO", "PROBIT"]:
