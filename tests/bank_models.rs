@@ -626,3 +626,58 @@ fn too_deep_tree_is_refused() {
     let e = Model::from_bytes(&proto.encode_to_vec()).expect_err("too deep");
     assert_eq!(e.kind(), ErrorKind::ModelInvalid, "{e}");
 }
+
+/// Throughput of the direct tree evaluator on the model at `$CREDIT_SCORER_BENCH_MODEL` (the
+/// 500-tree, depth-6 XGBoost from `training/bank_models.py --bench-model PATH`): 10,000 rows
+/// without reasons, and applicants scored with exact reasons. A measurement, not a check; run
+/// with `cargo test --release --test bank_models -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_trees_throughput() {
+    let Ok(path) = std::env::var("CREDIT_SCORER_BENCH_MODEL") else {
+        eprintln!("set CREDIT_SCORER_BENCH_MODEL");
+        return;
+    };
+    let bytes = std::fs::read(&path).expect("bench model");
+    let scorer = Scorer::from_bytes(&bytes).expect("loads");
+    assert_eq!(scorer.model().engine(), Engine::Trees);
+    let (_, f) = fixture("xgboost");
+    let base: Vec<f32> = f.rows.iter().flat_map(|r| row(r)).collect();
+    let rows: Vec<f32> = base.iter().copied().cycle().take(10_000 * 18).collect();
+    let mut out = Vec::new();
+    let mut best = f64::INFINITY;
+    for _ in 0..5 {
+        out.clear();
+        let t = std::time::Instant::now();
+        scorer
+            .model()
+            .predict_pd_into(&rows, &mut out)
+            .expect("scores");
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    eprintln!(
+        "{path}: 10,000 rows without reasons in {best:.4} s ({:.0} rows/s)",
+        10_000.0 / best
+    );
+    let applicants: Vec<Vec<f32>> = f
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&f.baseline)
+                .map(|(v, b)| v.unwrap_or(*b))
+                .collect()
+        })
+        .collect();
+    let t = std::time::Instant::now();
+    for a in &applicants {
+        let assessed = scorer.assess(a).expect("assesses");
+        assert!(!assessed.approximate);
+    }
+    let per = t.elapsed().as_secs_f64() / applicants.len() as f64;
+    eprintln!(
+        "score + exact reasons: {:.3} ms per applicant ({:.0} applicants/s)",
+        per * 1e3,
+        1.0 / per
+    );
+}

@@ -19,6 +19,9 @@ pub const MAX_TREE_DEPTH: usize = 128;
 pub const MAX_NODES: usize = 1 << 21;
 /// Most classes or targets.
 pub const MAX_TARGETS: usize = 1024;
+/// Rows walked through the trees together by [`Ensemble::accumulate_block`]: measured on the
+/// 500-tree depth-6 XGBoost, 4: 58 k rows/s, 8: 56 k, 16: 89 k, 32: 110 k, 64: 86 k (one core).
+pub const BLOCK: usize = 32;
 
 /// How a node compares the feature with its threshold (the ONNX modes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,16 +45,15 @@ pub enum Mode {
     Leaf,
 }
 
-/// One node. For a branch `a`/`b` are the true/false children; for a leaf they are the first
-/// weight and the number of weights; for a MEMBER branch `threshold` is unused and `set` ranges
-/// into [`Ensemble::members`].
+/// One node, 16 bytes. For a branch `a`/`b` are the true/false children; for a leaf they are
+/// the first weight and the number of weights; a MEMBER branch keeps the index of its set (into
+/// [`Ensemble::sets`]) in `threshold`'s bits.
 #[derive(Clone, Copy, Debug)]
 pub struct Node {
     pub threshold: f32,
-    pub feature: u32,
     pub a: u32,
     pub b: u32,
-    pub set: (u32, u32),
+    pub feature: u16,
     pub mode: Mode,
     pub missing_true: bool,
 }
@@ -60,7 +62,7 @@ impl Node {
     /// Whether `x` takes the true branch (NaN takes it only when the node tracks missing values
     /// there; otherwise NaN compares as IEEE says, as onnxruntime does).
     #[inline]
-    pub fn goes_true(&self, x: f32, members: &[f32]) -> bool {
+    pub fn goes_true(&self, x: f32, e: &Ensemble) -> bool {
         if x.is_nan() && self.missing_true {
             return true;
         }
@@ -72,8 +74,10 @@ impl Node {
             Mode::Gt => x > t,
             Mode::Eq => x == t,
             Mode::Neq => x != t,
-            Mode::Member => members
-                .get(self.set.0 as usize..self.set.1 as usize)
+            Mode::Member => e
+                .sets
+                .get(t.to_bits() as usize)
+                .and_then(|&(from, to)| e.members.get(from as usize..to as usize))
                 .is_some_and(|s| s.contains(&x)),
             Mode::Leaf => false,
         }
@@ -112,6 +116,13 @@ pub struct Ensemble {
     pub leaf_target: Vec<u32>,
     pub leaf_weight: Vec<f64>,
     pub members: Vec<f32>,
+    /// Each MEMBER node's range of `members`.
+    pub sets: Vec<(u32, u32)>,
+    /// The one comparison every branch makes, when they all make the same one (LEQ, LT, GTE or
+    /// GT): then rows walk the trees in blocks, without a per-node dispatch.
+    pub uniform: Option<Mode>,
+    /// Levels of the deepest tree (set by the checks).
+    pub depth: usize,
     pub targets: usize,
     pub base: Vec<f64>,
     pub aggregate: Aggregate,
@@ -152,13 +163,23 @@ impl Ensemble {
             "TreeEnsemble" => parse_v5(node, &a)?,
             _ => parse_v1(node, &a)?,
         };
+        let mut ensemble = ensemble;
         ensemble.check(node, width)?;
+        let mut modes = ensemble
+            .nodes
+            .iter()
+            .map(|n| n.mode)
+            .filter(|&m| m != Mode::Leaf);
+        ensemble.uniform = modes
+            .next()
+            .filter(|&m| matches!(m, Mode::Leq | Mode::Lt | Mode::Gte | Mode::Gt))
+            .filter(|&m| modes.all(|n| n == m));
         Ok(ensemble)
     }
 
     /// Depth, sharing, cycles (each node has at most one parent and every tree is reached from
     /// its root within [`MAX_TREE_DEPTH`] levels), features and weights.
-    fn check(&self, node: &pb::NodeProto, width: Option<usize>) -> Result<()> {
+    fn check(&mut self, node: &pb::NodeProto, width: Option<usize>) -> Result<()> {
         let n = self.nodes.len();
         if n == 0 || self.roots.is_empty() {
             return Err(invalid(node, "has no trees"));
@@ -199,6 +220,7 @@ impl Ensemble {
                     ));
                 }
                 *slot = true;
+                self.depth = self.depth.max(depth);
                 let Some(nd) = self.nodes.get(i as usize) else {
                     continue;
                 };
@@ -209,7 +231,7 @@ impl Ensemble {
                     }
                     continue;
                 }
-                if nd.threshold.is_nan() {
+                if nd.threshold.is_nan() && nd.mode != Mode::Member {
                     return Err(invalid(
                         node,
                         "compares with a threshold that is not a number",
@@ -224,7 +246,10 @@ impl Ensemble {
                     ));
                 }
                 if nd.mode == Mode::Member
-                    && (nd.set.0 > nd.set.1 || nd.set.1 as usize > self.members.len())
+                    && !self
+                        .sets
+                        .get(nd.threshold.to_bits() as usize)
+                        .is_some_and(|&(from, to)| from <= to && to as usize <= self.members.len())
                 {
                     return Err(invalid(node, "has a set-membership node without its set"));
                 }
@@ -264,13 +289,104 @@ impl Ensemble {
                 return Some((node.a as usize, node.b as usize));
             }
             let x = *row.get(node.feature as usize)?;
-            i = if node.goes_true(x, &self.members) {
+            i = if node.goes_true(x, self) {
                 node.a
             } else {
                 node.b
             } as usize;
         }
         None
+    }
+
+    /// [`Ensemble::accumulate`] for `acc.len() / targets` (at most [`BLOCK`]) rows of `k` values
+    /// at once, for an ensemble whose branches all compare the same way (`uniform`): the rows
+    /// walk each tree level by level together, so their memory loads and comparisons overlap
+    /// and the child is picked without a branch. `None` if the ensemble is not uniform.
+    pub fn accumulate_block(
+        &self,
+        rows: &[f32],
+        k: usize,
+        acc: &mut [f64],
+        has: &mut [bool],
+    ) -> Option<()> {
+        match self.uniform? {
+            Mode::Leq => self.walk_block::<0>(rows, k, acc, has),
+            Mode::Lt => self.walk_block::<1>(rows, k, acc, has),
+            Mode::Gte => self.walk_block::<2>(rows, k, acc, has),
+            _ => self.walk_block::<3>(rows, k, acc, has),
+        }
+    }
+
+    fn walk_block<const M: u8>(
+        &self,
+        rows: &[f32],
+        k: usize,
+        acc: &mut [f64],
+        has: &mut [bool],
+    ) -> Option<()> {
+        let n = rows.len() / k.max(1);
+        if n > BLOCK || acc.len() != n * self.targets || has.len() != acc.len() {
+            return None;
+        }
+        acc.iter_mut().for_each(|v| *v = 0.0);
+        has.iter_mut().for_each(|v| *v = false);
+        let mut idx = [0u32; BLOCK];
+        let idx = idx.get_mut(..n)?;
+        for &root in &self.roots {
+            idx.iter_mut().for_each(|i| *i = root);
+            for _ in 0..=MAX_TREE_DEPTH {
+                let mut moved = false;
+                for (r, i) in idx.iter_mut().enumerate() {
+                    let node = self.nodes.get(*i as usize)?;
+                    if node.mode == Mode::Leaf {
+                        continue;
+                    }
+                    let x = *rows.get(r * k + node.feature as usize)?;
+                    let t = node.threshold;
+                    let go = match M {
+                        0 => x <= t,
+                        1 => x < t,
+                        2 => x >= t,
+                        _ => x > t,
+                    } | (x.is_nan() & node.missing_true);
+                    *i = if go { node.a } else { node.b };
+                    moved = true;
+                }
+                if !moved {
+                    break;
+                }
+            }
+            for (r, &i) in idx.iter().enumerate() {
+                let leaf = self.nodes.get(i as usize)?;
+                if leaf.mode != Mode::Leaf {
+                    return None;
+                }
+                let (acc, has) = (
+                    acc.get_mut(r * self.targets..(r + 1) * self.targets)?,
+                    has.get_mut(r * self.targets..(r + 1) * self.targets)?,
+                );
+                self.add_leaf(leaf.a as usize, leaf.b as usize, acc, has)?;
+            }
+        }
+        Some(())
+    }
+
+    /// Adds a leaf's weights to one row's aggregates.
+    #[inline]
+    fn add_leaf(&self, start: usize, len: usize, acc: &mut [f64], has: &mut [bool]) -> Option<()> {
+        for j in start..start + len {
+            let t = *self.leaf_target.get(j)? as usize;
+            let w = *self.leaf_weight.get(j)?;
+            let (slot, seen) = (acc.get_mut(t)?, has.get_mut(t)?);
+            *slot = match (self.aggregate, *seen) {
+                (Aggregate::Sum | Aggregate::Average, _) => *slot + w,
+                (_, false) => w,
+                (Aggregate::Min, true) => slot.min(w),
+                (Aggregate::Max, true) => slot.max(w),
+            };
+            *seen = true;
+        }
+        Some(())
     }
 
     /// Raw per-target aggregates of one row (before base values and post-transform) into `acc`,
@@ -280,18 +396,7 @@ impl Ensemble {
         has.iter_mut().for_each(|v| *v = false);
         for &root in &self.roots {
             let (start, len) = self.leaf(root, row)?;
-            for j in start..start + len {
-                let t = *self.leaf_target.get(j)? as usize;
-                let w = *self.leaf_weight.get(j)?;
-                let (slot, seen) = (acc.get_mut(t)?, has.get_mut(t)?);
-                *slot = match (self.aggregate, *seen) {
-                    (Aggregate::Sum | Aggregate::Average, _) => *slot + w,
-                    (_, false) => w,
-                    (Aggregate::Min, true) => slot.min(w),
-                    (Aggregate::Max, true) => slot.max(w),
-                };
-                *seen = true;
-            }
+            self.add_leaf(start, len, acc, has)?;
         }
         Some(())
     }
@@ -326,6 +431,10 @@ fn aggregate_of(node: &pb::NodeProto, name: &[u8]) -> Result<Aggregate> {
             ));
         }
     })
+}
+
+fn u16_of(node: &pb::NodeProto, v: i64) -> Result<u16> {
+    u16::try_from(v).map_err(|_| invalid(node, format!("tests feature {v}")))
 }
 
 fn u32_of(node: &pb::NodeProto, v: i64, what: &str) -> Result<u32> {
@@ -439,7 +548,6 @@ fn parse_v1(node: &pb::NodeProto, a: &Attrs) -> Result<Ensemble> {
                 feature: 0,
                 a: start,
                 b: weights.len() as u32,
-                set: (0, 0),
                 mode,
                 missing_true: false,
             });
@@ -464,10 +572,9 @@ fn parse_v1(node: &pb::NodeProto, a: &Attrs) -> Result<Ensemble> {
         let (t, f) = (child(true_ids)?, child(false_ids)?);
         nodes.push(Node {
             threshold: value as f32,
-            feature: u32_of(node, feature, "a feature id")?,
+            feature: u16_of(node, feature)?,
             a: t,
             b: f,
-            set: (0, 0),
             mode,
             missing_true: missing.get(i).is_some_and(|&m| m != 0),
         });
@@ -499,6 +606,9 @@ fn parse_v1(node: &pb::NodeProto, a: &Attrs) -> Result<Ensemble> {
         leaf_target,
         leaf_weight,
         members: Vec::new(),
+        sets: Vec::new(),
+        uniform: None,
+        depth: 0,
         targets,
         base,
         aggregate: if classifier {
@@ -556,6 +666,7 @@ fn parse_v5(node: &pb::NodeProto, a: &Attrs) -> Result<Ensemble> {
     // Sets of the MEMBER nodes, in node order, separated by NaN.
     let mut sets = membership.split(|v| v.is_nan()).filter(|s| !s.is_empty());
     let mut members = Vec::new();
+    let mut set_ranges = Vec::new();
     let leaf_base = n as u32;
     let mut nodes = Vec::with_capacity(n + leaf_weights.len());
     for i in 0..n {
@@ -570,15 +681,16 @@ fn parse_v5(node: &pb::NodeProto, a: &Attrs) -> Result<Ensemble> {
             6 => Mode::Member,
             _ => return Err(invalid(node, format!("has a node of unknown mode {code}"))),
         };
-        let set = if mode == Mode::Member {
+        let threshold = if mode == Mode::Member {
             let s = sets
                 .next()
                 .ok_or_else(|| invalid(node, "has more set-membership nodes than sets"))?;
             let start = members.len() as u32;
             members.extend(s.iter().map(|&v| v as f32));
-            (start, members.len() as u32)
+            set_ranges.push((start, members.len() as u32));
+            f32::from_bits(set_ranges.len() as u32 - 1)
         } else {
-            (0, 0)
+            splits.get(i).copied().unwrap_or(f64::NAN) as f32
         };
         let child = |ids: &[i64], leaf: &[i64]| -> Result<u32> {
             let id = u32_of(node, ids.get(i).copied().unwrap_or(-1), "a child")?;
@@ -589,11 +701,10 @@ fn parse_v5(node: &pb::NodeProto, a: &Attrs) -> Result<Ensemble> {
             })
         };
         nodes.push(Node {
-            threshold: splits.get(i).copied().unwrap_or(f64::NAN) as f32,
-            feature: u32_of(node, features.get(i).copied().unwrap_or(-1), "a feature id")?,
+            threshold,
+            feature: u16_of(node, features.get(i).copied().unwrap_or(-1))?,
             a: child(true_ids, true_leaf)?,
             b: child(false_ids, false_leaf)?,
-            set,
             mode,
             missing_true: missing.get(i).is_some_and(|&m| m != 0),
         });
@@ -606,7 +717,6 @@ fn parse_v5(node: &pb::NodeProto, a: &Attrs) -> Result<Ensemble> {
             feature: 0,
             a: j as u32,
             b: 1,
-            set: (0, 0),
             mode: Mode::Leaf,
             missing_true: false,
         });
@@ -651,6 +761,9 @@ fn parse_v5(node: &pb::NodeProto, a: &Attrs) -> Result<Ensemble> {
         leaf_target,
         leaf_weight: leaf_weights,
         members,
+        sets: set_ranges,
+        uniform: None,
+        depth: 0,
         targets,
         base: Vec::new(),
         aggregate,

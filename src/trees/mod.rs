@@ -618,14 +618,45 @@ impl Pipeline {
             return None;
         }
         let mut s = self.scratch();
-        for row in rows.chunks(self.k) {
-            let (pd, logit) = self.row(row, &mut s)?;
-            emit(pd as f32, logit);
+        // A first ensemble reading the input with one comparison mode walks blocks of rows.
+        let block = match self.steps.first() {
+            Some(Step {
+                op: Op::Trees(e),
+                input: 0,
+                ..
+            }) if e.uniform.is_some() => Some(e),
+            _ => None,
+        };
+        let Some(e) = block else {
+            for row in rows.chunks(self.k) {
+                let (pd, logit) = self.row(row, &mut s, None)?;
+                emit(pd as f32, logit);
+            }
+            return Some(());
+        };
+        let t = e.targets;
+        let mut acc = vec![0.0; ensemble::BLOCK * t];
+        let mut has = vec![false; ensemble::BLOCK * t];
+        for block in rows.chunks(ensemble::BLOCK * self.k) {
+            let n = block.len() / self.k;
+            let (acc, has) = (acc.get_mut(..n * t)?, has.get_mut(..n * t)?);
+            e.accumulate_block(block, self.k, acc, has)?;
+            for (r, row) in block.chunks(self.k).enumerate() {
+                let pre = (acc.get(r * t..(r + 1) * t)?, has.get(r * t..(r + 1) * t)?);
+                let (pd, logit) = self.row(row, &mut s, Some(pre))?;
+                emit(pd as f32, logit);
+            }
         }
         Some(())
     }
 
-    fn row(&self, row: &[f32], s: &mut Scratch) -> Option<(f64, Option<f64>)> {
+    /// One row through the steps; `pre`: the first ensemble's aggregates, already computed.
+    fn row(
+        &self,
+        row: &[f32],
+        s: &mut Scratch,
+        pre: Option<(&[f64], &[bool])>,
+    ) -> Option<(f64, Option<f64>)> {
         let first = s.slots.first_mut()?;
         first.clear();
         first.extend(row.iter().map(|&v| f64::from(v)));
@@ -643,7 +674,13 @@ impl Pipeline {
                         &s.row32
                     };
                     let (acc, has) = (s.acc.get_mut(..e.targets)?, s.has.get_mut(..e.targets)?);
-                    e.accumulate(x, acc, has)?;
+                    match pre.filter(|_| ix == 0) {
+                        Some((a, h)) => {
+                            acc.copy_from_slice(a.get(..e.targets)?);
+                            has.copy_from_slice(h.get(..e.targets)?);
+                        }
+                        None => e.accumulate(x, acc, has)?,
+                    }
                     if let Some(l) = self.logit.filter(|l| l.step == ix) {
                         logit = Some(l.a * acc.get(l.target as usize)? + l.b);
                     }
@@ -696,8 +733,8 @@ impl Pipeline {
         let mut phi = vec![0.0; self.k];
         shap::add_contributions(e, form.target, form.a, x, baseline, &mut phi)?;
         let mut s = self.scratch();
-        let (_, fz) = self.row(baseline, &mut s)?;
-        let (_, fx) = self.row(x, &mut s)?;
+        let (_, fz) = self.row(baseline, &mut s, None)?;
+        let (_, fx) = self.row(x, &mut s, None)?;
         Some((phi, fz?, fx?))
     }
 }

@@ -43,7 +43,7 @@ pub fn add_contributions(
     z: &[f32],
     phi: &mut [f64],
 ) -> Option<()> {
-    let weights = weight_table(MAX_TREE_DEPTH + 1);
+    let weights = weight_table(e.depth.min(MAX_TREE_DEPTH) + 1);
     let mut walk = Walk {
         e,
         x,
@@ -88,9 +88,8 @@ impl Walk<'_> {
             return self.leaf(node.a as usize, node.b as usize, nx, nz);
         }
         let f = node.feature as usize;
-        let members = &self.e.members;
-        let gx = node.goes_true(*self.x.get(f)?, members);
-        let gz = node.goes_true(*self.z.get(f)?, members);
+        let gx = node.goes_true(*self.x.get(f)?, self.e);
+        let gz = node.goes_true(*self.z.get(f)?, self.e);
         let child = |t: bool| if t { node.a } else { node.b } as usize;
         if gx == gz {
             return self.node(child(gx), nx, nz, depth + 1);
