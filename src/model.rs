@@ -340,7 +340,7 @@ impl Model {
         };
         let model = match model.try_trees(trees, reference.as_ref(), graph_of(&proto))? {
             Ok(model) => model,
-            Err(model) => {
+            Err((model, pending)) => {
                 #[cfg(feature = "tract")]
                 let model = Model {
                     plan: Some(guard_panics(|| {
@@ -348,7 +348,12 @@ impl Model {
                     })?),
                     ..model
                 };
-                model.choose_engine(&pd_name, chain, reference.as_ref())?
+                let model = model.choose_engine(&pd_name, chain, reference.as_ref())?;
+                #[cfg(feature = "tract")]
+                let model = model.with_trees_if_agreeing(pending);
+                #[cfg(not(feature = "tract"))]
+                drop(pending);
+                model
             }
         };
         // One run on the baseline applicant proves the engine works and gives probabilities.
@@ -368,16 +373,19 @@ impl Model {
     }
 
     /// The `trees` pipeline runs the model when it reproduces the model's reference scores
-    /// (`Ok`); otherwise the model goes on to the chain or tract (`Err(self)`), except that a
-    /// model using operators tract does not run is refused here with what to do.
+    /// (`Ok`); otherwise the model goes on to the chain or tract (`Err`, with the pipeline when
+    /// the model has no reference scores: the full build keeps it if it agrees with tract on the
+    /// probe rows), except that a model using operators tract does not run is refused here with
+    /// what to do.
+    #[allow(clippy::type_complexity)]
     fn try_trees(
         mut self,
         trees: Option<crate::trees::Pipeline>,
         reference: Option<&ReferenceScores>,
         graph: Option<&pb::GraphProto>,
-    ) -> Result<std::result::Result<Model, Model>> {
+    ) -> Result<std::result::Result<Model, (Model, Option<crate::trees::Pipeline>)>> {
         let Some(trees) = trees else {
-            return Ok(Err(self));
+            return Ok(Err((self, None)));
         };
         let beyond_tract = graph.is_some_and(|g| {
             g.node
@@ -397,7 +405,7 @@ impl Model {
                     ),
                 ));
             }
-            return Ok(Err(self));
+            return Ok(Err((self, Some(trees))));
         };
         self.pd_column = trees.pd_column();
         self.trees = Some(Arc::new(trees));
@@ -416,9 +424,34 @@ impl Model {
             Some(_) => {
                 self.trees = None;
                 self.pd_column = 0;
-                Ok(Err(self))
+                Ok(Err((self, None)))
             }
         }
+    }
+
+    /// Full build, a model without reference scores that tract runs: the `trees` pipeline takes
+    /// over only if it scores the probe rows as tract's plan does (as the chain must).
+    #[cfg(feature = "tract")]
+    fn with_trees_if_agreeing(mut self, trees: Option<crate::trees::Pipeline>) -> Model {
+        let Some(trees) = trees.filter(|_| self.chain.is_none()) else {
+            return self;
+        };
+        let rows = probe_rows(&self.schema, self.k);
+        let Ok(by_tract) = self.predict(&rows) else {
+            return self;
+        };
+        let mut by_trees = Vec::with_capacity(by_tract.len());
+        let ran = trees.run(&rows, |pd, _| by_trees.push(f64::from(pd)));
+        if ran.is_some()
+            && by_trees.len() == by_tract.len()
+            && by_trees
+                .iter()
+                .zip(&by_tract)
+                .all(|(a, t)| (a - t.pd).abs() <= PROBE_PD_TOLERANCE)
+        {
+            self.trees = Some(Arc::new(trees));
+        }
+        self
     }
 
     /// With tract: its plan must reproduce the reference scores (when the model has them), and

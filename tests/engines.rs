@@ -117,17 +117,27 @@ fn a_model_without_reference_scores_needs_the_full_engine_in_lite_only() {
 
 #[test]
 fn a_model_that_is_not_a_chain_needs_the_full_engine_even_with_reference_scores() {
+    let (bytes, golden) = foreign_with_reference("symmetric");
+    if LITE {
+        let e = load_error(&bytes);
+        assert_eq!(e.kind(), ErrorKind::NeedsFullEngine, "symmetric: {e}");
+        assert!(e.message().contains("chain"), "symmetric: {e}");
+    } else {
+        let model = Model::from_bytes(&bytes).expect("tract runs it");
+        assert_eq!(model.engine(), Engine::Tract, "symmetric");
+        assert_foreign_pds("symmetric", &model, &golden);
+    }
+}
+
+/// scikit-learn's gradient boosting and logistic regression (ai.onnx.ml operators) with
+/// reference scores run on the tree evaluator (`trees`) in both builds.
+#[test]
+fn ml_models_with_reference_scores_run_on_the_tree_evaluator_in_both_builds() {
     for name in ["gbm", "logreg"] {
         let (bytes, golden) = foreign_with_reference(name);
-        if LITE {
-            let e = load_error(&bytes);
-            assert_eq!(e.kind(), ErrorKind::NeedsFullEngine, "{name}: {e}");
-            assert!(e.message().contains("chain"), "{name}: {e}");
-        } else {
-            let model = Model::from_bytes(&bytes).expect("tract runs it");
-            assert_eq!(model.engine(), Engine::Tract, "{name}");
-            assert_foreign_pds(name, &model, &golden);
-        }
+        let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(model.engine(), Engine::Trees, "{name}");
+        assert_foreign_pds(name, &model, &golden);
     }
 }
 
