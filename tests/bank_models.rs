@@ -687,6 +687,15 @@ fn bench_trees_throughput() {
         assert!(!assessed.approximate);
     }
     let per = t.elapsed().as_secs_f64() / applicants.len() as f64;
+    let t2 = std::time::Instant::now();
+    for a in &applicants {
+        scorer
+            .model()
+            .tree_contributions(a, &f.baseline)
+            .expect("TreeSHAP");
+    }
+    let shap = t2.elapsed().as_secs_f64() / applicants.len() as f64;
+    eprintln!("of which TreeSHAP with both log-odds: {:.3} ms", shap * 1e3);
     eprintln!(
         "score + exact reasons: {:.3} ms per applicant ({:.0} applicants/s)",
         per * 1e3,
