@@ -84,6 +84,20 @@ impl Node {
     }
 }
 
+/// [`Node::goes_true`] with the comparison fixed at compile time for an ensemble whose branches
+/// all make the same one (`M`: 0 LEQ, 1 LT, 2 GTE, 3 GT; anything else: the node's own mode).
+#[inline(always)]
+pub fn goes_true_as<const M: u8>(node: &Node, x: f32, e: &Ensemble) -> bool {
+    let t = node.threshold;
+    match M {
+        0 => (x <= t) | (x.is_nan() & node.missing_true),
+        1 => (x < t) | (x.is_nan() & node.missing_true),
+        2 => (x >= t) | (x.is_nan() & node.missing_true),
+        3 => (x > t) | (x.is_nan() & node.missing_true),
+        _ => node.goes_true(x, e),
+    }
+}
+
 /// How the trees' leaf values are combined per target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Aggregate {
@@ -342,13 +356,7 @@ impl Ensemble {
                         continue;
                     }
                     let x = *rows.get(r * k + node.feature as usize)?;
-                    let t = node.threshold;
-                    let go = match M {
-                        0 => x <= t,
-                        1 => x < t,
-                        2 => x >= t,
-                        _ => x > t,
-                    } | (x.is_nan() & node.missing_true);
+                    let go = goes_true_as::<M>(node, x, self);
                     *i = if go { node.a } else { node.b };
                     moved = true;
                 }

@@ -732,10 +732,13 @@ impl Pipeline {
         }
         let mut phi = vec![0.0; self.k];
         shap::add_contributions(e, form.target, form.a, x, baseline, &mut phi)?;
-        let mut s = self.scratch();
-        let (_, fz) = self.row(baseline, &mut s, None)?;
-        let (_, fx) = self.row(x, &mut s, None)?;
-        Some((phi, fz?, fx?))
+        let mut logits = Vec::with_capacity(2);
+        let both: Vec<f32> = baseline.iter().chain(x).copied().collect();
+        self.run(&both, |_, logit| logits.push(logit))?;
+        match logits.as_slice() {
+            [Some(fz), Some(fx)] => Some((phi, *fz, *fx)),
+            _ => None,
+        }
     }
 }
 

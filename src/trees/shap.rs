@@ -9,7 +9,7 @@
 //! every node at most once (a feature already on one side stays there), so the cost is linear in
 //! the tree's size and the values are exact; they sum to `f(x) − f(z)`.
 
-use super::ensemble::{Ensemble, MAX_TREE_DEPTH, Mode};
+use super::ensemble::{Ensemble, MAX_TREE_DEPTH, Mode, goes_true_as};
 
 /// Which side of a feature a path took.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -19,7 +19,7 @@ enum Side {
     Z,
 }
 
-struct Walk<'a> {
+struct Walk<'a, const M: u8> {
     e: &'a Ensemble,
     x: &'a [f32],
     z: &'a [f32],
@@ -43,8 +43,25 @@ pub fn add_contributions(
     z: &[f32],
     phi: &mut [f64],
 ) -> Option<()> {
+    match e.uniform {
+        Some(Mode::Leq) => walk::<0>(e, target, scale, x, z, phi),
+        Some(Mode::Lt) => walk::<1>(e, target, scale, x, z, phi),
+        Some(Mode::Gte) => walk::<2>(e, target, scale, x, z, phi),
+        Some(Mode::Gt) => walk::<3>(e, target, scale, x, z, phi),
+        _ => walk::<255>(e, target, scale, x, z, phi),
+    }
+}
+
+fn walk<const M: u8>(
+    e: &Ensemble,
+    target: u32,
+    scale: f64,
+    x: &[f32],
+    z: &[f32],
+    phi: &mut [f64],
+) -> Option<()> {
     let weights = weight_table(e.depth.min(MAX_TREE_DEPTH) + 1);
-    let mut walk = Walk {
+    let mut walk = Walk::<M> {
         e,
         x,
         z,
@@ -78,7 +95,7 @@ fn weight_table(n: usize) -> Vec<Vec<f64>> {
         .collect()
 }
 
-impl Walk<'_> {
+impl<const M: u8> Walk<'_, M> {
     fn node(&mut self, i: usize, nx: usize, nz: usize, depth: usize) -> Option<()> {
         if depth > MAX_TREE_DEPTH {
             return None;
@@ -88,8 +105,8 @@ impl Walk<'_> {
             return self.leaf(node.a as usize, node.b as usize, nx, nz);
         }
         let f = node.feature as usize;
-        let gx = node.goes_true(*self.x.get(f)?, self.e);
-        let gz = node.goes_true(*self.z.get(f)?, self.e);
+        let gx = goes_true_as::<M>(&node, *self.x.get(f)?, self.e);
+        let gz = goes_true_as::<M>(&node, *self.z.get(f)?, self.e);
         let child = |t: bool| if t { node.a } else { node.b } as usize;
         if gx == gz {
             return self.node(child(gx), nx, nz, depth + 1);
