@@ -176,6 +176,8 @@ pub struct Pipeline {
     out_slot: usize,
     pd_column: usize,
     logit: Option<LogitForm>,
+    /// Whether a step after the first reads the input row.
+    reads_input_later: bool,
 }
 
 /// Scratch buffers for one row.
@@ -424,6 +426,7 @@ pub fn compile(
         _ => None,
     };
     Ok(Some(Pipeline {
+        reads_input_later: steps.iter().skip(1).any(|s| s.input == 0),
         slots: steps.len() + 1,
         steps,
         k,
@@ -657,9 +660,12 @@ impl Pipeline {
         s: &mut Scratch,
         pre: Option<(&[f64], &[bool])>,
     ) -> Option<(f64, Option<f64>)> {
-        let first = s.slots.first_mut()?;
-        first.clear();
-        first.extend(row.iter().map(|&v| f64::from(v)));
+        // The input as f64, unless only the first ensemble read it and its sums are given.
+        if pre.is_none() || self.reads_input_later {
+            let first = s.slots.first_mut()?;
+            first.clear();
+            first.extend(row.iter().map(|&v| f64::from(v)));
+        }
         let mut logit = None;
         for (ix, step) in self.steps.iter().enumerate() {
             let mut out = std::mem::take(s.slots.get_mut(step.output)?);
