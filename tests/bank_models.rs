@@ -702,3 +702,52 @@ fn bench_trees_throughput() {
         1.0 / per
     );
 }
+
+/// `credit-scorer assess` (the CLI) on a bank model: the applicant's PD as onnxruntime gives it
+/// and exact reasons (`approximate: false`) over all 18 characteristics.
+#[test]
+fn cli_assess_gives_exact_reasons() {
+    let (_, f) = fixture("lightgbm_zipmap");
+    let i = f
+        .rows
+        .iter()
+        .position(|r| !r.contains(&None))
+        .expect("a full row");
+    let schema = Model::from_bytes(&fixture("lightgbm_zipmap").0).expect("loads");
+    let applicant: serde_json::Map<String, serde_json::Value> = schema
+        .schema()
+        .features
+        .iter()
+        .zip(&f.rows[i])
+        .map(|(feature, v)| (feature.name.clone(), json!(v.expect("value"))))
+        .collect();
+    let dir = std::env::temp_dir().join(format!("credit-scorer-bank-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let file = dir.join("applicant.json");
+    std::fs::write(&file, serde_json::Value::Object(applicant).to_string()).expect("writes");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_credit-scorer"))
+        .arg("assess")
+        .arg("--model")
+        .arg(repo("tests/fixtures/bank/lightgbm_zipmap.onnx"))
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(a["approximate"], json!(false));
+    let pd = a["pd"].as_f64().expect("pd");
+    assert!(
+        (pd - f.pd[i]).abs() <= 1e-5,
+        "{pd} vs onnxruntime {}",
+        f.pd[i]
+    );
+    assert_eq!(
+        a["contributions"].as_array().expect("contributions").len(),
+        18
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
