@@ -24,6 +24,7 @@ const MODELS: &[&str] = &[
     "sklearn_gradient_boosting",
     "sklearn_logistic",
     "sklearn_pipeline",
+    "sklearn_normalizer",
     "tree_ensemble_v3_tensor",
     "tree_ensemble_v5",
     "regressor_sigmoid",

@@ -464,7 +464,7 @@ def main():
     from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
+    from sklearn.preprocessing import Normalizer, StandardScaler
 
     os.makedirs(OUT, exist_ok=True)
     rng = np.random.default_rng(SEED)
@@ -544,6 +544,11 @@ def main():
     pipe = Pipeline([("scale", StandardScaler()), ("lr", LogisticRegression(max_iter=2000))])
     pipe.fit(X[tr], y[tr])
     save("sklearn_pipeline", to_onnx(pipe, X[:1], target_opset={"": 17, "ai.onnx.ml": 3}),
+         features, baseline, Xte)
+
+    norm = Pipeline([("norm", Normalizer(norm="l2")), ("lr", LogisticRegression(max_iter=2000))])
+    norm.fit(X[tr], y[tr])
+    save("sklearn_normalizer", to_onnx(norm, X[:1], target_opset={"": 17, "ai.onnx.ml": 3}),
          features, baseline, Xte)
 
     # TreeEnsemble (ai.onnx.ml opset 5): skl2onnx 1.20 has no converter for it, so it is built
