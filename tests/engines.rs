@@ -314,15 +314,23 @@ fn reference_scores_recorded_by_tract_make_a_chain_model_lite_ready() {
         assert_eq!(t.pd as f32, r.as_f64().unwrap() as f32, "row {i}");
     }
 
-    // Once is enough; a model that is not a chain gets them too, for the full engine to check.
+    // Once is enough; a tree model (scikit-learn's gradient boosting, ai.onnx.ml) gets them too
+    // and then runs on the tree evaluator, which reproduces tract's scores of the probe rows;
+    // a model that is neither a chain nor a tree pipeline stays with tract.
     let again = with_reference_scores(&made.bytes).unwrap_err();
     assert_eq!(again.kind(), ErrorKind::Input);
     assert!(again.message().contains("already carries"), "{again}");
-    let (gbm, _) = foreign("gbm");
+    let (gbm, golden) = foreign("gbm");
     let gbm = with_reference_scores(&gbm).unwrap();
-    assert!(!gbm.lite);
+    assert!(gbm.lite);
+    let model = Model::from_bytes(&gbm.bytes).unwrap();
+    assert_eq!(model.engine(), Engine::Trees);
+    assert_foreign_pds("gbm", &model, &golden);
+    let (symmetric, _) = foreign("symmetric");
+    let symmetric = with_reference_scores(&symmetric).unwrap();
+    assert!(!symmetric.lite);
     assert_eq!(
-        Model::from_bytes(&gbm.bytes).unwrap().engine(),
+        Model::from_bytes(&symmetric.bytes).unwrap().engine(),
         Engine::Tract
     );
 }
