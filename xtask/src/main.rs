@@ -2,6 +2,7 @@
 //! It installs what it needs on a fresh Debian machine (wasm target, wasm-bindgen-cli at the
 //! lockfile's version, Chromium and ChromeDriver, npm packages) and caches tools between runs.
 
+mod bank_models;
 mod bench;
 mod fuzz;
 mod integrity;
@@ -678,6 +679,8 @@ fn test(args: &[String]) -> Result {
                 "reference_model",
                 "--test",
                 "validation",
+                "--test",
+                "bank_models",
             ]))
     })?;
     prepare_browser_tests()?;
@@ -811,6 +814,7 @@ fn train() -> Result {
     step("train and export", || {
         run(Command::new(&python).arg("training/train.py"))
     })?;
+    bank_models::train()?;
     // Every output is committed: a rerun must leave the work tree as it was.
     let changed = Command::new("git")
         .args([
