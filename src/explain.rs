@@ -1,5 +1,6 @@
 //! Reason codes: Shapley values of each feature against the schema's baseline applicant,
-//! computed on the model's log-odds with one batched model run.
+//! computed on the model's log-odds with one batched model run (for a sum of trees, exactly by
+//! TreeSHAP in `engine::trees`).
 
 use crate::engine::Model;
 use crate::error::{Error, ErrorKind, Result};
@@ -37,6 +38,17 @@ pub fn shapley(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Att
                 baseline.len()
             ),
         ));
+    }
+    // Tree ensembles: exact interventional TreeSHAP, at any width (see `engine::trees`).
+    if let Some((phi, baseline_logit, applicant_logit)) =
+        model.tree_contributions(applicant, baseline)
+    {
+        return Ok(Attribution {
+            logit_contributions: phi,
+            baseline_logit,
+            applicant_logit,
+            approximate: false,
+        });
     }
     if k <= MAX_EXACT_FEATURES {
         exact(model, applicant, baseline)

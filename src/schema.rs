@@ -64,6 +64,10 @@ pub struct OutputSpec {
     /// Optional log-odds-of-default output `[N,1]`.
     #[serde(default)]
     pub logit: Option<String>,
+    /// The class label (number or string) whose probability is the probability of default, for
+    /// classifiers that name their classes (`ZipMap`, `classlabels_*`); see `engine::trees`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_class: Option<serde_json::Value>,
     /// What the probability means, for people.
     #[serde(default)]
     pub meaning: Localized,

@@ -82,7 +82,7 @@ impl Scorer {
     #[wasm_bindgen(getter)]
     pub fn engine(&self) -> String {
         match self.inner.model().engine() {
-            crate::Engine::Direct => "direct".into(),
+            crate::Engine::Direct | crate::Engine::Trees => "direct".into(),
             crate::Engine::Tract => "tract".into(),
         }
     }

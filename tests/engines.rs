@@ -117,17 +117,27 @@ fn a_model_without_reference_scores_needs_the_full_engine_in_lite_only() {
 
 #[test]
 fn a_model_that_is_not_a_chain_needs_the_full_engine_even_with_reference_scores() {
+    let (bytes, golden) = foreign_with_reference("symmetric");
+    if LITE {
+        let e = load_error(&bytes);
+        assert_eq!(e.kind(), ErrorKind::NeedsFullEngine, "symmetric: {e}");
+        assert!(e.message().contains("chain"), "symmetric: {e}");
+    } else {
+        let model = Model::from_bytes(&bytes).expect("tract runs it");
+        assert_eq!(model.engine(), Engine::Tract, "symmetric");
+        assert_foreign_pds("symmetric", &model, &golden);
+    }
+}
+
+/// scikit-learn's gradient boosting and logistic regression (ai.onnx.ml operators) with
+/// reference scores run on the tree evaluator (`trees`) in both builds.
+#[test]
+fn ml_models_with_reference_scores_run_on_the_tree_evaluator_in_both_builds() {
     for name in ["gbm", "logreg"] {
         let (bytes, golden) = foreign_with_reference(name);
-        if LITE {
-            let e = load_error(&bytes);
-            assert_eq!(e.kind(), ErrorKind::NeedsFullEngine, "{name}: {e}");
-            assert!(e.message().contains("chain"), "{name}: {e}");
-        } else {
-            let model = Model::from_bytes(&bytes).expect("tract runs it");
-            assert_eq!(model.engine(), Engine::Tract, "{name}");
-            assert_foreign_pds(name, &model, &golden);
-        }
+        let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(model.engine(), Engine::Trees, "{name}");
+        assert_foreign_pds(name, &model, &golden);
     }
 }
 
@@ -304,15 +314,23 @@ fn reference_scores_recorded_by_tract_make_a_chain_model_lite_ready() {
         assert_eq!(t.pd as f32, r.as_f64().unwrap() as f32, "row {i}");
     }
 
-    // Once is enough; a model that is not a chain gets them too, for the full engine to check.
+    // Once is enough; a tree model (scikit-learn's gradient boosting, ai.onnx.ml) gets them too
+    // and then runs on the tree evaluator, which reproduces tract's scores of the probe rows;
+    // a model that is neither a chain nor a tree pipeline stays with tract.
     let again = with_reference_scores(&made.bytes).unwrap_err();
     assert_eq!(again.kind(), ErrorKind::Input);
     assert!(again.message().contains("already carries"), "{again}");
-    let (gbm, _) = foreign("gbm");
+    let (gbm, golden) = foreign("gbm");
     let gbm = with_reference_scores(&gbm).unwrap();
-    assert!(!gbm.lite);
+    assert!(gbm.lite);
+    let model = Model::from_bytes(&gbm.bytes).unwrap();
+    assert_eq!(model.engine(), Engine::Trees);
+    assert_foreign_pds("gbm", &model, &golden);
+    let (symmetric, _) = foreign("symmetric");
+    let symmetric = with_reference_scores(&symmetric).unwrap();
+    assert!(!symmetric.lite);
     assert_eq!(
-        Model::from_bytes(&gbm.bytes).unwrap().engine(),
+        Model::from_bytes(&symmetric.bytes).unwrap().engine(),
         Engine::Tract
     );
 }

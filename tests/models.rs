@@ -49,16 +49,35 @@ fn generic_schema_names_inputs_and_uses_a_zero_baseline() {
     assert!(schema.features.iter().all(|f| f.baseline == 0.0));
 }
 
+/// skl2onnx's default export of a scaled logistic regression (ai.onnx.ml `Scaler`, `ZipMap`):
+/// tract does not run it, so without reference scores it is refused with how to add them; with
+/// onnxruntime's scores recorded it runs on the tree/linear evaluator (`trees`) like onnxruntime.
 #[test]
-fn zipmap_and_scaler_are_refused_with_how_to_re_export() {
+fn zipmap_and_scaler_need_reference_scores_and_then_run_on_trees() {
+    use credit_scorer::model::{REFERENCE_SCORES_METADATA_KEY, pb};
+    use prost::Message;
+
     let (bytes, golden) = foreign("scaler_zipmap");
-    assert_eq!(golden.expect, "refuse");
     let e = Model::from_bytes(&bytes).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ModelUnsupported);
-    assert!(
-        e.message().contains("zipmap") && e.message().contains("ai.onnx.ml"),
-        "{e}"
-    );
+    assert!(e.message().contains("reference scores"), "{e}");
+
+    let mut proto = pb::ModelProto::decode(&bytes[..]).expect("decodes");
+    let reference = serde_json::json!({
+        "runtime": "onnxruntime (training/train.py)",
+        "rows": golden.rows.iter().map(|r| &r.x).collect::<Vec<_>>(),
+        "pd": golden.rows.iter().map(|r| r.pd).collect::<Vec<_>>(),
+    });
+    proto.metadata_props.push(pb::StringStringEntryProto {
+        key: REFERENCE_SCORES_METADATA_KEY.into(),
+        value: reference.to_string(),
+    });
+    let model = Model::from_bytes(&proto.encode_to_vec()).expect("loads with reference scores");
+    assert_eq!(model.engine(), credit_scorer::Engine::Trees);
+    for r in &golden.rows {
+        let p = model.predict(&r.x).unwrap()[0].pd;
+        assert!((p - r.pd).abs() <= 1e-5, "{p} vs onnxruntime {}", r.pd);
+    }
 }
 
 /// ONNX allows a node to share its name with a tensor; tract does not, so the loader renames the

@@ -2,7 +2,7 @@
 //! panic kills the instance; libFuzzer's panic hook counts even a caught one as a crash) and
 //! never allocate without bound. A loaded model is also run once on a row of zeros, and its
 //! leave-one-out variants (the batch's reasons) on that row and a row of ones against the
-//! schema's baseline, with the rows' own scores.
+//! schema's baseline, with the rows' own scores, and a tree model's TreeSHAP values for both.
 #![no_main]
 
 use credit_scorer::Model;
@@ -19,5 +19,9 @@ fuzz_target!(|data: &[u8]| {
         let _ = model.predict_with_leave_one_out_into(
             &rows, &baseline, &which, &mut scratch, &mut own, &mut logits,
         );
+        // Tree models: exact TreeSHAP of both rows against the baseline.
+        for row in rows.chunks(k.max(1)) {
+            let _ = model.tree_contributions(row, &baseline);
+        }
     }
 });

@@ -100,7 +100,7 @@ impl Scorer {
     #[getter]
     fn engine(&self) -> &'static str {
         match self.inner.model().engine() {
-            credit_scorer::Engine::Direct => "direct",
+            credit_scorer::Engine::Direct | credit_scorer::Engine::Trees => "direct",
             credit_scorer::Engine::Tract => "tract",
         }
     }

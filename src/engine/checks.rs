@@ -6,7 +6,7 @@
 //! This file: the size cap, the decode, opsets, the operator allow-list, the graph's order and the
 //! contract (one float32 input `[N, k]`, a probability output). `tensors`: every tensor, what
 //! operators sized by constants would allocate, `Gather` indices. `ml`: the structure of
-//! `ai.onnx.ml` linear models and tree ensembles.
+//! `ai.onnx.ml` linear models and tree ensembles (the latter also through `trees`' parser).
 
 mod ml;
 mod tensors;
@@ -222,13 +222,18 @@ fn check_graph(graph: &pb::GraphProto, options: &LoadOptions, input: &InputInfo)
 
 fn check_operator(node: &pb::NodeProto, node_name: &str) -> Result<()> {
     match node.domain.as_str() {
-        "ai.onnx.ml" if !SUPPORTED_ML_OPS.contains(&node.op_type.as_str()) => Err(Error::new(
-            ErrorKind::ModelUnsupported,
-            format!(
-                "node `{node_name}` uses `{}` from ai.onnx.ml, which this scorer does not run. Re-export without it: with skl2onnx pass options={{id(model): {{'zipmap': False}}}}, and do scaling or encoding with standard ONNX operators (or before the model)",
-                node.op_type
-            ),
-        )),
+        "ai.onnx.ml"
+            if !SUPPORTED_ML_OPS.contains(&node.op_type.as_str())
+                && !super::trees::ML_OPS.contains(&node.op_type.as_str()) =>
+        {
+            Err(Error::new(
+                ErrorKind::ModelUnsupported,
+                format!(
+                    "node `{node_name}` uses `{}` from ai.onnx.ml, which this scorer does not run. Re-export without it: do scaling or encoding with standard ONNX operators (or before the model)",
+                    node.op_type
+                ),
+            ))
+        }
         "" | "ai.onnx" if matches!(node.op_type.as_str(), "Loop" | "Scan" | "If") => {
             Err(Error::new(
                 ErrorKind::ModelUnsupported,

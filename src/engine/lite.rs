@@ -1,50 +1,50 @@
-//! The lite build (no tract): a stand-in for tract's plan, which it does not have, and the engine
-//! choice without tract to compare against.
+//! The lite build (no tract): the type of tract's plan, which it never has, and the engine choice
+//! without tract to compare against.
 
 use std::sync::Arc;
 
-use super::chain::RowChain;
 use super::reference::{REFERENCE_SCORES_METADATA_KEY, ReferenceScores};
-use super::{Model, pb};
+use super::{Compiled, Model, pb, trees_do_not_reproduce, trees_need_reference_scores};
 use crate::error::{Error, ErrorKind, Result};
 
-/// No plan: every model the lite build loads runs as a chain.
+/// No plan can exist: every model the lite build loads runs on the chain or the trees.
 #[derive(Debug, Clone)]
-pub(super) struct Plan;
+pub(super) enum Plan {}
 
 impl Plan {
-    /// Nothing to build without tract.
-    pub(super) fn build(
-        _proto: &pb::ModelProto,
-        _k: usize,
-        _pd_name: &str,
-        _logit_name: Option<&str>,
-    ) -> Result<Plan> {
-        Ok(Plan)
-    }
-
-    /// Without tract every loaded model has a chain; this is never reached.
+    /// Never called: there is no plan to run.
     pub(super) fn run(
         &self,
         _rows: &[f32],
         _k: usize,
         _emit: impl FnMut(f32, Option<f32>),
     ) -> Result<()> {
-        Err(Error::new(
-            ErrorKind::NeedsFullEngine,
-            "this model needs the full engine; load it with the build that includes tract",
-        ))
+        match *self {}
     }
 }
 
 impl Model {
-    /// The engine choice without tract: the model must be a chain that reproduces the reference
-    /// scores it carries.
+    /// The engine choice without tract: the model must be trees or a chain that reproduce the
+    /// reference scores it carries.
     pub(super) fn choose_engine(
         mut self,
-        chain: Option<RowChain>,
+        _proto: &pb::ModelProto,
+        _outputs: (&str, Option<&str>),
+        Compiled { chain, trees }: Compiled,
         reference: Option<&ReferenceScores>,
     ) -> Result<Model> {
+        if let Some(trees) = trees {
+            let reference =
+                reference.ok_or_else(|| trees_need_reference_scores(ErrorKind::NeedsFullEngine))?;
+            self.trees = Some(Arc::new(trees));
+            if let Some(mismatch) = reference.mismatch(&self)? {
+                return Err(trees_do_not_reproduce(
+                    ErrorKind::NeedsFullEngine,
+                    &mismatch,
+                ));
+            }
+            return Ok(self);
+        }
         let needs_full = |why: &str| {
             Error::new(
                 ErrorKind::NeedsFullEngine,

@@ -1,18 +1,20 @@
-//! The engine: loads an ONNX model from bytes, defensively, and scores rows with the direct
-//! evaluator or tract. A model goes through, in order:
+//! The engine: loads an ONNX model from bytes, defensively, and scores rows with a direct
+//! evaluator (the chain or the trees) or tract. A model goes through, in order:
 //!
 //! 1. `checks`: everything an untrusted file could do wrong, judged on its protobuf before any
 //!    engine sees it (size, decode, opsets, operators, tensors, allocations, the input and output
 //!    contract, `ai.onnx.ml` structure).
-//! 2. `normalize`: two rewrites of what valid ONNX allows and tract refuses.
-//! 3. `chain`: the direct evaluator compiles the graph, if it is one chain of row-wise operators.
-//! 4. `tract` (full build only): tract's optimized plan.
+//! 2. [`trees`]: the `ai.onnx.ml` evaluator compiles the graph as exported, if its path to the
+//!    probability goes through tree ensembles or the operators around them.
+//! 3. `normalize`: two rewrites of what valid ONNX allows and tract refuses.
+//! 4. `chain`: the direct evaluator compiles the graph, if it is one chain of row-wise operators.
 //! 5. The engine choice (`Model::choose_engine`, in `tract` and in `lite`), with the reference
-//!    scores the model carries (`reference`). With tract, the plan must reproduce them, and the
-//!    chain is used only if it scores the probe rows and the reference rows as the plan does.
-//!    Without tract (the page's small "lite" engine) a model loads only if it is a chain that
-//!    reproduces its reference scores; anything else is refused with
-//!    [`ErrorKind::NeedsFullEngine`] and the page loads the full build.
+//!    scores the model carries (`reference`). Trees that reproduce them run the model. With tract
+//!    (full build only) its optimized plan must reproduce them otherwise, and the chain (or trees,
+//!    for a model without reference scores) is used only if it scores the probe rows (and the
+//!    reference rows) as the plan does. Without tract (the page's small "lite" engine) a model
+//!    loads only if it is a chain or trees that reproduce its reference scores; anything else is
+//!    refused with [`ErrorKind::NeedsFullEngine`] and the page loads the full build.
 //! 6. One run on the baseline applicant, which must give a probability.
 //!
 //! [`pb`] holds the ONNX protobuf types, the same in both builds.
@@ -26,6 +28,7 @@ pub mod pb;
 mod reference;
 #[cfg(feature = "tract")]
 mod tract;
+pub mod trees;
 
 use std::sync::Arc;
 
@@ -53,8 +56,9 @@ pub struct LoadOptions {
     pub max_bytes: usize,
     /// Largest tensor a model may hold or declare, in elements.
     pub max_elements: u64,
-    /// Evaluate a model that is one chain of row-wise operators directly instead of through
-    /// tract's plan (see `chain`); off only to compare the two engines.
+    /// Evaluate a model that is one chain of row-wise operators (see `chain`) or an `ai.onnx.ml`
+    /// pipeline (see [`trees`]) directly instead of through tract's plan; off only to compare
+    /// the engines.
     pub direct: bool,
 }
 
@@ -76,19 +80,34 @@ pub enum Engine {
     Direct,
     /// tract's optimized plan.
     Tract,
+    /// An `ai.onnx.ml` pipeline (tree ensembles and the operators around them) evaluated by
+    /// [`trees`], checked when it loaded against the model's reference scores (or, in the full
+    /// build and without them, against tract).
+    Trees,
 }
 
 /// A loaded, checked and optimized model with its schema.
 #[derive(Debug, Clone)]
 pub struct Model {
-    /// tract's plan (in the lite build a stand-in that runs nothing).
-    plan: Plan,
+    /// tract's plan; `None` for a model `trees` runs, and always in the lite build (which has no
+    /// plan).
+    plan: Option<Plan>,
     /// The direct evaluator, when it runs this model.
     chain: Option<Arc<RowChain>>,
+    /// The `ai.onnx.ml` evaluator, when it runs this model.
+    trees: Option<Arc<trees::Pipeline>>,
     k: usize,
     schema: Schema,
     sha256: String,
     input_name: String,
+}
+
+/// What the direct evaluators compiled of a model, for the engine choice to pick from.
+struct Compiled {
+    /// The chain evaluator's compilation (`chain`).
+    chain: Option<RowChain>,
+    /// The `ai.onnx.ml` evaluator's compilation ([`trees`]).
+    trees: Option<trees::Pipeline>,
 }
 
 /// One scored row: probability of default and its log-odds.
@@ -109,6 +128,36 @@ impl Prediction {
             logit: logit.map_or_else(|| logit_of(pd), f64::from),
         }
     }
+}
+
+/// A direct evaluator that could not score a row it was given.
+fn lost_row() -> Error {
+    Error::new(
+        ErrorKind::Inference,
+        "the direct evaluator lost track of a row; please report this model",
+    )
+}
+
+/// A model with `ai.onnx.ml` operators only `trees` runs, or loaded without tract, has no
+/// reference scores (`kind`: what that means in this build).
+fn trees_need_reference_scores(kind: ErrorKind) -> Error {
+    Error::new(
+        kind,
+        format!(
+            "the model's tree ensemble or ai.onnx.ml pipeline runs on the direct evaluator only when the model carries reference scores (`{REFERENCE_SCORES_METADATA_KEY}`) it reproduces; add them with onnxruntime as docs/SCHEMA.md shows"
+        ),
+    )
+}
+
+/// `trees` does not reproduce the model's reference scores, and no other engine may run it
+/// (`kind`: what that means in this build).
+fn trees_do_not_reproduce(kind: ErrorKind, mismatch: &str) -> Error {
+    Error::new(
+        kind,
+        format!(
+            "the direct evaluator does not reproduce the model's reference scores ({mismatch}); the file was changed after export, or uses a convention this scorer does not know — export it again"
+        ),
+    )
 }
 
 /// A leave-one-out request that does not fit the rows it is given.
@@ -142,6 +191,18 @@ impl Model {
             pd_name,
             logit_name,
         } = checks::check(bytes, options)?;
+        // `trees`: compiled from the graph as exported, before the normalization below, which
+        // would change onnxruntime's binary-classifier semantics.
+        let trees = match (options.direct, proto.graph.as_ref()) {
+            (true, Some(graph)) => trees::compile(
+                graph,
+                &input.name,
+                input.k,
+                &pd_name,
+                schema.output.default_class.as_ref(),
+            )?,
+            _ => None,
+        };
         normalize::for_engines(&mut proto);
 
         let k = input.k;
@@ -159,14 +220,20 @@ impl Model {
             })
             .flatten();
         let model = Model {
-            plan: Plan::build(&proto, k, &pd_name, logit_name.as_deref())?,
+            plan: None,
             chain: None,
+            trees: None,
             k,
             schema,
             sha256: sha256_hex(bytes),
             input_name: input.name,
         };
-        let model = model.choose_engine(chain, reference.as_ref())?;
+        let model = model.choose_engine(
+            &proto,
+            (&pd_name, logit_name.as_deref()),
+            Compiled { chain, trees },
+            reference.as_ref(),
+        )?;
         // One run on the baseline applicant proves the engine works and gives probabilities.
         let check = model.predict(&model.schema.baseline())?;
         if check
@@ -185,11 +252,24 @@ impl Model {
 
     /// The engine that scores this model.
     pub fn engine(&self) -> Engine {
-        if self.chain.is_some() {
+        if self.trees.is_some() {
+            Engine::Trees
+        } else if self.chain.is_some() {
             Engine::Direct
         } else {
             Engine::Tract
         }
+    }
+
+    /// Exact interventional TreeSHAP values of `applicant` against `baseline` on the log-odds,
+    /// with both log-odds, when `trees` runs the model and its log-odds are a sum over trees
+    /// (see [`trees::Pipeline::contributions`]); `None` otherwise.
+    pub fn tree_contributions(
+        &self,
+        applicant: &[f32],
+        baseline: &[f32],
+    ) -> Option<(Vec<f64>, f64, f64)> {
+        self.trees.as_ref()?.contributions(applicant, baseline)
     }
 
     /// Number of inputs per applicant.
@@ -222,6 +302,20 @@ impl Model {
     /// Like [`Model::predict`], appending to `out` so batch callers can reuse one buffer.
     pub fn predict_into(&self, rows: &[f32], out: &mut Vec<Prediction>) -> Result<()> {
         out.reserve(rows.len() / self.k.max(1));
+        if let Some(trees) = &self.trees {
+            // The exact (f64) log-odds of a tree sum, so that reasons add up exactly.
+            if !rows.len().is_multiple_of(self.k) {
+                return self.run_rows(rows, |_, _| {});
+            }
+            return trees
+                .run(rows, |pd, logit| {
+                    out.push(Prediction {
+                        pd: f64::from(pd),
+                        logit: logit.unwrap_or_else(|| logit_of(f64::from(pd))),
+                    })
+                })
+                .ok_or_else(lost_row);
+        }
         self.run_rows(rows, |pd, logit| out.push(Prediction::from_run(pd, logit)))
     }
 
@@ -310,8 +404,8 @@ impl Model {
         })
     }
 
-    /// Runs the plan over `rows` and hands each row's probability (and log-odds, when the model
-    /// has that output) to `emit`, in row order.
+    /// Runs the model's engine over `rows` and hands each row's probability (and log-odds, when
+    /// the model has that output) to `emit`, in row order.
     fn run_rows(&self, rows: &[f32], emit: impl FnMut(f32, Option<f32>)) -> Result<()> {
         if !rows.len().is_multiple_of(self.k) {
             return Err(Error::new(
@@ -324,13 +418,17 @@ impl Model {
             ));
         }
         if let Some(chain) = &self.chain {
-            return chain.run(rows, emit).ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Inference,
-                    "the direct evaluator lost track of a row; please report this model",
-                )
-            });
+            return chain.run(rows, emit).ok_or_else(lost_row);
         }
-        self.plan.run(rows, self.k, emit)
+        if let Some(trees) = &self.trees {
+            let mut emit = emit;
+            return trees
+                .run(rows, |pd, logit| emit(pd, logit.map(|l| l as f32)))
+                .ok_or_else(lost_row);
+        }
+        self.plan
+            .as_ref()
+            .ok_or_else(lost_row)?
+            .run(rows, self.k, emit)
     }
 }

@@ -186,8 +186,8 @@ pub struct WithReferenceScores {
     pub bytes: Vec<u8>,
     /// How many rows were scored and recorded.
     pub rows: usize,
-    /// Whether the direct evaluator runs the model (it agreed with tract on these rows), so the
-    /// page's lite engine will load it.
+    /// Whether a direct evaluator (the chain or `trees`) runs the model (it agreed with tract on
+    /// these rows), so the page's lite engine will load it.
     pub lite: bool,
 }
 
@@ -242,6 +242,6 @@ pub fn with_reference_scores(bytes: &[u8]) -> Result<WithReferenceScores> {
     Ok(WithReferenceScores {
         bytes: out,
         rows: scored.len(),
-        lite: model.engine() == Engine::Direct,
+        lite: matches!(model.engine(), Engine::Direct | Engine::Trees),
     })
 }

@@ -1,6 +1,13 @@
 //! tract, the general engine (cargo feature `tract`, the full build): the model's optimized plan,
 //! built once with a symbolic batch axis and reused for every call, and the engine choice with
 //! tract to compare against.
+//!
+//! The choice, in order: trees that reproduce the model's reference scores run it (no plan is
+//! built); trees that do not, or trees without reference scores, are refused for a model with
+//! operators tract does not run ([`trees::BEYOND_TRACT`]); otherwise tract's plan must reproduce
+//! the reference scores, the chain is kept if it scores the probe and reference rows as the plan
+//! does, and else trees compiled for a model without reference scores are kept if they score the
+//! probe rows as the plan does.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -10,12 +17,14 @@ use tract_onnx::prelude::*;
 use super::chain::RowChain;
 use super::checks::MAX_OPSET;
 use super::reference::{ReferenceScores, probe_rows};
-use super::{Model, Prediction, pb};
+use super::{
+    Compiled, Model, Prediction, pb, trees, trees_do_not_reproduce, trees_need_reference_scores,
+};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Rows per tract run: larger calls are split into runs of this size.
 const RUN_ROWS: usize = 1024;
-/// How far the direct evaluator's probabilities may be from tract's on the probe rows (they
+/// How far a direct evaluator's probabilities may be from tract's on the probe rows (they
 /// differ only in summation order and in the exp approximation).
 const PROBE_PD_TOLERANCE: f64 = 1e-5;
 
@@ -131,17 +140,65 @@ impl Plan {
                     }
             })
     }
+
+    /// Whether `trees` scores `rows` as this plan does.
+    fn agrees_with_trees(&self, trees: &trees::Pipeline, k: usize, rows: &[f32]) -> bool {
+        let mut by_tract = Vec::with_capacity(rows.len() / k.max(1));
+        if self
+            .run(rows, k, |pd, _| by_tract.push(f64::from(pd)))
+            .is_err()
+        {
+            return false;
+        }
+        let mut by_trees = Vec::with_capacity(by_tract.len());
+        let ran = trees.run(rows, |pd, _| by_trees.push(f64::from(pd)));
+        ran.is_some()
+            && by_trees.len() == by_tract.len()
+            && by_trees
+                .iter()
+                .zip(&by_tract)
+                .all(|(a, t)| (a - t).abs() <= PROBE_PD_TOLERANCE)
+    }
 }
 
 impl Model {
-    /// The engine choice with tract: its plan must reproduce the reference scores (when the model
-    /// has them), and `chain` is kept only if it scores the probe rows and the reference rows as
-    /// the plan does.
+    /// The engine choice with tract (see the module's doc): `trees` when it reproduces the
+    /// model's reference scores; otherwise tract's plan must reproduce them (when the model has
+    /// them), and `chain` (or, for a model without reference scores, `trees`) is kept only if it
+    /// scores the probe rows and the reference rows as the plan does.
     pub(super) fn choose_engine(
         mut self,
-        chain: Option<RowChain>,
+        proto: &pb::ModelProto,
+        (pd_name, logit_name): (&str, Option<&str>),
+        Compiled { chain, trees }: Compiled,
         reference: Option<&ReferenceScores>,
     ) -> Result<Model> {
+        let beyond_tract = proto.graph.as_ref().is_some_and(|g| {
+            g.node
+                .iter()
+                .any(|n| trees::BEYOND_TRACT.contains(&n.op_type.as_str()))
+        });
+        // Trees kept for the comparison with tract: a model without reference scores.
+        let mut pending = None;
+        match (trees, reference) {
+            (None, _) => {}
+            (Some(_), None) if beyond_tract => {
+                return Err(trees_need_reference_scores(ErrorKind::ModelUnsupported));
+            }
+            (Some(trees), None) => pending = Some(trees),
+            (Some(trees), Some(reference)) => {
+                self.trees = Some(Arc::new(trees));
+                match reference.mismatch(&self)? {
+                    None => return Ok(self),
+                    Some(mismatch) if beyond_tract => {
+                        return Err(trees_do_not_reproduce(ErrorKind::ModelInvalid, &mismatch));
+                    }
+                    Some(_) => self.trees = None,
+                }
+            }
+        }
+        let plan = Plan::build(proto, self.k, pd_name, logit_name)?;
+        self.plan = Some(plan.clone());
         let mut rows = probe_rows(&self.schema, self.k);
         if let Some(reference) = reference {
             if let Some(mismatch) = reference.mismatch(&self)? {
@@ -155,10 +212,13 @@ impl Model {
             rows.extend(reference.flat_rows());
         }
         self.chain = chain
-            .filter(|c| {
-                c.pd_column() == self.plan.pd_column && self.plan.agrees_with(c, self.k, &rows)
-            })
+            .filter(|c| c.pd_column() == plan.pd_column && plan.agrees_with(c, self.k, &rows))
             .map(Arc::new);
+        if self.chain.is_none() {
+            self.trees = pending
+                .filter(|t| plan.agrees_with_trees(t, self.k, &rows))
+                .map(Arc::new);
+        }
         Ok(self)
     }
 }

@@ -14,6 +14,7 @@ const MODEL_SEEDS: &[&str] = &[
     "www/models",
     "tests/fixtures/models",
     "tests/fixtures/hostile",
+    "tests/fixtures/bank",
 ];
 
 /// Each target, whether it runs the full build (with tract) or the lite one, and the committed

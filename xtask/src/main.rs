@@ -5,6 +5,7 @@
 //!
 //! This file only parses the command line and dispatches; each job is its own module.
 
+mod bank_models;
 mod bench;
 mod browsers;
 mod e2e;

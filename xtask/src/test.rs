@@ -64,6 +64,8 @@ pub fn run(with_fuzz: bool) -> Result {
                     "reference_model",
                     "--test",
                     "validation",
+                    "--test",
+                    "bank_models",
                 ]),
         )
     })?;

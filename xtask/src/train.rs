@@ -26,6 +26,7 @@ pub fn run() -> Result {
     step("train and export", || {
         util::run(Command::new(&python).arg("training/train.py"))
     })?;
+    crate::bank_models::train()?;
     // Every output is committed: a rerun must leave the work tree as it was.
     let changed = Command::new("git")
         .args([

@@ -62,6 +62,8 @@ pub(super) fn check_tree_ensemble(
     node_name: &str,
     (input, k): (&str, usize),
 ) -> Result<()> {
+    let reads_input = node.input.first().map(String::as_str) == Some(input);
+    crate::engine::trees::check_tree_ensemble(node, reads_input.then_some(k))?;
     let (weights_prefix, outputs) = match node.op_type.as_str() {
         "TreeEnsembleClassifier" => ("class", {
             let labels = node
