@@ -9,8 +9,8 @@ export const REFERENCE_MODEL_SHA256 = '5839e13d3527060587379a3f511be1281992de8b1
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-NoqxaayQISnaaH8fiFdY9GwP4522T/6EBLWfeRTSRRa+VrDGNwFH8IoygZLH67iZ', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-/A18Jrb5IcMT8F9MFIHgH8iQywa4NxQDWMBa3L43PYaQ6oRXMw0AhCUcdunPNfYv', // pkg/simd/credit_scorer_bg.wasm
-  liteScalar: 'sha384-ghaSyoyaYsVwljKfvCQWtrJPhR4LnIaNZC70b/TMShZjN0ptuvUyIK43fX6WRWpG', // pkg/lite/credit_scorer_bg.wasm
-  liteSimd: 'sha384-hA9/IqQX8yIPhGzuQHncACBkDsgskSgykxZYfV44d6tUKyLLndDGejgbEhl7nUNQ', // pkg/lite/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-0OPHJ9igf8jr8ZwVVihHpO0HSkgItiXrqnQD94zr1H/LhBp+WogBOznY/chMhgB0', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-+CZ1HM9FKDbC56GeCkf7v3u5EvItWK5r4Xo0cuCb4qfuFfnZFe/d3xvrBaHK9aKN', // pkg/simd/credit_scorer_bg.wasm
+  liteScalar: 'sha384-WlSq/+v5CmUo2FeeMKv1h7H+rZhs+pFMX2vUNhZ4SI/ocJ0nvUFRfJAv7eIyNfbd', // pkg/lite/credit_scorer_bg.wasm
+  liteSimd: 'sha384-XvsLG92R/CGeK4Haz4ayaGliveho4jXEcBhgFk5GTqw2+2xQcLnI9FOi9WQ8Q5ar', // pkg/lite/simd/credit_scorer_bg.wasm
 });
