@@ -59,7 +59,9 @@ describe('loading your own model', () => {
     assert.equal(await page.isVisible('#generic-note'), true);
     assert.match(await page.textContent('#generic-note'), /zero baseline/);
     assert.equal(await page.textContent('#model-sha'), logreg.model_sha256);
-    assert.equal(await page.textContent('#model-engine'), 'tract', 'ai.onnx.ml operators stay with tract');
+    // A LinearClassifier runs on the crate's own tree/linear evaluator once it agreed with tract.
+    assert.equal(await page.textContent('#model-engine'), 'Direct evaluator (agreed with tract on probe applicants when loaded)',
+      'ai.onnx.ml operators run directly after agreeing with tract');
     assert.match(await page.textContent('#card'), /Your file “logreg\.onnx”/);
     assert.match(await page.textContent('#card'), /no model card/);
 

@@ -259,6 +259,8 @@ fn offline_files(www: &Path) -> Result<Vec<String>> {
                 || rel == "sw.js"
                 || rel.starts_with('.')
                 || rel.ends_with(".d.ts")
+                // The test and benchmark probes: the app never loads them.
+                || rel.starts_with("js/worker/probe")
                 || (rel.starts_with("pkg/") && !ENGINE_FILES.contains(&rel.as_str())))
             {
                 out.push(rel);
