@@ -108,6 +108,25 @@ mod tests {
     }
 
     #[test]
+    fn a_pd_on_a_cut_off_or_within_the_engines_spread_of_it_gets_the_cut_off_band() {
+        let bands = crate::schema::Schema::generic(1).bands;
+        for (i, b) in bands.iter().enumerate().filter(|(_, b)| b.max_pd < 1.0) {
+            // The direct evaluator and tract may differ by up to 1e-5.
+            for delta in [0.0, 1e-6, -1e-6, 1e-5, -1e-5, 4e-4, -4e-4] {
+                let pd = b.max_pd + delta;
+                assert_eq!(band_index_for(&bands, pd), Some(i), "pd {pd}");
+            }
+            // Past the rounding, the next band (or the one before).
+            assert_eq!(band_index_for(&bands, b.max_pd + 6e-4), Some(i + 1));
+            if i > 0 {
+                assert_eq!(band_index_for(&bands, b.max_pd - 6e-4), Some(i));
+            }
+        }
+        assert_eq!(band_index_for(&bands, f64::NAN), None);
+        assert_eq!(band_index_for(&bands, 1.0), Some(bands.len() - 1));
+    }
+
+    #[test]
     fn extremes_clamp_to_the_range() {
         assert_eq!(points_from_pd(&scaling(), 0.0), 850.0);
         assert_eq!(points_from_pd(&scaling(), 1.0), 300.0);

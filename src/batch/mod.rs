@@ -60,6 +60,9 @@ use crate::error::{Error, ErrorKind};
 pub const CHUNK_ROWS: usize = 1024;
 /// Longest record accepted, in bytes: longer ones are almost always an unclosed quote.
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
+/// A chunk is cut once its records hold this many bytes, even before [`CHUNK_ROWS`] rows: long
+/// pass-through fields then cost memory in proportion to the bytes, not to the rows.
+pub const MAX_CHUNK_BYTES: usize = 16 << 20;
 /// Most fields a record may have.
 pub const MAX_FIELDS: usize = 4096;
 /// Most line numbers listed in a summary (the counts stay exact).
