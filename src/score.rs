@@ -63,21 +63,37 @@ pub fn unclamped_points(scaling: &Scaling, logit: f64) -> f64 {
     scaling.offset() - scaling.factor() * logit
 }
 
-/// The band an applicant with `pd` falls in: the first whose `max_pd` is not below it.
-/// A schema always has a last band with `max_pd` 1, so `None` only for NaN or an empty list.
+/// PDs are shown, and compared with band cut-offs, to this step: 0.1 percentage point, as the
+/// page writes them (`12.3%`).
+pub const BAND_PD_STEP: f64 = 1e-3;
+
+/// `pd` rounded to [`BAND_PD_STEP`] (half away from zero), as bands compare it.
+pub fn band_pd(pd: f64) -> f64 {
+    (pd / BAND_PD_STEP).round() * BAND_PD_STEP
+}
+
+/// The band an applicant with `pd` falls in: the first whose `max_pd` is not below it, both
+/// rounded by [`band_pd`]. So an applicant on a cut-off, or within the 1e-5 by which the direct
+/// evaluator and tract may differ, gets that cut-off's band from every engine and channel
+/// (`assess`, the batch, the page), and the band agrees with the PD the page shows. A schema
+/// always has a last band with `max_pd` 1, so `None` only for NaN or an empty list.
 pub fn band_for(bands: &[Band], pd: f64) -> Option<&Band> {
     band_index_for(bands, pd).and_then(|i| bands.get(i))
 }
 
 /// The index in `bands` of [`band_for`]'s band.
 pub fn band_index_for(bands: &[Band], pd: f64) -> Option<usize> {
-    bands.iter().position(|b| pd <= b.max_pd).or_else(|| {
-        if pd.is_nan() {
-            None
-        } else {
-            bands.len().checked_sub(1)
-        }
-    })
+    let shown = band_pd(pd);
+    bands
+        .iter()
+        .position(|b| shown <= band_pd(b.max_pd))
+        .or_else(|| {
+            if pd.is_nan() {
+                None
+            } else {
+                bands.len().checked_sub(1)
+            }
+        })
 }
 
 #[cfg(test)]
