@@ -87,7 +87,9 @@ fn short_output(got: usize, want: usize) -> Error {
 
 /// The value of row `i` of the model's output (checked to be long enough beforehand).
 fn at(f: &[f64], i: usize) -> Result<f64> {
-    f.get(i).copied().ok_or_else(|| short_output(f.len(), i + 1))
+    f.get(i)
+        .copied()
+        .ok_or_else(|| short_output(f.len(), i + 1))
 }
 
 /// Exact Shapley values from the log-odds `f` of all `2^k` coalitions (bit `i` of a row's index
@@ -106,12 +108,15 @@ fn from_coalitions(k: usize, f: &[f64]) -> Result<Attribution> {
     for (i, phi_i) in phi.iter_mut().enumerate() {
         let bit = 1usize << i;
         for mask in (0..coalitions).filter(|mask| mask & bit == 0) {
-            let w = weights.get(mask.count_ones() as usize).copied().ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Inference,
-                    "a coalition is larger than the model's inputs",
-                )
-            })?;
+            let w = weights
+                .get(mask.count_ones() as usize)
+                .copied()
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Inference,
+                        "a coalition is larger than the model's inputs",
+                    )
+                })?;
             *phi_i += w * (at(f, mask | bit)? - at(f, mask)?);
         }
     }

@@ -840,7 +840,9 @@ fn with_notes(rows: usize, note_bytes: usize) -> Vec<u8> {
     for i in 0..rows {
         let g = &golden.rows[i % golden.rows.len()];
         let x: Vec<String> = g.x.iter().map(|v| v.to_string()).collect();
-        let note: String = (0..note_bytes).map(|j| if j % 50 == 49 { ' ' } else { 'n' }).collect();
+        let note: String = (0..note_bytes)
+            .map(|j| if j % 50 == 49 { ' ' } else { 'n' })
+            .collect();
         writeln!(out, "r{i},{},\"{note}\"", x.join(",")).unwrap();
     }
     out

@@ -402,8 +402,20 @@ fn a_rank_one_probability_output_scores_like_n_by_1_in_every_engine() {
         let got = model.predict(&flat).unwrap();
         assert_eq!(got.len(), rows.len());
         for (p, x) in got.iter().zip(&rows) {
-            assert!(close(p.pd, pd(x), 1e-6), "{:?}: pd {} vs {}", model.engine(), p.pd, pd(x));
-            assert!(close(p.logit, logit(x), 1e-5), "{:?}: logit {} vs {}", model.engine(), p.logit, logit(x));
+            assert!(
+                close(p.pd, pd(x), 1e-6),
+                "{:?}: pd {} vs {}",
+                model.engine(),
+                p.pd,
+                pd(x)
+            );
+            assert!(
+                close(p.logit, logit(x), 1e-5),
+                "{:?}: logit {} vs {}",
+                model.engine(),
+                p.logit,
+                logit(x)
+            );
         }
     };
     let direct = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{e}"));
