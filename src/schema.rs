@@ -501,6 +501,17 @@ fn check_bands(bands: &[Band]) -> Result<()> {
             "the schema's bands are not ordered: list them by strictly increasing max_pd",
         ));
     }
+    // Bands compare PDs rounded to 0.01 percentage point: two cut-offs that round alike would
+    // leave the second band empty.
+    if let Some([a, b]) = bands.windows(2).find(|w| {
+        matches!(w, [a, b] if crate::score::band_pd(a.max_pd) >= crate::score::band_pd(b.max_pd))
+    }) {
+        return Err(schema_error(format!(
+            "bands `{}` (max_pd {}) and `{}` (max_pd {}) are less than 0.01 percentage point apart; \
+             PDs are banded at that precision, so `{}` could never be given: move its max_pd",
+            a.id, a.max_pd, b.id, b.max_pd, b.id
+        )));
+    }
     if last.max_pd != 1.0 {
         return Err(schema_error(format!(
             "the last band (`{}`) must have max_pd 1 so that every applicant falls in a band",
@@ -508,4 +519,26 @@ fn check_bands(bands: &[Band]) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_offs_closer_than_the_banding_precision_are_refused() {
+        let mut bands = default_bands();
+        assert!(check_bands(&bands).is_ok());
+        bands[0].max_pd = 0.08211;
+        bands[1].max_pd = 0.08214;
+        let e = check_bands(&bands).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Schema);
+        assert!(
+            e.message()
+                .contains("`A` (max_pd 0.08211) and `B` (max_pd 0.08214)"),
+            "{e}"
+        );
+        bands[1].max_pd = 0.0823;
+        assert!(check_bands(&bands).is_ok());
+    }
 }

@@ -63,21 +63,38 @@ pub fn unclamped_points(scaling: &Scaling, logit: f64) -> f64 {
     scaling.offset() - scaling.factor() * logit
 }
 
-/// The band an applicant with `pd` falls in: the first whose `max_pd` is not below it.
-/// A schema always has a last band with `max_pd` 1, so `None` only for NaN or an empty list.
+/// PDs are compared with band cut-offs to this step (0.01 percentage point): ten times the
+/// 1e-5 by which the engines may differ, fine enough that a model card's band counts made with
+/// plain `pd <= max_pd` (as `training/` makes them) stay true for the reference model.
+pub const BAND_PD_STEP: f64 = 1e-4;
+
+/// `pd` rounded to [`BAND_PD_STEP`] (half away from zero), as bands compare it.
+pub fn band_pd(pd: f64) -> f64 {
+    (pd / BAND_PD_STEP).round() * BAND_PD_STEP
+}
+
+/// The band an applicant with `pd` falls in: the first whose `max_pd` is not below it, both
+/// rounded by [`band_pd`]. So an applicant on a cut-off, or within the 1e-5 by which the direct
+/// evaluator and tract may differ, gets that cut-off's band from every engine and channel
+/// (`assess`, the batch, the page). A schema
+/// always has a last band with `max_pd` 1, so `None` only for NaN or an empty list.
 pub fn band_for(bands: &[Band], pd: f64) -> Option<&Band> {
     band_index_for(bands, pd).and_then(|i| bands.get(i))
 }
 
 /// The index in `bands` of [`band_for`]'s band.
 pub fn band_index_for(bands: &[Band], pd: f64) -> Option<usize> {
-    bands.iter().position(|b| pd <= b.max_pd).or_else(|| {
-        if pd.is_nan() {
-            None
-        } else {
-            bands.len().checked_sub(1)
-        }
-    })
+    let shown = band_pd(pd);
+    bands
+        .iter()
+        .position(|b| shown <= band_pd(b.max_pd))
+        .or_else(|| {
+            if pd.is_nan() {
+                None
+            } else {
+                bands.len().checked_sub(1)
+            }
+        })
 }
 
 #[cfg(test)]
@@ -105,6 +122,25 @@ mod tests {
         let pd_at = |odds: f64| 1.0 / (1.0 + odds);
         assert!((points_from_pd(&scaling(), pd_at(50.0)) - 600.0).abs() < 1e-9);
         assert!((points_from_pd(&scaling(), pd_at(100.0)) - 620.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_pd_on_a_cut_off_or_within_the_engines_spread_of_it_gets_the_cut_off_band() {
+        let bands = crate::schema::Schema::generic(1).bands;
+        for (i, b) in bands.iter().enumerate().filter(|(_, b)| b.max_pd < 1.0) {
+            // The direct evaluator and tract may differ by up to 1e-5.
+            for delta in [0.0, 1e-6, -1e-6, 1e-5, -1e-5, 4e-5, -4e-5] {
+                let pd = b.max_pd + delta;
+                assert_eq!(band_index_for(&bands, pd), Some(i), "pd {pd}");
+            }
+            // Past the rounding, the next band (or the one before).
+            assert_eq!(band_index_for(&bands, b.max_pd + 6e-5), Some(i + 1));
+            if i > 0 {
+                assert_eq!(band_index_for(&bands, b.max_pd - 6e-5), Some(i));
+            }
+        }
+        assert_eq!(band_index_for(&bands, f64::NAN), None);
+        assert_eq!(band_index_for(&bands, 1.0), Some(bands.len() - 1));
     }
 
     #[test]

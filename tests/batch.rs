@@ -815,3 +815,135 @@ fn a_feature_matched_by_two_columns_is_refused_with_both_named() {
     let columns = credit_scorer::batch::map_header(&schema, &header).unwrap();
     assert_eq!(columns.column_of_feature[6], i);
 }
+
+#[test]
+fn a_feature_named_twice_after_folding_case_and_spaces_is_refused_with_both_named() {
+    // An exact name and a spelling that folds to it: the second would otherwise be copied
+    // through as an unused column, and nobody would know which one was scored.
+    let golden = reference_golden();
+    let mut bytes = format!("{}, DURATION_MONTHS \n", golden.features.join(",")).into_bytes();
+    let x: Vec<String> = golden.rows[0].x.iter().map(|v| v.to_string()).collect();
+    writeln!(bytes, "{},12", x.join(",")).unwrap();
+    let e = score_with(&bytes, bytes.len(), BatchOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Csv, "{e}");
+    assert!(
+        e.message()
+            .contains("`duration_months`, `DURATION_MONTHS` all match feature `duration_months`"),
+        "{e}"
+    );
+}
+
+/// `rows` rows of golden applicants, each with a free-text `notes` column of `note_bytes` bytes.
+fn with_notes(rows: usize, note_bytes: usize) -> Vec<u8> {
+    let golden = reference_golden();
+    let mut out = format!("id,{},notes\n", golden.features.join(",")).into_bytes();
+    for i in 0..rows {
+        let g = &golden.rows[i % golden.rows.len()];
+        let x: Vec<String> = g.x.iter().map(|v| v.to_string()).collect();
+        let note: String = (0..note_bytes)
+            .map(|j| if j % 50 == 49 { ' ' } else { 'n' })
+            .collect();
+        writeln!(out, "r{i},{},\"{note}\"", x.join(",")).unwrap();
+    }
+    out
+}
+
+#[test]
+fn a_megabyte_of_free_text_in_a_column_the_model_does_not_use_is_copied_through() {
+    let note_bytes = (1 << 20) + 100;
+    let bytes = with_notes(3, note_bytes);
+    let (out, s) = score_with(&bytes, 65_536, BatchOptions::default()).unwrap();
+    assert_accounting(&s);
+    assert_eq!((s.rows_in, s.scored, s.refused), (3, 3, 0));
+    let rows = records(&out);
+    let notes = column(&rows, "notes");
+    assert!(notes.iter().all(|n| n.len() == note_bytes));
+    let golden = reference_golden();
+    for (pd, g) in column(&rows, "pd").iter().zip(&golden.rows) {
+        assert!(close(pd.parse().unwrap(), g.pd, 1e-5), "{pd} vs {}", g.pd);
+    }
+}
+
+#[test]
+fn long_pass_through_fields_cut_chunks_by_bytes_so_memory_stays_bounded() {
+    let schema = scorer().schema().clone();
+    let bytes = with_notes(40, 1 << 20);
+    let mut parser = credit_scorer::batch::Parser::new(&schema, 1024);
+    let mut chunks = Vec::new();
+    for part in bytes.chunks(1 << 16) {
+        parser.push(part, &mut chunks).unwrap();
+    }
+    parser.finish(&mut chunks).unwrap();
+    assert_eq!(chunks.iter().map(|c| c.len()).sum::<usize>(), 40);
+    let budget_rows = credit_scorer::batch::MAX_CHUNK_BYTES >> 20;
+    assert!(
+        chunks.iter().all(|c| c.len() <= budget_rows),
+        "chunk sizes {:?}",
+        chunks.iter().map(|c| c.len()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_long_field_the_model_reads_still_refuses_the_file_with_its_line() {
+    let golden = reference_golden();
+    let mut bytes = format!("id,{}\n", golden.features.join(",")).into_bytes();
+    let mut x: Vec<String> = golden.rows[0].x.iter().map(|v| v.to_string()).collect();
+    x[3] = "1".repeat((1 << 20) + 1);
+    writeln!(bytes, "r0,{}", x.join(",")).unwrap();
+    let e = score_with(&bytes, 65_536, BatchOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Csv, "{e}");
+    assert!(e.message().contains("line 2"), "{e}");
+    assert!(e.message().contains("duration_months"), "{e}");
+}
+
+#[test]
+fn an_applicant_on_a_band_cut_off_gets_one_band_from_assess_and_the_batch_in_every_engine() {
+    // pd = sigmoid(x): an applicant is placed on a PD by its log-odds. The reference model's
+    // cut-offs (the generic schema has the same bands) and PDs within 1e-6 either side, where
+    // the engines (up to 1e-5 apart) could otherwise disagree.
+    let cut_offs = [0.05, 0.10, 0.20, 0.35];
+    let ln_odds = |p: f64| (p / (1.0 - p)).ln();
+    let probe: Vec<Vec<f32>> = [-3.0f32, -1.0, 0.0, 2.0].iter().map(|&x| vec![x]).collect();
+    let probe_pds: Vec<f64> = probe
+        .iter()
+        .map(|x| 1.0 / (1.0 + (-f64::from(x[0])).exp()))
+        .collect();
+    let bytes = with_reference_pds(
+        &linear_onnx(&[1.0], 0.0),
+        "the sigmoid of x in f64 (tests/batch.rs)",
+        &probe,
+        &probe_pds,
+    );
+    let mut scorers = vec![Scorer::from_bytes(&bytes).unwrap()];
+    if cfg!(feature = "tract") {
+        let options = credit_scorer::LoadOptions {
+            direct: false,
+            ..Default::default()
+        };
+        scorers.push(Scorer::from_bytes_with(&bytes, &options).unwrap());
+    }
+    for s in &scorers {
+        let bands = &s.schema().bands;
+        let mut csv = b"x0\n".to_vec();
+        let mut want = Vec::new();
+        for &cut in &cut_offs {
+            let band = &bands.iter().find(|b| b.max_pd == cut).unwrap().id;
+            for delta in [0.0, 1e-6, -1e-6, 5e-7, -5e-7] {
+                let x = ln_odds(cut + delta) as f32;
+                let a = s.assess(&[x]).unwrap();
+                assert!(close(a.pd, cut, 2e-6), "{}", a.pd);
+                assert_eq!(&a.band.id, band, "assess, pd {} next to {cut}", a.pd);
+                writeln!(csv, "{x}").unwrap();
+                want.push(band.clone());
+            }
+        }
+        let mut job = BatchJob::new(s.clone(), BatchOptions::default());
+        let mut out = job.push(&csv).unwrap();
+        out.extend(job.finish().unwrap());
+        let rows = records(&out);
+        let pds = column(&rows, "pd");
+        for ((got, want), pd) in column(&rows, "band").iter().zip(&want).zip(&pds) {
+            assert_eq!(got, want, "batch, pd {pd}");
+        }
+    }
+}

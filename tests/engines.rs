@@ -334,3 +334,114 @@ fn reference_scores_recorded_by_tract_make_a_chain_model_lite_ready() {
         Engine::Tract
     );
 }
+
+/// `linear_onnx(w, b)` whose probability is squeezed to rank 1 (`[N]`), as many exporters write
+/// it (`.squeeze(1)`); the log-odds stay `[N, 1]`.
+fn rank_one_onnx(w: &[f32], b: f32) -> Vec<u8> {
+    let mut proto = pb::ModelProto::decode(&linear_onnx(w, b)[..]).unwrap();
+    let graph = proto.graph.as_mut().unwrap();
+    for node in &mut graph.node {
+        if node.op_type == "Sigmoid" {
+            node.output = vec!["pd_column".into()];
+            node.name = "pd_column".into();
+        }
+    }
+    graph.node.push(pb::NodeProto {
+        op_type: "Squeeze".into(),
+        name: "pd".into(),
+        input: vec!["pd_column".into(), "axes".into()],
+        output: vec!["pd".into()],
+        ..Default::default()
+    });
+    graph.initializer.push(pb::TensorProto {
+        name: "axes".into(),
+        dims: vec![1],
+        data_type: 7,
+        int64_data: vec![1],
+        ..Default::default()
+    });
+    let pd = graph.output.iter_mut().find(|o| o.name == "pd").unwrap();
+    if let Some(pb::type_proto::Value::TensorType(t)) =
+        pd.r#type.as_mut().and_then(|t| t.value.as_mut())
+    {
+        t.shape.as_mut().unwrap().dim.truncate(1);
+    }
+    proto.encode_to_vec()
+}
+
+#[test]
+fn a_rank_one_probability_output_scores_like_n_by_1_in_every_engine() {
+    let (w, b) = ([0.8f32, -0.3, 0.05], -0.4f32);
+    let rows: Vec<[f32; 3]> = (0..12)
+        .map(|i| {
+            let i = i as f32;
+            [i * 0.7 - 4.0, i % 5.0, 100.0 - i * 9.0]
+        })
+        .collect();
+    // Independent of every engine: the sigmoid of x·w + b in f64.
+    let logit = |x: &[f32; 3]| {
+        x.iter()
+            .zip(&w)
+            .map(|(&x, &w)| f64::from(x) * f64::from(w))
+            .sum::<f64>()
+            + f64::from(b)
+    };
+    let pd = |x: &[f32; 3]| 1.0 / (1.0 + (-logit(x)).exp());
+    let reference = json!({
+        "runtime": "the sigmoid of x·w + b in f64 (tests/engines.rs)",
+        "rows": rows,
+        "pd": rows.iter().map(pd).collect::<Vec<_>>(),
+    });
+    let bytes = with_metadata(
+        &rank_one_onnx(&w, b),
+        REFERENCE_SCORES_METADATA_KEY,
+        &reference.to_string(),
+    );
+    let flat: Vec<f32> = rows.iter().flatten().copied().collect();
+    let check = |model: &Model| {
+        let got = model.predict(&flat).unwrap();
+        assert_eq!(got.len(), rows.len());
+        for (p, x) in got.iter().zip(&rows) {
+            assert!(
+                close(p.pd, pd(x), 1e-6),
+                "{:?}: pd {} vs {}",
+                model.engine(),
+                p.pd,
+                pd(x)
+            );
+            assert!(
+                close(p.logit, logit(x), 1e-5),
+                "{:?}: logit {} vs {}",
+                model.engine(),
+                p.logit,
+                logit(x)
+            );
+        }
+    };
+    let direct = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(direct.engine(), Engine::Direct);
+    check(&direct);
+    #[cfg(feature = "tract")]
+    {
+        let tract = Model::from_bytes_with(
+            &bytes,
+            &credit_scorer::LoadOptions {
+                direct: false,
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(tract.engine(), Engine::Tract);
+        check(&tract);
+    }
+}
+
+#[test]
+fn an_input_whose_batch_dimension_is_fixed_to_zero_is_refused_at_load_in_both_builds() {
+    let e = load_error(&read("tests/fixtures/hostile/zero_batch.onnx"));
+    assert_eq!(e.kind(), ErrorKind::ModelContract, "{e}");
+    assert!(
+        e.message().contains("batch dimension") && e.message().contains("fixed to 0"),
+        "{e}"
+    );
+}

@@ -27,7 +27,7 @@ fn expected_kind(file: &str) -> ErrorKind {
         | "tree_ensemble_corrupt" => ErrorKind::ModelInvalid,
         "no_input" | "two_inputs" | "rank5_input" | "string_input" | "int_input"
         | "zero_features" | "too_many_features" | "three_class" | "huge_dim"
-        | "gather_batch_axis" => ErrorKind::ModelContract,
+        | "gather_batch_axis" | "zero_batch" => ErrorKind::ModelContract,
         f if f.starts_with("bad_schema") => ErrorKind::Schema,
         _ => ErrorKind::ModelUnsupported,
     }

@@ -209,7 +209,8 @@ fn broken_models_are_refused_cleanly_and_the_instance_keeps_working() {
         "gather_out_of_range",
         "gather_batch_axis",
         "expand_negative_shape",
-        "tree_ensemble_corrupt"
+        "tree_ensemble_corrupt",
+        "zero_batch"
     );
     for (name, bytes) in corpus {
         let Err(e) = Scorer::new(bytes) else {

@@ -27,15 +27,21 @@ def points_of(schema: dict, logit: float) -> float:
     return min(max(offset - factor * logit, s["min_points"]), s["max_points"])
 
 
+def shown_pd(pd: float) -> float:
+    """The PD rounded to 0.01 percentage point (half up), as bands compare it (docs/SCHEMA.md)."""
+    return math.floor(pd / 1e-4 + 0.5) * 1e-4
+
+
 def band_of(schema: dict, pd: float) -> str:
     for band in schema["bands"]:
-        if pd <= band["max_pd"]:
+        if shown_pd(pd) <= shown_pd(band["max_pd"]):
             return band["id"]
     return schema["bands"][-1]["id"]
 
 
 def near_band_edge(schema: dict, pd: float) -> bool:
-    return any(abs(pd - b["max_pd"]) < 1e-5 for b in schema["bands"])
+    """Within 1e-5 of where the rounded PD crosses a cut-off (engines may differ that much)."""
+    return any(abs(pd - (b["max_pd"] + 5e-5)) < 1e-5 for b in schema["bands"])
 
 
 def golden_batch(golden: dict) -> pa.RecordBatch:

@@ -27,10 +27,12 @@ pub struct Columns {
 }
 
 /// Maps a header to the schema: each feature by its exact name, else by its name or source column
-/// ignoring case, spaces, `_`, `-` and `.`. Refuses a header that lacks a feature or names one twice.
+/// ignoring case, spaces, `_`, `-` and `.`. Refuses a header that lacks a feature or names one twice,
+/// exactly or once those are ignored (`duration_months` and `DURATION MONTHS`).
 pub fn map_header(schema: &Schema, header: &[String]) -> Result<Columns> {
     let mut column_of_feature: Vec<Option<usize>> = vec![None; schema.features.len()];
     let mut used = vec![false; header.len()];
+    let exact_names: Vec<&str> = schema.features.iter().map(|f| f.name.as_str()).collect();
     // Exact names first, so a normalized match never steals an exact one.
     for exact in [true, false] {
         for (f, slot) in schema.features.iter().zip(column_of_feature.iter_mut()) {
@@ -55,6 +57,22 @@ pub fn map_header(schema: &Schema, header: &[String]) -> Result<Columns> {
                 .filter(|(i, h)| !used.get(*i).copied().unwrap_or(true) && matches(h))
                 .map(|(i, _)| i)
                 .collect();
+            // An exact match is ambiguous too when another column folds to the same name.
+            let hits: Vec<usize> = if exact && !hits.is_empty() {
+                header
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, h)| {
+                        hits.contains(i)
+                            || (!used.get(*i).copied().unwrap_or(true)
+                                && !exact_names.contains(&h.trim())
+                                && wanted.contains(&normalize(h)))
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            } else {
+                hits
+            };
             match hits.as_slice() {
                 [] => {}
                 [one] => {

@@ -58,8 +58,14 @@ use crate::error::{Error, ErrorKind};
 
 /// Rows validated and scored per model run.
 pub const CHUNK_ROWS: usize = 1024;
-/// Longest record accepted, in bytes: longer ones are almost always an unclosed quote.
-pub const MAX_RECORD_BYTES: usize = 1 << 20;
+/// Longest record accepted, in bytes: longer ones are almost always an unclosed quote. Room for
+/// long free text in columns the model does not use (copied through unchanged).
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
+/// Longest field the model reads, in bytes: a longer one is almost always an unclosed quote.
+pub const MAX_FEATURE_FIELD_BYTES: usize = 1 << 20;
+/// A chunk is cut once its records hold this many bytes, even before [`CHUNK_ROWS`] rows: long
+/// pass-through fields then cost memory in proportion to the bytes, not to the rows.
+pub const MAX_CHUNK_BYTES: usize = 16 << 20;
 /// Most fields a record may have.
 pub const MAX_FIELDS: usize = 4096;
 /// Most line numbers listed in a summary (the counts stay exact).

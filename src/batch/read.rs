@@ -2,7 +2,10 @@
 
 use std::ops::Range;
 
-use super::{Columns, MAX_FIELDS, MAX_LISTED, MAX_RECORD_BYTES, csv_error, map_header, thousands};
+use super::{
+    Columns, MAX_CHUNK_BYTES, MAX_FEATURE_FIELD_BYTES, MAX_FIELDS, MAX_LISTED, MAX_RECORD_BYTES,
+    csv_error, map_header, thousands,
+};
 use crate::error::Result;
 use crate::schema::Schema;
 
@@ -352,9 +355,10 @@ impl Parser {
                 }
                 self.columns = Some(map_header(&self.schema, &header)?);
             }
-            Some(_) => {
+            Some(columns) => {
+                check_feature_lengths(columns, ends, self.record_line)?;
                 self.chunk.push(self.record_line, data, ends);
-                if self.chunk.len() >= self.chunk_rows {
+                if self.chunk.len() >= self.chunk_rows || self.chunk.data.len() >= MAX_CHUNK_BYTES {
                     let next = self.spare.take().unwrap_or_default();
                     out.push(std::mem::replace(&mut self.chunk, next));
                 }
@@ -362,4 +366,26 @@ impl Parser {
         }
         Ok(())
     }
+}
+
+/// Refuses a record whose field for a feature is longer than [`MAX_FEATURE_FIELD_BYTES`] (columns
+/// the model does not use may be as long as the record).
+fn check_feature_lengths(columns: &Columns, ends: &[usize], line: u64) -> Result<()> {
+    for &c in &columns.column_of_feature {
+        // A short (ragged) row lacks the field: the row is refused later, with its own message.
+        let Some(&end) = ends.get(c) else { continue };
+        let start = match c.checked_sub(1) {
+            Some(prev) => ends.get(prev).copied().unwrap_or(0),
+            None => 0,
+        };
+        if end.saturating_sub(start) > MAX_FEATURE_FIELD_BYTES {
+            let name = columns.header.get(c).map_or("?", String::as_str);
+            return Err(csv_error(format!(
+                "line {}: the value in column `{name}` is longer than {} MiB, which usually means a quote (\") is opened and never closed; check that line",
+                thousands(line),
+                MAX_FEATURE_FIELD_BYTES >> 20
+            )));
+        }
+    }
+    Ok(())
 }

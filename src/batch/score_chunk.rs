@@ -174,6 +174,7 @@ pub fn score_chunk_into(
     reasons.clear();
     if !options.reasons {
         scorer.predict_into(matrix, predictions)?;
+        same_count("probabilities", predictions.len(), matrix.len() / k.max(1))?;
     } else {
         leave_one_out_reasons(
             scorer,
@@ -278,6 +279,21 @@ pub fn score_chunk_into(
     Ok(tally)
 }
 
+/// An error unless the model gave `want` values: a wrong count would silently misplace scores or
+/// drop reasons.
+fn same_count(what: &str, got: usize, want: usize) -> Result<()> {
+    if got == want {
+        return Ok(());
+    }
+    Err(crate::error::Error::new(
+        crate::error::ErrorKind::Inference,
+        format!(
+            "the model returned {got} {what} where {want} were asked for; the chunk cannot be \
+             scored (please report this model)"
+        ),
+    ))
+}
+
 fn histogram_bin(scaling: &crate::schema::Scaling, points: f64) -> usize {
     let span = scaling.max_points - scaling.min_points;
     let x = ((points - scaling.min_points) / span * HISTOGRAM_BINS as f64).floor();
@@ -340,6 +356,9 @@ fn leave_one_out_reasons(
         predictions,
         moved,
     )?;
+    // A short output would score rows with another row's value or drop reasons silently.
+    same_count("probabilities", predictions.len(), matrix.len() / k)?;
+    same_count("leave-one-out variants", moved.len(), which.len())?;
     reasons.resize(predictions.len() * REASON_COUNT, NO_REASON);
     let factor = schema.scaling.factor();
     // Variants come row by row: rank each row's costs when the next row starts.
@@ -372,4 +391,21 @@ fn leave_one_out_reasons(
         flush(previous, costs);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_model_output_is_an_error_naming_both_counts() {
+        assert!(same_count("probabilities", 3, 3).is_ok());
+        let e = same_count("leave-one-out variants", 5, 6).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Inference);
+        assert!(
+            e.message()
+                .contains("5 leave-one-out variants where 6 were asked for"),
+            "{e}"
+        );
+    }
 }

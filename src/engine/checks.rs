@@ -307,6 +307,11 @@ fn check_input(graph: &pb::GraphProto) -> Result<InputInfo> {
         })
         .unwrap_or_default();
     let k = match dims.as_slice() {
+        [Some(batch), _] if *batch < 1 => {
+            return Err(contract(format!(
+                "input `{name}` has its batch dimension fixed to {batch}, so it can never score an applicant; declare its shape as [batch, k] with a symbolic batch (e.g. `N`)"
+            )));
+        }
         [_, Some(k)] => *k,
         [_, None] => {
             return Err(contract(format!(

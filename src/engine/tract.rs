@@ -40,8 +40,8 @@ pub(super) struct Plan {
 }
 
 impl Plan {
-    /// Reads and optimizes a checked model, then checks that the probability output is `[N,1]`
-    /// or the `[N,2]` of a binary classifier.
+    /// Reads and optimizes a checked model, then checks that the probability output is `[N]`,
+    /// `[N,1]` or the `[N,2]` of a binary classifier.
     pub(super) fn build(
         proto: &pb::ModelProto,
         k: usize,
@@ -279,7 +279,7 @@ fn check_pd_fact(name: &str, fact: &TypedFact) -> Result<usize> {
         Error::new(
             ErrorKind::ModelContract,
             format!(
-                "output `{name}` {what}; the scorer needs the probability of default as [N,1], or [N,2] class probabilities of a binary classifier"
+                "output `{name}` {what}; the scorer needs the probability of default as [N] or [N,1], or [N,2] class probabilities of a binary classifier"
             ),
         )
     };
@@ -288,7 +288,8 @@ fn check_pd_fact(name: &str, fact: &TypedFact) -> Result<usize> {
     }
     let dims: Vec<Option<i64>> = fact.shape.iter().map(|d| d.to_i64().ok()).collect();
     match dims.as_slice() {
-        [_, Some(1)] => Ok(0),
+        // Rank 1 (`[N]`, e.g. a squeezed `[N,1]`): one probability per row, like `[N,1]`.
+        [_] | [_, Some(1)] => Ok(0),
         [_, Some(2)] => Ok(1),
         [_, Some(c)] => Err(contract(format!("has {c} columns (a {c}-class model)"))),
         _ => Err(contract(format!("has shape {:?}", fact.shape))),

@@ -165,3 +165,20 @@ pub fn assert_pds_match(what: &str, model: &credit_scorer::Model, rows: &[(&[f32
         );
     }
 }
+
+/// `bytes` with `rows` and their `pds` recorded as the model's reference scores (so the lite
+/// build runs it too); `runtime` says where the PDs came from.
+pub fn with_reference_pds(bytes: &[u8], runtime: &str, rows: &[Vec<f32>], pds: &[f64]) -> Vec<u8> {
+    use credit_scorer::model::{REFERENCE_SCORES_METADATA_KEY, pb};
+    use prost::Message;
+    let mut proto = pb::ModelProto::decode(bytes).expect("model decodes");
+    proto
+        .metadata_props
+        .retain(|p| p.key != REFERENCE_SCORES_METADATA_KEY);
+    let value = serde_json::json!({ "runtime": runtime, "rows": rows, "pd": pds });
+    proto.metadata_props.push(pb::StringStringEntryProto {
+        key: REFERENCE_SCORES_METADATA_KEY.into(),
+        value: value.to_string(),
+    });
+    proto.encode_to_vec()
+}

@@ -259,5 +259,7 @@ def hostile_files(reference_bytes):
     for name, what in FUZZ_FOUND:
         assert (out / name).is_file(), name
         manifest.append({"file": name, "what": what})
+    g = logistic(inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, [0, 4])])
+    put("zero_batch.onnx", finish_model(g), "input declared [0, 4]: a batch dimension fixed to 0, so no applicant can ever be scored")
     write_json(out / "manifest.json", manifest)
     return manifest

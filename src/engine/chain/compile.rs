@@ -108,7 +108,13 @@ pub(crate) fn compile(
     let (mut width, mut kind) = (k, Kind::Float);
     let mut max_width = k;
     let mut logit_after = None;
+    // After a Squeeze to rank 1 only `Identity` may follow: broadcasting and matrix products
+    // would no longer be row-wise.
+    let mut squeezed = false;
     for node in chain {
+        if squeezed && node.op_type != "Identity" {
+            return None;
+        }
         let variable_first = node
             .input
             .first()
@@ -120,6 +126,26 @@ pub(crate) fn compile(
         let float_in = kind == Kind::Float;
         match node.op_type.as_str() {
             "Identity" => {}
+            // `[N,1]` to `[N]`: the same one value per row. Only with explicit axes `[1]` (an
+            // input from opset 13, an attribute before): without them a batch of one would
+            // lose its batch axis too.
+            "Squeeze" if width == 1 => {
+                let axes: Vec<i64> = match node.input.get(1).filter(|a| !a.is_empty()) {
+                    Some(a) => tensor_values(constants.0.get(a.as_str())?)?
+                        .into_iter()
+                        .map(|v| v as i64)
+                        .collect(),
+                    None => node
+                        .attribute
+                        .iter()
+                        .find(|a| a.name == "axes")
+                        .map(|a| a.ints.clone())?,
+                };
+                if !matches!(axes.as_slice(), [1] | [-1]) {
+                    return None;
+                }
+                squeezed = true;
+            }
             "Cast" if int_attribute(node, "to") == Some(ONNX_FLOAT) => kind = Kind::Float,
             "Relu" if float_in => steps.push(Step::Relu),
             "Sigmoid" if float_in => steps.push(Step::Sigmoid),
@@ -231,7 +257,8 @@ pub(crate) fn compile(
             logit_after = Some(steps.len());
         }
     }
-    // The probability of default: [N,1], or class 1 of a binary classifier's [N,2].
+    // The probability of default: [N,1] (or squeezed to [N]), or class 1 of a binary
+    // classifier's [N,2].
     let pd_column = match width {
         1 => 0,
         2 => 1,
