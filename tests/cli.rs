@@ -559,6 +559,20 @@ fn the_input_is_never_overwritten() {
             assert_eq!(std::fs::read(&input).unwrap(), original, "{output:?}");
         }
     }
+    // The same file on stdin.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_credit-scorer"))
+        .args(["score", "--force", "--model"])
+        .arg(model())
+        .arg("-")
+        .arg("-o")
+        .arg(&input)
+        .stdin(std::fs::File::open(&input).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("is the file on stdin"), "{stderr}");
+    assert_eq!(std::fs::read(&input).unwrap(), original);
 }
 
 /// `reference-scores` writes its model the same way: never over the model it reads, an existing

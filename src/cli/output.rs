@@ -25,9 +25,29 @@ pub(super) struct AtomicFile {
 
 impl AtomicFile {
     /// Starts writing `path`. Refused: `path` is one of `inputs` (the same file by any path or
-    /// link), `path` exists and not `force`, or no temporary file can be made beside it.
-    pub(super) fn create(path: &Path, inputs: &[&Path], force: bool) -> Result<Self, Error> {
+    /// link) or the file on stdin when `stdin` is read, `path` exists and not `force`, or no
+    /// temporary file can be made beside it.
+    pub(super) fn create(
+        path: &Path,
+        inputs: &[&Path],
+        stdin: bool,
+        force: bool,
+    ) -> Result<Self, Error> {
         let shown = path.display();
+        if stdin
+            && let (Ok(a), Ok(b)) = (
+                same_file::Handle::stdin(),
+                same_file::Handle::from_path(path),
+            )
+            && a == b
+        {
+            return Err(Error::new(
+                ErrorKind::Input,
+                format!(
+                    "the output `{shown}` is the file on stdin: writing it would destroy the input; give another output file"
+                ),
+            ));
+        }
         for input in inputs {
             // `is_same_file` compares device and inode, so links and `./x` are caught too; it is
             // an error when either is missing, and a missing file cannot be the input.

@@ -31,7 +31,7 @@ pub(super) fn run(
     force: bool,
 ) -> Result<Outcome, Error> {
     // Refused before the work, not after it.
-    let mut file = super::output::AtomicFile::create(output, &[model], force)?;
+    let mut file = super::output::AtomicFile::create(output, &[model], false, force)?;
     let made = credit_scorer::model::with_reference_scores(bytes)?;
     file.writer().write_all(&made.bytes).map_err(|e| {
         Error::new(

@@ -55,7 +55,7 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     let mut sink = match flags.output.as_deref() {
         Some(path) if path != Path::new("-") => {
             let inputs: &[&Path] = if stdin { &[] } else { &[input] };
-            Sink::File(AtomicFile::create(path, inputs, flags.force)?)
+            Sink::File(AtomicFile::create(path, inputs, stdin, flags.force)?)
         }
         _ => Sink::Stdout(BufWriter::with_capacity(
             READ_BYTES,
