@@ -623,8 +623,9 @@ fn cli_scores_a_file_like_the_library_and_strict_fails_on_refusals() {
     );
     assert!(stderr.contains("blank lines skipped: 3"), "{stderr}");
 
+    // The same output again: `--force` replaces it.
     let strict = cli()
-        .args(["score", "--strict", "--model", &model_path()])
+        .args(["score", "--strict", "--force", "--model", &model_path()])
         .arg(&input)
         .arg("-o")
         .arg(&output)
@@ -632,7 +633,7 @@ fn cli_scores_a_file_like_the_library_and_strict_fails_on_refusals() {
         .unwrap();
     assert_eq!(strict.status.code(), Some(3));
     let clean = cli()
-        .args(["score", "--strict", "--model", &model_path()])
+        .args(["score", "--strict", "--force", "--model", &model_path()])
         .arg(repo("tests/fixtures/csv/basic.csv"))
         .arg("-o")
         .arg(&output)
@@ -675,7 +676,7 @@ fn cli_refuses_a_bad_header_with_the_message() {
         .arg(tmp("missing.out.csv"))
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(2));
+    assert_eq!(run.status.code(), Some(1), "a refused file exits 1");
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         stderr.contains("missing `credit_amount`, `housing`"),

@@ -1,27 +1,185 @@
 //! The command line's commands, one file each: `score` (a CSV file; its threads in `pipeline`,
 //! its progress bar in `progress`, its summary as text in `summary_text`), `assess`,
-//! `reference-scores`, and `schema` here.
+//! `reference-scores`, and `schema` here, with the arguments (clap). `output` writes a file
+//! atomically for `score` and `reference-scores`.
 
 mod assess;
+mod output;
 mod pipeline;
 mod progress;
 mod reference_scores;
 mod score;
 mod summary_text;
 
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::{Args, Parser, Subcommand};
 use credit_scorer::{Error, ErrorKind, Scorer};
 
-const USAGE: &str = "usage:
-  credit-scorer assess --model MODEL.onnx APPLICANT.json   score and explain one applicant (JSON object)
-  credit-scorer schema --model MODEL.onnx                  print the model's schema as JSON
-  credit-scorer reference-scores --model MODEL.onnx -o OUT.onnx
-                      record tract's scores of probe applicants in the model, so that the page's
-                      lite engine can run it (docs/SCHEMA.md, \"Reference scores\")
-  credit-scorer score --model MODEL.onnx INPUT.csv [-o OUTPUT.csv] [--strict] [--threads N]
-                      [--no-reasons] [--quiet]             score a CSV file (`-`: stdin/stdout);
-        the summary goes to stderr; --strict exits with 3 when any row was refused";
+/// The crate's version and which engine this build has, for `--version`.
+#[cfg(feature = "tract")]
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (full engine: tract 0.23.9 and the direct evaluators)"
+);
+#[cfg(not(feature = "tract"))]
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (lite engine: the direct evaluators only, no tract)"
+);
+
+/// The exit codes, in every command's help and the README.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
+  0  done
+  1  refused: the model, an input or an output file (unreadable, invalid, the input itself,
+     or an existing output without --force); the message says which and why
+  2  usage: an unknown, missing or malformed flag or argument
+  3  score --strict: some rows were refused (the output is still written)"
+    };
+}
+
+/// Scores loan applicants with an ONNX credit-risk model (the page's core, for large files)
+#[derive(Parser)]
+#[command(
+    name = "credit-scorer",
+    version = VERSION,
+    arg_required_else_help = true,
+    after_help = concat!(
+        "Examples:\n",
+        "  credit-scorer score --model model.onnx applicants.csv -o scored.csv\n",
+        "  credit-scorer score --model model.onnx - < applicants.csv > scored.csv\n",
+        "  credit-scorer assess --model model.onnx applicant.json\n",
+        "  credit-scorer schema --model model.onnx\n",
+        "  credit-scorer reference-scores --model model.onnx -o model-lite.onnx\n",
+        "  credit-scorer help score\n",
+        "\n",
+        exit_codes!(),
+    ),
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Score(ScoreArgs),
+    Assess(AssessArgs),
+    Schema(SchemaArgs),
+    ReferenceScores(ReferenceScoresArgs),
+}
+
+/// The model every command reads.
+#[derive(Args)]
+struct ModelArg {
+    /// The ONNX model (its schema in the metadata, or a generic one)
+    #[arg(short, long, value_name = "MODEL.onnx")]
+    model: PathBuf,
+}
+
+/// Score a CSV file of applicants (all cores, output in input order)
+///
+/// Each row of INPUT.csv is validated, scored and explained: the output has the input's columns
+/// followed by the PD, points, band, reason codes and, for a refused row, why. The summary (rows,
+/// bands, points histogram, population stability) goes to stderr, after a progress bar when
+/// stderr is a terminal. A file is written to a temporary file beside it and renamed when
+/// complete, so a failed run leaves no partial output.
+#[derive(Args)]
+#[command(verbatim_doc_comment, after_help = concat!(
+    "Examples:\n",
+    "  credit-scorer score --model model.onnx applicants.csv -o scored.csv\n",
+    "  credit-scorer score --model model.onnx applicants.csv -o scored.csv --force --strict\n",
+    "  credit-scorer score -q --no-reasons --threads 4 --model model.onnx - < in.csv > out.csv\n",
+    "\n",
+    exit_codes!(),
+))]
+struct ScoreArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// The CSV file to score (`-`: stdin)
+    #[arg(value_name = "INPUT.csv")]
+    input: PathBuf,
+    /// Where to write the scored CSV (`-`: stdout, the default)
+    #[arg(short, long, value_name = "OUTPUT.csv")]
+    output: Option<PathBuf>,
+    /// Replace OUTPUT if it exists (never the input itself)
+    #[arg(long)]
+    force: bool,
+    /// Exit with 3 when any row was refused
+    #[arg(long)]
+    strict: bool,
+    /// Leave the reason codes empty (2-3x faster, docs/BENCHMARKS.md)
+    #[arg(long)]
+    no_reasons: bool,
+    /// Print nothing on stderr but errors: no summary, no progress bar
+    #[arg(short, long)]
+    quiet: bool,
+    /// Scoring threads [default: the number of cores]
+    #[arg(short = 'j', long, value_name = "N")]
+    threads: Option<NonZeroUsize>,
+}
+
+/// Score and explain one applicant from a JSON file
+///
+/// The applicant is a JSON object of the schema's feature names and their values. Prints the
+/// PD, points, band, top reasons and every characteristic's contribution as JSON on stdout.
+#[derive(Args)]
+#[command(verbatim_doc_comment, after_help = concat!(
+    "Example:\n",
+    "  credit-scorer assess --model model.onnx applicant.json\n",
+    "\n",
+    exit_codes!(),
+))]
+struct AssessArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// The applicant: a JSON object of feature names and values
+    #[arg(value_name = "APPLICANT.json")]
+    applicant: PathBuf,
+}
+
+/// Print the model's schema as JSON
+///
+/// The features with their ranges, codes and labels, the scaling, the bands and the model
+/// card, as the page shows them (a generic schema for a model without one).
+#[derive(Args)]
+#[command(verbatim_doc_comment, after_help = concat!(
+    "Example:\n",
+    "  credit-scorer schema --model model.onnx > schema.json\n",
+    "\n",
+    exit_codes!(),
+))]
+struct SchemaArgs {
+    #[command(flatten)]
+    model: ModelArg,
+}
+
+/// Record tract's scores of probe applicants in a model, for the page's lite engine
+///
+/// Writes a copy of the model with tract's scores of probe applicants in its metadata, so
+/// that the page's lite engine can run it; the original bytes are kept as they were
+/// (docs/SCHEMA.md, "Reference scores"). Needs the full build (with tract).
+#[derive(Args)]
+#[command(verbatim_doc_comment, after_help = concat!(
+    "Example:\n",
+    "  credit-scorer reference-scores --model model.onnx -o model-lite.onnx\n",
+    "\n",
+    exit_codes!(),
+))]
+struct ReferenceScoresArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// The model file to write
+    #[arg(short, long, value_name = "OUT.onnx")]
+    output: PathBuf,
+    /// Replace OUT.onnx if it exists (never the model itself)
+    #[arg(long)]
+    force: bool,
+}
 
 /// What a command asks the process to exit with.
 pub(crate) enum Outcome {
@@ -29,79 +187,60 @@ pub(crate) enum Outcome {
     RowsRefused,
 }
 
-/// Runs the command the arguments name.
+/// Runs the command the arguments name: exit 0 done, 1 refused input, 2 usage (clap's own exit
+/// code for its errors), 3 `score --strict` with refused rows.
 pub fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `--help` and `--version` exit 0 on stdout, usage errors 2 on stderr.
+        Err(e) => e.exit(),
+    };
+    match run(cli.command) {
         Ok(Outcome::Done) => ExitCode::SUCCESS,
         Ok(Outcome::RowsRefused) => ExitCode::from(3),
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::from(if e.kind() == ErrorKind::Input { 1 } else { 2 })
+            ExitCode::from(1)
         }
     }
 }
 
-fn usage(problem: &str) -> Error {
-    Error::new(ErrorKind::Input, format!("{problem}\n{USAGE}"))
-}
-
-fn run(args: &[String]) -> Result<Outcome, Error> {
-    let (command, rest) = args
-        .split_first()
-        .ok_or_else(|| usage("no command given"))?;
-    let mut model_path = None;
-    let mut positional = Vec::new();
-    let mut flags = score::Flags::default();
-    let mut it = rest.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--model" | "-m" => model_path = it.next(),
-            "--output" | "-o" => flags.output = it.next().cloned(),
-            "--strict" => flags.strict = true,
-            "--no-reasons" => flags.reasons = false,
-            "--quiet" | "-q" => flags.quiet = true,
-            "--threads" | "-j" => {
-                let n = it.next().ok_or_else(|| usage("--threads needs a number"))?;
-                flags.threads =
-                    Some(n.parse().ok().filter(|&n: &usize| n > 0).ok_or_else(|| {
-                        usage(&format!("--threads: `{n}` is not a positive whole number"))
-                    })?);
-            }
-            "-" => positional.push(arg),
-            flag if flag.starts_with('-') => {
-                return Err(usage(&format!("unknown option `{flag}`")));
-            }
-            _ => positional.push(arg),
+fn run(command: Command) -> Result<Outcome, Error> {
+    match command {
+        Command::Score(args) => {
+            let scorer = load(&args.model.model)?;
+            let flags = score::Flags {
+                output: args.output,
+                force: args.force,
+                strict: args.strict,
+                reasons: !args.no_reasons,
+                quiet: args.quiet,
+                threads: args.threads.map(NonZeroUsize::get),
+            };
+            score::run(&scorer, &args.input, &flags)
+        }
+        Command::Assess(args) => assess::run(&load(&args.model.model)?, &args.applicant),
+        Command::Schema(args) => {
+            print_json(load(&args.model.model)?.schema()).map(|()| Outcome::Done)
+        }
+        Command::ReferenceScores(args) => {
+            let model = &args.model.model;
+            reference_scores::run(&read_model(model)?, model, &args.output, args.force)
         }
     }
-    let model_path = model_path.ok_or_else(|| usage("--model is required"))?;
-    let bytes = std::fs::read(model_path).map_err(|e| {
+}
+
+fn read_model(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| {
         Error::new(
             ErrorKind::Io,
-            format!("cannot read model `{model_path}`: {e}"),
+            format!("cannot read model `{}`: {e}", path.display()),
         )
-    })?;
-    if command == "reference-scores" {
-        return reference_scores::run(&bytes, flags.output.as_deref());
-    }
-    let scorer = Scorer::from_bytes(&bytes)?;
-    match command.as_str() {
-        "schema" => print_json(scorer.schema()).map(|()| Outcome::Done),
-        "score" => {
-            let input = positional
-                .first()
-                .ok_or_else(|| usage("give the CSV file to score (`-` for stdin)"))?;
-            score::run(&scorer, input, &flags)
-        }
-        "assess" => {
-            let path = positional
-                .first()
-                .ok_or_else(|| usage("give the applicant's JSON file"))?;
-            assess::run(&scorer, path)
-        }
-        other => Err(usage(&format!("unknown command `{other}`"))),
-    }
+    })
+}
+
+fn load(path: &Path) -> Result<Scorer, Error> {
+    Scorer::from_bytes(&read_model(path)?)
 }
 
 /// Prints `value` as pretty JSON on stdout.

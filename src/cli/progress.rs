@@ -1,51 +1,65 @@
-//! The `score` command's progress bar on a terminal's stderr.
+//! The `score` command's progress bar (indicatif) on a terminal's stderr.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use credit_scorer::batch::thousands;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Share of the file read, rows, speed and time left, redrawn at most every 200 ms.
+/// Share of the file read with rate and time left, or rows and rate when the size is unknown
+/// (stdin); indicatif redraws at most 20 times a second.
 pub(super) struct Progress {
-    /// Whether to draw at all (stderr is a terminal, the file's size is known, not `--quiet`).
-    pub(super) shown: bool,
-    pub(super) started: Instant,
-    pub(super) last: Instant,
-    /// The file's size in bytes.
-    pub(super) total: Option<u64>,
+    /// `None`: not drawn (stderr is not a terminal, or `--quiet`).
+    bar: Option<ProgressBar>,
+    started: Instant,
     /// Bytes read so far.
     pub(super) read: u64,
 }
 
 impl Progress {
-    /// Redraws the bar (always when `done`, then ends its line).
-    pub(super) fn show(&mut self, rows: u64, done: bool) {
-        if !self.shown || (!done && self.last.elapsed() < Duration::from_millis(200)) {
-            return;
+    /// A bar on stderr when `shown`, over `total` bytes when the input's size is known.
+    pub(super) fn new(shown: bool, total: Option<u64>) -> Self {
+        let bar = shown.then(|| {
+            let target = ProgressDrawTarget::stderr();
+            match total {
+                Some(bytes) => {
+                    let bar = ProgressBar::with_draw_target(Some(bytes), target);
+                    if let Ok(style) =
+                        ProgressStyle::with_template("[{bar:30}] {percent:>3}%  {msg}  {eta} left")
+                    {
+                        bar.set_style(style.progress_chars("#>-"));
+                    }
+                    bar
+                }
+                None => {
+                    let bar = ProgressBar::with_draw_target(None, target);
+                    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}  {elapsed}") {
+                        bar.set_style(style);
+                    }
+                    bar
+                }
+            }
+        });
+        Progress {
+            bar,
+            started: Instant::now(),
+            read: 0,
         }
-        self.last = Instant::now();
-        let secs = self.started.elapsed().as_secs_f64().max(1e-9);
-        let share = self
-            .total
-            .filter(|&t| t > 0)
-            .map_or(1.0, |t| self.read as f64 / t as f64);
-        let left = if share > 0.0 {
-            secs / share - secs
-        } else {
-            0.0
+    }
+
+    /// Shows `rows` scored and the bytes read; when `done`, draws the last state and keeps it.
+    pub(super) fn show(&mut self, rows: u64, done: bool) {
+        let Some(bar) = &self.bar else {
+            return;
         };
-        let width = 30;
-        let filled = ((share * width as f64) as usize).min(width);
-        eprint!(
-            "\r[{}{}] {:5.1}%  {} rows  {} rows/s  {:.0} s left ",
-            "#".repeat(filled),
-            " ".repeat(width - filled),
-            share * 100.0,
+        let secs = self.started.elapsed().as_secs_f64().max(1e-9);
+        bar.set_position(self.read);
+        bar.set_message(format!(
+            "{} rows  {} rows/s",
             thousands(rows),
-            thousands((rows as f64 / secs) as u64),
-            left.max(0.0)
-        );
+            thousands((rows as f64 / secs) as u64)
+        ));
         if done {
-            eprintln!();
+            bar.finish();
         }
     }
 }

@@ -1,30 +1,48 @@
 //! `credit-scorer reference-scores`: the model with tract's scores of its probe rows recorded,
 //! so that the page's lite engine can run it.
 
+use std::path::Path;
+
 use credit_scorer::{Error, ErrorKind};
 
 use super::Outcome;
-#[cfg(feature = "tract")]
-use super::usage;
 
 /// Without tract there is nothing to score the reference rows with.
 #[cfg(not(feature = "tract"))]
-pub(super) fn run(_bytes: &[u8], _output: Option<&str>) -> Result<Outcome, Error> {
+pub(super) fn run(
+    _bytes: &[u8],
+    _model: &Path,
+    _output: &Path,
+    _force: bool,
+) -> Result<Outcome, Error> {
     Err(Error::new(
         ErrorKind::NeedsFullEngine,
         "this build of the command line has no tract to score the rows with; build it with the default features",
     ))
 }
 
-/// `credit-scorer reference-scores`: the model with tract's scores of its probe rows recorded.
+/// `credit-scorer reference-scores`: the model `bytes` (read from `model`) with tract's scores of
+/// its probe rows recorded, written atomically to `output`.
 #[cfg(feature = "tract")]
-pub(super) fn run(bytes: &[u8], output: Option<&str>) -> Result<Outcome, Error> {
-    let output = output.ok_or_else(|| usage("give the file to write with -o OUT.onnx"))?;
+pub(super) fn run(
+    bytes: &[u8],
+    model: &Path,
+    output: &Path,
+    force: bool,
+) -> Result<Outcome, Error> {
+    // Refused before the work, not after it.
+    let mut file = super::output::AtomicFile::create(output, &[model], false, force)?;
     let made = credit_scorer::model::with_reference_scores(bytes)?;
-    std::fs::write(output, &made.bytes)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write `{output}`: {e}")))?;
+    file.writer().write_all(&made.bytes).map_err(|e| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot write `{}`: {e}", output.display()),
+        )
+    })?;
+    file.commit()?;
     eprintln!(
-        "wrote {output}: {} reference rows scored by tract; {}",
+        "wrote {}: {} reference rows scored by tract; {}",
+        output.display(),
         made.rows,
         if made.lite {
             "the page's lite engine will run it"

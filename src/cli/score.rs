@@ -1,6 +1,7 @@
 //! `credit-scorer score`: a CSV file through the batch core, on all cores, in input order.
 
 use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use credit_scorer::batch::{
@@ -10,28 +11,20 @@ use credit_scorer::batch::{
 use credit_scorer::{Error, ErrorKind, Scorer};
 
 use super::Outcome;
+use super::output::AtomicFile;
 use super::progress::Progress;
 use super::summary_text::ToText;
 
 /// Options of the `score` command.
 pub struct Flags {
-    pub output: Option<String>,
+    /// `None` or `-`: stdout.
+    pub output: Option<PathBuf>,
+    /// Replace an existing output file.
+    pub force: bool,
     pub strict: bool,
     pub reasons: bool,
     pub quiet: bool,
     pub threads: Option<usize>,
-}
-
-impl Default for Flags {
-    fn default() -> Self {
-        Flags {
-            output: None,
-            strict: false,
-            reasons: true,
-            quiet: false,
-            threads: None,
-        }
-    }
 }
 
 const READ_BYTES: usize = 1 << 20;
@@ -41,7 +34,7 @@ fn io(what: &str, e: &std::io::Error) -> Error {
 }
 
 /// Scores the CSV file `input` (`-`: stdin) as `flags` say; the summary goes to stderr.
-pub fn run(scorer: &Scorer, input: &str, flags: &Flags) -> Result<Outcome, Error> {
+pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Error> {
     let options = BatchOptions {
         reasons: flags.reasons,
         ..BatchOptions::default()
@@ -49,47 +42,41 @@ pub fn run(scorer: &Scorer, input: &str, flags: &Flags) -> Result<Outcome, Error
     let threads = flags.threads.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let (mut reader, total): (Box<dyn Read>, Option<u64>) = if input == "-" {
+    let stdin = input == Path::new("-");
+    let name = input.display().to_string();
+    let (mut reader, total): (Box<dyn Read>, Option<u64>) = if stdin {
         (Box::new(std::io::stdin().lock()), None)
     } else {
         let file =
-            std::fs::File::open(input).map_err(|e| io(&format!("cannot open `{input}`"), &e))?;
+            std::fs::File::open(input).map_err(|e| io(&format!("cannot open `{name}`"), &e))?;
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(file), size)
     };
-    let output = flags.output.as_deref().unwrap_or("-");
-    let mut writer: Box<dyn Write> = if output == "-" {
-        Box::new(BufWriter::with_capacity(
+    let mut sink = match flags.output.as_deref() {
+        Some(path) if path != Path::new("-") => {
+            let inputs: &[&Path] = if stdin { &[] } else { &[input] };
+            Sink::File(AtomicFile::create(path, inputs, stdin, flags.force)?)
+        }
+        _ => Sink::Stdout(BufWriter::with_capacity(
             READ_BYTES,
             std::io::stdout().lock(),
-        ))
-    } else {
-        let file = std::fs::File::create(output)
-            .map_err(|e| io(&format!("cannot create `{output}`"), &e))?;
-        Box::new(BufWriter::with_capacity(READ_BYTES, file))
+        )),
     };
-    let show_progress = !flags.quiet && total.is_some() && std::io::stderr().is_terminal();
     let started = Instant::now();
-    let mut progress = Progress {
-        shown: show_progress,
-        last: started,
-        started,
-        total,
-        read: 0,
-    };
+    let mut progress = Progress::new(!flags.quiet && std::io::stderr().is_terminal(), total);
 
     let mut parser = Parser::new(scorer.schema(), options.chunk_rows);
     let mut summary = Summary::new(scorer.schema(), &options);
     let mut input = Input {
         reader: reader.as_mut(),
-        name: input,
+        name: &name,
         buf: vec![0u8; READ_BYTES],
         parser: &mut parser,
         chunks: Vec::new(),
         done: false,
     };
     let mut output = Output {
-        writer: writer.as_mut(),
+        writer: sink.writer(),
         summary: &mut summary,
         progress: &mut progress,
         header_written: false,
@@ -99,9 +86,7 @@ pub fn run(scorer: &Scorer, input: &str, flags: &Flags) -> Result<Outcome, Error
     } else {
         super::pipeline::run(scorer, &options, threads, &mut input, &mut output)?;
     }
-    writer
-        .flush()
-        .map_err(|e| io("cannot write the output", &e))?;
+    sink.commit()?;
     summary.update_from(&parser);
     progress.show(summary.rows_in, true);
     if !flags.quiet {
@@ -119,6 +104,29 @@ pub fn run(scorer: &Scorer, input: &str, flags: &Flags) -> Result<Outcome, Error
     } else {
         Outcome::Done
     })
+}
+
+/// Where the scored CSV goes.
+enum Sink<'a> {
+    Stdout(BufWriter<std::io::StdoutLock<'a>>),
+    File(AtomicFile),
+}
+
+impl Sink<'_> {
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Sink::Stdout(w) => w,
+            Sink::File(f) => f.writer(),
+        }
+    }
+
+    /// Flushes stdout, or puts the complete file in place.
+    fn commit(self) -> Result<(), Error> {
+        match self {
+            Sink::Stdout(mut w) => w.flush().map_err(|e| io("cannot write the output", &e)),
+            Sink::File(f) => f.commit(),
+        }
+    }
 }
 
 /// The file, read and cut into chunks of records.

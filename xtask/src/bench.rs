@@ -268,7 +268,7 @@ fn native(site: &Path) -> Result<PathBuf> {
 /// `credit-scorer score` on a generated 1,000,000-row CSV, when the command exists.
 fn cli(site: &Path, out: &Path) -> Result<Option<PathBuf>> {
     let bin = native_bin("credit-scorer")?;
-    let usage = Command::new(&bin).output()?;
+    let usage = Command::new(&bin).args(["score", "--help"]).output()?;
     let text = String::from_utf8_lossy(&usage.stderr).to_string()
         + &String::from_utf8_lossy(&usage.stdout);
     if !text.contains("credit-scorer score") {
@@ -283,6 +283,8 @@ fn cli(site: &Path, out: &Path) -> Result<Option<PathBuf>> {
     let scored = out.join("scored-1m.csv");
     let threads_flag = text.contains("--threads");
     let no_reasons_flag = text.contains("--no-reasons");
+    // Each run replaces the last one's output.
+    let force_flag = text.contains("--force");
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut runs = Vec::new();
     for reasons in [true, false] {
@@ -310,6 +312,9 @@ fn cli(site: &Path, out: &Path) -> Result<Option<PathBuf>> {
                 .arg(&scored);
             if !reasons {
                 cmd.arg("--no-reasons");
+            }
+            if force_flag {
+                cmd.arg("--force");
             }
             let t = Instant::now();
             let result = crate::util::run(&mut cmd);

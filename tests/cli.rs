@@ -1,0 +1,684 @@
+//! The `credit-scorer` command line: every command's arguments, help, errors and exit codes
+//! (0 done, 1 refused input, 2 usage, 3 `--strict` with refused rows), the output written
+//! atomically (never the input, an existing one only with `--force`) and the progress bar only on
+//! a terminal. What it scores is checked against onnxruntime in tests/batch.rs and here for
+//! `assess`.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use common::*;
+use credit_scorer::batch::thousands;
+use predicates::prelude::*;
+use predicates::str::contains;
+use tempfile::TempDir;
+
+fn cli() -> Command {
+    Command::cargo_bin("credit-scorer").expect("the binary is built")
+}
+
+fn model() -> PathBuf {
+    repo(REFERENCE_MODEL)
+}
+
+fn basic_csv() -> PathBuf {
+    repo("tests/fixtures/csv/basic.csv")
+}
+
+/// The files in `dir`, sorted (a temporary file left behind would show here).
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The scored CSV of `input`, as the command writes it to stdout.
+fn scored(input: &Path) -> Vec<u8> {
+    let run = cli()
+        .args(["score", "-q", "--model"])
+        .arg(model())
+        .arg(input)
+        .assert()
+        .success();
+    run.get_output().stdout.clone()
+}
+
+// ------------------------------------------------------------------ help and version
+
+#[test]
+fn help_for_the_tool_lists_the_commands_examples_and_exit_codes() {
+    for flag in ["--help", "-h"] {
+        cli()
+            .arg(flag)
+            .assert()
+            .success()
+            .stderr("")
+            .stdout(contains("Usage: credit-scorer <COMMAND>"))
+            .stdout(contains("score "))
+            .stdout(contains("assess "))
+            .stdout(contains("schema "))
+            .stdout(contains("reference-scores "))
+            .stdout(contains(
+                "Examples:\n  credit-scorer score --model model.onnx applicants.csv -o scored.csv",
+            ))
+            .stdout(contains("Exit codes:\n  0  done\n  1  refused"))
+            .stdout(contains("  2  usage"))
+            .stdout(contains("  3  score --strict"));
+    }
+    // No command: the help, as a usage error.
+    cli()
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(contains("Usage: credit-scorer <COMMAND>"));
+}
+
+#[test]
+fn help_for_each_command_names_its_flags_with_examples() {
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "score",
+            &[
+                "Usage: credit-scorer score [OPTIONS] --model <MODEL.onnx> <INPUT.csv>",
+                "-o, --output <OUTPUT.csv>",
+                "--force",
+                "--strict",
+                "--no-reasons",
+                "-q, --quiet",
+                "-j, --threads <N>",
+                "credit-scorer score --model model.onnx applicants.csv -o scored.csv",
+            ],
+        ),
+        (
+            "assess",
+            &[
+                "Usage: credit-scorer assess --model <MODEL.onnx> <APPLICANT.json>",
+                "credit-scorer assess --model model.onnx applicant.json",
+            ],
+        ),
+        (
+            "schema",
+            &[
+                "Usage: credit-scorer schema --model <MODEL.onnx>",
+                "credit-scorer schema --model model.onnx",
+            ],
+        ),
+        (
+            "reference-scores",
+            &[
+                "Usage: credit-scorer reference-scores [OPTIONS] --model <MODEL.onnx> --output <OUT.onnx>",
+                "--force",
+                "credit-scorer reference-scores --model model.onnx -o model-lite.onnx",
+            ],
+        ),
+    ];
+    for (command, expected) in cases {
+        for help in [
+            vec![command, "--help"],
+            vec![command, "-h"],
+            vec!["help", command],
+        ] {
+            let mut run = cli().args(&help).assert().success().stderr("");
+            for text in expected {
+                run = run.stdout(contains(*text));
+            }
+            run.stdout(contains("Exit codes:"));
+        }
+    }
+}
+
+/// `--version` names the crate's version and the engine; the tract version is the one
+/// Cargo.toml pins.
+#[test]
+fn version_names_the_crate_and_the_engine() {
+    let manifest = std::fs::read_to_string(repo("Cargo.toml")).unwrap();
+    let pin = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("tract-onnx = { version = \"="))
+        .and_then(|rest| rest.split('"').next())
+        .expect("tract-onnx is pinned in Cargo.toml");
+    let expected = if cfg!(feature = "tract") {
+        format!(
+            "credit-scorer {} (full engine: tract {pin} and the direct evaluators)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    } else {
+        format!(
+            "credit-scorer {} (lite engine: the direct evaluators only, no tract)\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    };
+    for flag in ["--version", "-V"] {
+        cli().arg(flag).assert().success().stdout(expected.clone());
+    }
+}
+
+/// The README's command-line section shows the help as the tool prints it.
+#[test]
+fn the_readme_shows_the_help_as_printed() {
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    for args in [vec!["--help"], vec!["score", "--help"]] {
+        let out = cli().args(&args).assert().success();
+        let help = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        let block = format!("```console\n$ credit-scorer {}\n{help}```", args.join(" "));
+        assert!(
+            readme.contains(&block),
+            "README.md should contain, verbatim:\n{block}"
+        );
+    }
+}
+
+// ------------------------------------------------------------------ usage errors: exit 2
+
+#[test]
+fn usage_errors_name_the_flag_and_exit_2() {
+    let model = model();
+    let model = model.to_str().unwrap();
+    let input = basic_csv();
+    let input = input.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["score", "--model", model, input, "--bogus"], "--bogus"),
+        // `--strict` is a flag, never the model's path.
+        (vec!["score", "--model", "--strict", input], "--model"),
+        // A trailing `-o` is not stdout.
+        (vec!["score", "--model", model, input, "-o"], "--output"),
+        (vec!["score", "--model", model], "<INPUT.csv>"),
+        (vec!["score", input], "--model"),
+        (
+            vec!["score", "--model", model, input, "--threads", "0"],
+            "--threads",
+        ),
+        (
+            vec!["score", "--model", model, input, "-j", "many"],
+            "--threads",
+        ),
+        (vec!["score", "--model", model, input, input], input),
+        // Flags another command has are not silently ignored.
+        (vec!["schema", "--model", model, "--strict"], "--strict"),
+        (vec!["schema", "--model", model, "-o", "x.json"], "-o"),
+        (
+            vec!["assess", "--model", model, "a.json", "--threads", "2"],
+            "--threads",
+        ),
+        (vec!["assess", "--model", model], "<APPLICANT.json>"),
+        (vec!["reference-scores", "--model", model], "--output"),
+        (
+            vec![
+                "reference-scores",
+                "--model",
+                model,
+                "-o",
+                "x.onnx",
+                "--no-reasons",
+            ],
+            "--no-reasons",
+        ),
+        (vec!["scroe", "--model", model], "scroe"),
+        (vec!["--model", model, "score", input], "--model"),
+    ];
+    for (args, named) in cases {
+        let run = cli().args(&args).assert().code(2).stdout("");
+        let stderr = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+        assert!(
+            stderr.starts_with("error: ") && stderr.contains(named),
+            "{args:?}: the message should name {named}:\n{stderr}"
+        );
+    }
+}
+
+// ------------------------------------------------------------------ refused input: exit 1
+
+#[test]
+fn a_refused_model_or_file_exits_1_with_the_reason() {
+    let dir = TempDir::new().unwrap();
+    let missing = dir.path().join("missing.onnx");
+    for command in [vec!["schema"], vec!["score", "-"], vec!["assess", "a.json"]] {
+        cli()
+            .args(&command)
+            .arg("--model")
+            .arg(&missing)
+            .assert()
+            .code(1)
+            .stderr(contains("error: cannot read model `").and(contains("missing.onnx")));
+    }
+    // Not a model at all: the CSV file.
+    cli()
+        .args(["schema", "--model"])
+        .arg(basic_csv())
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with("error: "));
+    cli()
+        .args(["score", "--model"])
+        .arg(model())
+        .arg(dir.path().join("nowhere.csv"))
+        .assert()
+        .code(1)
+        .stderr(contains("cannot open `").and(contains("nowhere.csv")));
+    // A header without the model's columns is refused whole.
+    cli()
+        .args(["score", "--model"])
+        .arg(model())
+        .arg(repo("tests/fixtures/csv/missing_columns.csv"))
+        .assert()
+        .code(1)
+        .stderr(contains("missing `credit_amount`, `housing`"));
+    // An applicant with an invalid field: every such field is named.
+    let applicant = dir.path().join("applicant.json");
+    std::fs::write(&applicant, r#"{"duration_months": "soon"}"#).unwrap();
+    cli()
+        .args(["assess", "--model"])
+        .arg(model())
+        .arg(&applicant)
+        .assert()
+        .code(1)
+        .stderr(contains("the applicant is invalid").and(contains("duration_months")));
+    assert_eq!(files_in(dir.path()), ["applicant.json"]);
+}
+
+// ------------------------------------------------------------------ the commands themselves
+
+/// `assess` prints the PD onnxruntime gave the golden applicant.
+#[test]
+fn assess_scores_an_applicant_as_onnxruntime_does() {
+    let golden = reference_golden();
+    let row = &golden.rows[0];
+    let applicant: serde_json::Map<String, serde_json::Value> = golden
+        .features
+        .iter()
+        .zip(&row.x)
+        .map(|(name, &x)| (name.clone(), serde_json::json!(x)))
+        .collect();
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("applicant.json");
+    std::fs::write(&file, serde_json::Value::Object(applicant).to_string()).unwrap();
+    let out = cli()
+        .args(["assess", "-m"])
+        .arg(model())
+        .arg(&file)
+        .assert()
+        .success();
+    let a: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let pd = a["pd"].as_f64().unwrap();
+    assert!((pd - row.pd).abs() < 1e-6, "{pd} vs onnxruntime {}", row.pd);
+}
+
+#[test]
+fn schema_prints_the_models_features() {
+    let out = cli()
+        .args(["schema", "--model"])
+        .arg(model())
+        .assert()
+        .success();
+    let schema: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let names: Vec<&str> = schema["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, reference_golden().features);
+}
+
+#[test]
+fn score_reads_stdin_and_writes_stdout_or_a_file_with_the_same_bytes() {
+    let expected = scored(&basic_csv());
+    assert!(expected.starts_with(b"checking_status,"));
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("scored.csv");
+    cli()
+        .args(["score", "--model"])
+        .arg(model())
+        .arg("-")
+        .args(["-o", "-", "--quiet"])
+        .pipe_stdin(basic_csv())
+        .unwrap()
+        .assert()
+        .success()
+        .stdout(expected.clone())
+        .stderr("");
+    cli()
+        .args(["score", "--model"])
+        .arg(model())
+        .arg(basic_csv())
+        .arg("--output")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(contains("rows in: "));
+    assert_eq!(std::fs::read(&out).unwrap(), expected);
+    assert_eq!(files_in(dir.path()), ["scored.csv"]);
+}
+
+#[test]
+fn strict_exits_3_when_rows_were_refused_and_still_writes_them() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("messy.scored.csv");
+    let messy = repo("tests/fixtures/csv/messy.csv");
+    cli()
+        .args(["score", "--strict", "-q", "--model"])
+        .arg(model())
+        .arg(&messy)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(3)
+        .stderr("");
+    assert_eq!(std::fs::read(&out).unwrap(), scored(&messy));
+    cli()
+        .args(["score", "--strict", "--model"])
+        .arg(model())
+        .arg(basic_csv())
+        .assert()
+        .success();
+}
+
+// ------------------------------------------------------------------ atomic output
+
+#[test]
+fn an_existing_output_is_replaced_only_with_force() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("scored.csv");
+    std::fs::write(&out, "yesterday's scores\n").unwrap();
+    cli()
+        .args(["score", "--model"])
+        .arg(model())
+        .arg(basic_csv())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(contains("exists; give --force to replace it"));
+    assert_eq!(std::fs::read(&out).unwrap(), b"yesterday's scores\n");
+    assert_eq!(files_in(dir.path()), ["scored.csv"]);
+
+    cli()
+        .args(["score", "--force", "-q", "--model"])
+        .arg(model())
+        .arg(basic_csv())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&out).unwrap(), scored(&basic_csv()));
+    assert_eq!(files_in(dir.path()), ["scored.csv"]);
+}
+
+/// The output gets the permissions a newly created file gets (not the temporary file's 0600).
+#[cfg(unix)]
+#[test]
+fn the_output_has_a_new_files_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let plain = dir.path().join("plain");
+    std::fs::File::create(&plain).unwrap();
+    let out = dir.path().join("scored.csv");
+    cli()
+        .args(["score", "-q", "--model"])
+        .arg(model())
+        .arg(basic_csv())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&out), mode(&plain));
+}
+
+/// A file that fails after rows were scored and written (a row with too many fields near its
+/// end) leaves no output and no temporary file, and an existing output as it was.
+#[test]
+fn a_failing_run_leaves_no_partial_output() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("big.csv");
+    let basic = std::fs::read_to_string(basic_csv()).unwrap();
+    let (header, rows) = basic.split_once('\n').unwrap();
+    let mut text = format!("{header}\n");
+    while text.len() < 3 << 20 {
+        text.push_str(rows);
+    }
+    let bad_line = text.lines().count() as u64 + 1;
+    text.push_str(&",".repeat(5000));
+    text.push('\n');
+    std::fs::write(&input, &text).unwrap();
+
+    let out = dir.path().join("scored.csv");
+    for force in [false, true] {
+        let mut run = cli();
+        run.args(["score", "-q", "--no-reasons", "--threads", "1", "--model"])
+            .arg(model())
+            .arg(&input)
+            .arg("-o")
+            .arg(&out);
+        if force {
+            std::fs::write(&out, "yesterday's scores\n").unwrap();
+            run.arg("--force");
+        }
+        run.assert()
+            .code(1)
+            .stderr(contains(format!("line {}: ", thousands(bad_line))).and(contains("fields")));
+        if force {
+            assert_eq!(std::fs::read(&out).unwrap(), b"yesterday's scores\n");
+            assert_eq!(files_in(dir.path()), ["big.csv", "scored.csv"]);
+        } else {
+            assert_eq!(files_in(dir.path()), ["big.csv"]);
+        }
+    }
+}
+
+/// A run killed while writing leaves no output, only its hidden temporary file (stdin keeps it
+/// waiting, so it is killed in the middle whatever the machine's speed).
+#[test]
+fn a_killed_run_leaves_no_output() {
+    use std::io::Write;
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("scored.csv");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_credit-scorer"))
+        .args(["score", "-q", "--threads", "1", "--model"])
+        .arg(model())
+        .arg("-")
+        .arg("-o")
+        .arg(&out)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let basic = std::fs::read_to_string(basic_csv()).unwrap();
+    let (header, rows) = basic.split_once('\n').unwrap();
+    let mut text = format!("{header}\n");
+    while text.len() < 4 << 20 {
+        text.push_str(rows);
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(text.as_bytes()).unwrap();
+    // Written past the output's buffer: the temporary file has bytes in it.
+    let started = std::time::Instant::now();
+    let partial = loop {
+        let found = files_in(dir.path()).into_iter().find(|name| {
+            name.starts_with(".scored.csv.")
+                && name.ends_with(".partial")
+                && std::fs::metadata(dir.path().join(name)).is_ok_and(|m| m.len() > 0)
+        });
+        if let Some(name) = found {
+            break name;
+        }
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "no temporary file with bytes in it: {:?}",
+            files_in(dir.path())
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(files_in(dir.path()), [partial]);
+}
+
+/// The input is never the output: not by the same path, another path to it, a symbolic or a
+/// hard link, with `--force` or without.
+#[test]
+fn the_input_is_never_overwritten() {
+    let dir = TempDir::new().unwrap();
+    let input = dir.path().join("applicants.csv");
+    let original = std::fs::read(basic_csv()).unwrap();
+    std::fs::write(&input, &original).unwrap();
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let mut outputs = vec![input.clone(), sub.join("..").join("applicants.csv")];
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("symlink.csv");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        outputs.push(link);
+    }
+    let hard = dir.path().join("hardlink.csv");
+    std::fs::hard_link(&input, &hard).unwrap();
+    outputs.push(hard);
+    for output in &outputs {
+        for force in [false, true] {
+            let mut run = cli();
+            run.args(["score", "--model"])
+                .arg(model())
+                .arg(&input)
+                .arg("-o")
+                .arg(output);
+            if force {
+                run.arg("--force");
+            }
+            run.assert()
+                .code(1)
+                .stderr(contains("is the input").and(contains("give another output file")));
+            assert_eq!(std::fs::read(&input).unwrap(), original, "{output:?}");
+        }
+    }
+    // The same file on stdin.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_credit-scorer"))
+        .args(["score", "--force", "--model"])
+        .arg(model())
+        .arg("-")
+        .arg("-o")
+        .arg(&input)
+        .stdin(std::fs::File::open(&input).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("is the file on stdin"), "{stderr}");
+    assert_eq!(std::fs::read(&input).unwrap(), original);
+}
+
+/// `reference-scores` writes its model the same way: never over the model it reads, an existing
+/// file only with `--force`.
+#[cfg(feature = "tract")]
+#[test]
+fn reference_scores_writes_atomically_and_never_over_the_model() {
+    let dir = TempDir::new().unwrap();
+    let plain = dir.path().join("mlp.onnx");
+    let bytes = std::fs::read(repo("tests/fixtures/models/mlp_dynamic.onnx")).unwrap();
+    std::fs::write(&plain, &bytes).unwrap();
+    for force in [false, true] {
+        let mut run = cli();
+        run.args(["reference-scores", "--model"])
+            .arg(&plain)
+            .arg("-o")
+            .arg(&plain);
+        if force {
+            run.arg("--force");
+        }
+        run.assert().code(1).stderr(contains("is the input"));
+    }
+    assert_eq!(std::fs::read(&plain).unwrap(), bytes);
+
+    let lite = dir.path().join("mlp-lite.onnx");
+    std::fs::write(&lite, "old").unwrap();
+    cli()
+        .args(["reference-scores", "--model"])
+        .arg(&plain)
+        .arg("-o")
+        .arg(&lite)
+        .assert()
+        .code(1)
+        .stderr(contains("exists; give --force"));
+    assert_eq!(std::fs::read(&lite).unwrap(), b"old");
+    cli()
+        .args(["reference-scores", "--force", "--model"])
+        .arg(&plain)
+        .arg("-o")
+        .arg(&lite)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(contains("reference rows scored by tract"));
+    let written = std::fs::read(&lite).unwrap();
+    assert!(written.len() > bytes.len() && written.starts_with(&bytes));
+    assert_eq!(files_in(dir.path()), ["mlp-lite.onnx", "mlp.onnx"]);
+}
+
+// ------------------------------------------------------------------ progress
+
+/// Not a terminal (as here): no progress bar, only the summary.
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let out = cli()
+        .args(["score", "--model"])
+        .arg(model())
+        .arg(basic_csv())
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("rows in: "), "{stderr}");
+    assert!(
+        !stderr.contains('\r') && !stderr.contains('\u{1b}') && !stderr.contains(" left"),
+        "{stderr:?}"
+    );
+}
+
+/// On a terminal (a pseudo-terminal from util-linux's `script`) the bar is drawn with rows, rate
+/// and time left, and `-q` silences it.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_progress_bar_on_a_terminal_unless_quiet() {
+    let dir = TempDir::new().unwrap();
+    let command = |quiet: bool| {
+        format!(
+            "{} score {} --model '{}' '{}' -o '{}'",
+            env!("CARGO_BIN_EXE_credit-scorer"),
+            if quiet { "-q" } else { "" },
+            model().display(),
+            basic_csv().display(),
+            dir.path().join(format!("out-{quiet}.csv")).display()
+        )
+    };
+    let on_terminal = |quiet: bool| {
+        let out = std::process::Command::new("script")
+            .args(["-q", "-e", "-c", &command(quiet), "/dev/null"])
+            .env("TERM", "xterm")
+            .output()
+            .expect("util-linux's `script` runs");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let shown = on_terminal(false);
+    assert!(
+        shown.contains("[##############################] 100%"),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains(" rows/s") && shown.contains(" left"),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains("rows in: "),
+        "the summary follows: {shown:?}"
+    );
+    let quiet = on_terminal(true);
+    assert!(quiet.trim().is_empty(), "{quiet:?}");
+}
