@@ -1,8 +1,14 @@
 //! Reason codes: Shapley values of each feature against the schema's baseline applicant,
-//! computed on the model's log-odds with one batched model run (for a sum of trees, exactly by
-//! TreeSHAP in `engine::trees`).
+//! computed on the model's log-odds. One routine for every channel (the page, `assess`, batch
+//! files in the page and the command line): TreeSHAP for a sum of trees (`engine::trees`), the
+//! per-hidden-unit exact routine for a one-hidden-layer network the direct evaluator runs
+//! (`engine/chain/shapley.rs`), otherwise one batched model run over all `2^k` coalitions
+//! (k ≤ 12) or fixed-seed permutation sampling above that. [`rank_reasons`] orders the reasons
+//! for all of them.
 
-use crate::engine::Model;
+use serde::Serialize;
+
+use crate::engine::{Model, NetworkScratch, Prediction};
 use crate::error::{Error, ErrorKind, Result};
 /// Re-exported from [`crate::rng`], where it lives since the engine's probe rows use it too.
 pub use crate::rng::SplitMix64;
@@ -25,9 +31,82 @@ pub struct Attribution {
     pub approximate: bool,
 }
 
+/// What [`shapley_into`] gives besides the contributions.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Logits {
+    /// Log-odds of the baseline applicant.
+    pub baseline_logit: f64,
+    /// Log-odds of the applicant.
+    pub applicant_logit: f64,
+    /// True when sampled permutations were used instead of all coalitions.
+    pub approximate: bool,
+}
+
+/// How a model's contributions are computed: the same for every applicant of one model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Method {
+    /// Exact interventional Shapley values over all coalitions (at most
+    /// [`MAX_EXACT_FEATURES`] features).
+    ExactShapley,
+    /// Exact interventional TreeSHAP (a sum of trees, any width).
+    ExactTreeShap,
+    /// Shapley values estimated from [`SAMPLED_PERMUTATIONS`] fixed-seed permutations.
+    SampledShapley,
+}
+
+impl Method {
+    /// The method as batch summaries name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::ExactShapley => "exact Shapley",
+            Method::ExactTreeShap => "exact TreeSHAP",
+            Method::SampledShapley => "sampled Shapley (128 permutations)",
+        }
+    }
+}
+
+/// The method [`shapley`] uses for `model`.
+pub fn method(model: &Model) -> Method {
+    if model.has_tree_contributions() {
+        Method::ExactTreeShap
+    } else if model.k() <= MAX_EXACT_FEATURES {
+        Method::ExactShapley
+    } else {
+        Method::SampledShapley
+    }
+}
+
+/// Buffers [`shapley_into`] reuses from applicant to applicant.
+#[derive(Clone, Debug, Default)]
+pub struct Workspace {
+    network: NetworkScratch,
+    rows: Vec<f32>,
+    predictions: Vec<Prediction>,
+    logits: Vec<f64>,
+    orders: Vec<Vec<usize>>,
+}
+
 /// Interventional Shapley values of `applicant` against `baseline`: a feature outside a
 /// coalition takes its baseline value.
 pub fn shapley(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attribution> {
+    let mut phi = Vec::new();
+    let logits = shapley_into(model, applicant, baseline, &mut Workspace::default(), &mut phi)?;
+    Ok(Attribution {
+        logit_contributions: phi,
+        baseline_logit: logits.baseline_logit,
+        applicant_logit: logits.applicant_logit,
+        approximate: logits.approximate,
+    })
+}
+
+/// [`shapley`] into `phi` (one value per feature), with buffers reused across applicants.
+pub fn shapley_into(
+    model: &Model,
+    applicant: &[f32],
+    baseline: &[f32],
+    work: &mut Workspace,
+    phi: &mut Vec<f64>,
+) -> Result<Logits> {
     let k = model.k();
     if applicant.len() != k || baseline.len() != k {
         return Err(Error::new(
@@ -39,28 +118,57 @@ pub fn shapley(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Att
             ),
         ));
     }
+    let exact = |baseline_logit, applicant_logit| Logits {
+        baseline_logit,
+        applicant_logit,
+        approximate: false,
+    };
     // Tree ensembles: exact interventional TreeSHAP, at any width (see `engine::trees`).
-    if let Some((phi, baseline_logit, applicant_logit)) =
+    if let Some((values, baseline_logit, applicant_logit)) =
         model.tree_contributions(applicant, baseline)
     {
-        return Ok(Attribution {
-            logit_contributions: phi,
-            baseline_logit,
-            applicant_logit,
-            approximate: false,
-        });
+        phi.clear();
+        phi.extend_from_slice(&values);
+        return Ok(exact(baseline_logit, applicant_logit));
     }
-    if k <= MAX_EXACT_FEATURES {
-        exact(model, applicant, baseline)
-    } else {
-        sampled(model, applicant, baseline)
+    if k > MAX_EXACT_FEATURES {
+        return sampled(model, applicant, baseline, work, phi);
     }
+    // One hidden layer: exact per hidden unit, without running the model per coalition.
+    if let Some((baseline_logit, applicant_logit)) =
+        model.network_contributions_into(applicant, baseline, &mut work.network, phi)
+    {
+        return Ok(exact(baseline_logit, applicant_logit));
+    }
+    exact_by_coalitions(model, applicant, baseline, work, phi)
 }
 
-fn exact(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attribution> {
+/// The features that cost the applicant points, worst first, at most `count`: the
+/// `(feature, points)` of the negative values of `points` (one per feature), the most negative
+/// first; equal values keep the features' order. Every channel ranks reasons with this.
+pub fn rank_reasons(points: &[f64], count: usize, out: &mut Vec<(usize, f64)>) {
+    out.clear();
+    out.extend(points.iter().copied().enumerate().filter(|(_, p)| *p < 0.0));
+    out.sort_by(|a, b| a.1.total_cmp(&b.1));
+    out.truncate(count);
+}
+
+fn exact_by_coalitions(
+    model: &Model,
+    applicant: &[f32],
+    baseline: &[f32],
+    work: &mut Workspace,
+    phi: &mut Vec<f64>,
+) -> Result<Logits> {
     let k = applicant.len();
     let coalitions = 1usize << k;
-    let mut rows = Vec::with_capacity(coalitions * k);
+    let Workspace {
+        rows,
+        predictions,
+        logits,
+        ..
+    } = work;
+    rows.clear();
     for mask in 0..coalitions {
         rows.extend(
             applicant
@@ -70,8 +178,11 @@ fn exact(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attributi
                 .map(|(i, (&x, &b))| if mask >> i & 1 == 1 { x } else { b }),
         );
     }
-    let f: Vec<f64> = model.predict(&rows)?.iter().map(|p| p.logit).collect();
-    from_coalitions(k, &f)
+    predictions.clear();
+    model.predict_into(rows, predictions)?;
+    logits.clear();
+    logits.extend(predictions.iter().map(|p| p.logit));
+    from_coalitions(k, logits, phi)
 }
 
 /// The model gave fewer (or more) log-odds than rows: contributions from it would be wrong.
@@ -94,7 +205,7 @@ fn at(f: &[f64], i: usize) -> Result<f64> {
 
 /// Exact Shapley values from the log-odds `f` of all `2^k` coalitions (bit `i` of a row's index
 /// set: feature `i` takes the applicant's value).
-fn from_coalitions(k: usize, f: &[f64]) -> Result<Attribution> {
+fn from_coalitions(k: usize, f: &[f64], phi: &mut Vec<f64>) -> Result<Logits> {
     let coalitions = 1usize << k;
     if f.len() != coalitions {
         return Err(short_output(f.len(), coalitions));
@@ -104,7 +215,8 @@ fn from_coalitions(k: usize, f: &[f64]) -> Result<Attribution> {
     let weights: Vec<f64> = (0..k)
         .map(|s| factorial(s) * factorial(k - 1 - s) / factorial(k))
         .collect();
-    let mut phi = vec![0.0; k];
+    phi.clear();
+    phi.resize(k, 0.0);
     for (i, phi_i) in phi.iter_mut().enumerate() {
         let bit = 1usize << i;
         for mask in (0..coalitions).filter(|mask| mask & bit == 0) {
@@ -120,19 +232,31 @@ fn from_coalitions(k: usize, f: &[f64]) -> Result<Attribution> {
             *phi_i += w * (at(f, mask | bit)? - at(f, mask)?);
         }
     }
-    Ok(Attribution {
-        logit_contributions: phi,
+    Ok(Logits {
         baseline_logit: at(f, 0)?,
         applicant_logit: at(f, coalitions - 1)?,
         approximate: false,
     })
 }
 
-fn sampled(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attribution> {
+fn sampled(
+    model: &Model,
+    applicant: &[f32],
+    baseline: &[f32],
+    work: &mut Workspace,
+    phi: &mut Vec<f64>,
+) -> Result<Logits> {
     let k = applicant.len();
     let mut rng = SplitMix64(0x5EED_CAFE);
-    let mut orders = Vec::with_capacity(SAMPLED_PERMUTATIONS);
-    let mut rows = Vec::with_capacity(SAMPLED_PERMUTATIONS * (k + 1) * k);
+    let Workspace {
+        rows,
+        predictions,
+        logits,
+        orders,
+        ..
+    } = work;
+    orders.clear();
+    rows.clear();
     for _ in 0..SAMPLED_PERMUTATIONS {
         let mut order: Vec<usize> = (0..k).collect();
         for i in (1..k).rev() {
@@ -148,18 +272,27 @@ fn sampled(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attribu
         }
         orders.push(order);
     }
-    let f: Vec<f64> = model.predict(&rows)?.iter().map(|p| p.logit).collect();
-    from_permutations(k, &orders, &f)
+    predictions.clear();
+    model.predict_into(rows, predictions)?;
+    logits.clear();
+    logits.extend(predictions.iter().map(|p| p.logit));
+    from_permutations(k, orders, logits, phi)
 }
 
 /// Sampled Shapley values from the log-odds `f` of each permutation's `k + 1` rows (the baseline,
 /// then one more feature at the applicant's value per step).
-fn from_permutations(k: usize, orders: &[Vec<usize>], f: &[f64]) -> Result<Attribution> {
+fn from_permutations(
+    k: usize,
+    orders: &[Vec<usize>],
+    f: &[f64],
+    phi: &mut Vec<f64>,
+) -> Result<Logits> {
     let want = orders.len() * (k + 1);
     if f.len() != want || orders.is_empty() {
         return Err(short_output(f.len(), want));
     }
-    let mut phi = vec![0.0; k];
+    phi.clear();
+    phi.resize(k, 0.0);
     for (p, order) in orders.iter().enumerate() {
         let base = p * (k + 1);
         for (step, &j) in order.iter().enumerate() {
@@ -173,8 +306,7 @@ fn from_permutations(k: usize, orders: &[Vec<usize>], f: &[f64]) -> Result<Attri
             *slot += delta / orders.len() as f64;
         }
     }
-    Ok(Attribution {
-        logit_contributions: phi,
+    Ok(Logits {
         baseline_logit: at(f, 0)?,
         applicant_logit: at(f, k)?,
         approximate: true,
@@ -201,8 +333,9 @@ mod tests {
     #[test]
     fn exact_values_of_an_additive_model_are_its_terms() {
         let c = [0.5, -1.25, 2.0];
-        let a = from_coalitions(3, &additive(&c)).unwrap();
-        assert_eq!(a.logit_contributions, c);
+        let mut phi = Vec::new();
+        let a = from_coalitions(3, &additive(&c), &mut phi).unwrap();
+        assert_eq!(phi, c);
         assert_eq!((a.baseline_logit, a.applicant_logit), (0.0, 1.25));
     }
 
@@ -210,7 +343,7 @@ mod tests {
     fn a_model_output_shorter_than_the_coalitions_is_an_error_not_zero_contributions() {
         let mut f = additive(&[0.5, -1.25, 2.0]);
         f.pop();
-        let e = from_coalitions(3, &f).unwrap_err();
+        let e = from_coalitions(3, &f, &mut Vec::new()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Inference);
         assert!(e.message().contains("7 scores for the 8 rows"), "{e}");
     }
@@ -220,11 +353,21 @@ mod tests {
         // Two permutations of two features: 2 × 3 rows; one missing.
         let orders = vec![vec![0, 1], vec![1, 0]];
         let f = [0.0, 1.0, 3.0, 0.0, 2.0];
-        let e = from_permutations(2, &orders, &f).unwrap_err();
+        let e = from_permutations(2, &orders, &f, &mut Vec::new()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Inference);
         assert!(e.message().contains("5 scores for the 6 rows"), "{e}");
         let full = [0.0, 1.0, 3.0, 0.0, 2.0, 3.0];
-        let a = from_permutations(2, &orders, &full).unwrap();
-        assert_eq!(a.logit_contributions, vec![1.0, 2.0]);
+        let mut phi = Vec::new();
+        from_permutations(2, &orders, &full, &mut phi).unwrap();
+        assert_eq!(phi, vec![1.0, 2.0]);
+    }
+
+    #[test]
+    fn reasons_are_the_negative_values_worst_first_ties_in_feature_order() {
+        let mut out = Vec::new();
+        rank_reasons(&[-1.0, 2.0, -3.0, -1.0, 0.0, -0.5, -2.0], 4, &mut out);
+        assert_eq!(out, vec![(2, -3.0), (6, -2.0), (0, -1.0), (3, -1.0)]);
+        rank_reasons(&[0.0, 1.0], 4, &mut out);
+        assert!(out.is_empty());
     }
 }

@@ -148,9 +148,27 @@ impl Scorer {
         (points, band)
     }
 
+    /// Each feature's contribution in points (schema order) of a validated row into `points`:
+    /// the Shapley values of [`explain::shapley_into`] on the log-odds, in points (negative:
+    /// the feature cost the applicant points against the baseline applicant). `assess` and the
+    /// batch both take their contributions and reasons from here.
+    pub fn contributions_into(
+        &self,
+        row: &[f32],
+        work: &mut explain::Workspace,
+        points: &mut Vec<f64>,
+    ) -> Result<explain::Logits> {
+        let logits = explain::shapley_into(&self.model, row, &self.baseline, work, points)?;
+        let factor = self.schema().scaling.factor();
+        points.iter_mut().for_each(|phi| *phi *= -factor);
+        Ok(logits)
+    }
+
     /// Scores and explains one validated row.
     pub fn assess(&self, row: &[f32]) -> Result<Assessment> {
-        let attribution = explain::shapley(&self.model, row, &self.baseline)?;
+        let mut points_of = Vec::new();
+        let attribution =
+            self.contributions_into(row, &mut explain::Workspace::default(), &mut points_of)?;
         let prediction = self
             .model
             .predict(row)?
@@ -158,26 +176,24 @@ impl Scorer {
             .copied()
             .ok_or_else(|| Error::new(ErrorKind::Inference, "the model returned no score"))?;
         let schema = self.schema();
-        let factor = schema.scaling.factor();
         let (points, band) = self.points_and_band(&prediction);
         let contributions: Vec<Contribution> = schema
             .features
             .iter()
-            .zip(&attribution.logit_contributions)
-            .map(|(f, phi)| Contribution {
+            .zip(&points_of)
+            .map(|(f, &contribution)| Contribution {
                 feature: f.name.clone(),
                 label: f.label.clone(),
-                contribution: -factor * phi,
+                contribution,
                 text: f.reason.clone(),
             })
             .collect();
-        let mut reasons: Vec<Contribution> = contributions
+        let mut ranked = Vec::with_capacity(REASON_COUNT);
+        explain::rank_reasons(&points_of, REASON_COUNT, &mut ranked);
+        let reasons: Vec<Contribution> = ranked
             .iter()
-            .filter(|c| c.contribution < 0.0)
-            .cloned()
+            .filter_map(|&(i, _)| contributions.get(i).cloned())
             .collect();
-        reasons.sort_by(|a, b| a.contribution.total_cmp(&b.contribution));
-        reasons.truncate(REASON_COUNT);
         Ok(Assessment {
             pd: prediction.pd,
             points,

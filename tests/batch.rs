@@ -519,14 +519,13 @@ fn output_bytes_are_what_the_csv_writer_and_the_standard_formatter_write() {
 }
 
 #[test]
-fn reasons_are_the_leave_one_out_ranking_of_each_row() {
+fn reasons_are_the_assessments_reasons_of_each_row() {
     let n = 600;
-    let (out, _) = score_with(&generated(n), 1 << 16, BatchOptions::default()).unwrap();
+    let (out, s) = score_with(&generated(n), 1 << 16, BatchOptions::default()).unwrap();
+    assert_eq!(s.reasons, "shapley");
+    assert_eq!(s.reasons_method.as_deref(), Some("exact Shapley"));
     let rows = records(&out);
     let sc = scorer();
-    let schema = sc.schema();
-    let baseline = schema.baseline();
-    let factor = schema.scaling.factor();
     let golden = reference_golden();
     let mut with_four = 0;
     for (i, row) in rows[1..].iter().enumerate() {
@@ -534,30 +533,8 @@ fn reasons_are_the_leave_one_out_ranking_of_each_row() {
             continue;
         }
         let x = &golden.rows[i % golden.rows.len()].x;
-        let p = sc.predict(x).unwrap()[0];
-        // Every feature away from its baseline, moved there alone, in one run per row.
-        let moved: Vec<usize> = (0..x.len()).filter(|&j| x[j] != baseline[j]).collect();
-        let variants: Vec<f32> = moved
-            .iter()
-            .flat_map(|&j| {
-                let mut v = x.clone();
-                v[j] = baseline[j];
-                v
-            })
-            .collect();
-        let q = sc.predict(&variants).unwrap();
-        let mut costs: Vec<(usize, f64)> = moved
-            .iter()
-            .zip(&q)
-            .map(|(&j, q)| (j, -factor * (p.logit - q.logit)))
-            .filter(|(_, c)| *c < 0.0)
-            .collect();
-        costs.sort_by(|a, b| a.1.total_cmp(&b.1));
-        let mut expected: Vec<&str> = costs
-            .iter()
-            .take(4)
-            .map(|&(j, _)| schema.features[j].name.as_str())
-            .collect();
+        let a = sc.assess(x).unwrap();
+        let mut expected: Vec<&str> = a.reasons.iter().map(|r| r.feature.as_str()).collect();
         with_four += usize::from(expected.len() == 4);
         expected.resize(4, "");
         assert_eq!(row[14..18], expected[..], "row {i}");
@@ -573,6 +550,7 @@ fn without_reasons_the_reason_columns_stay_empty() {
     };
     let (out, s) = score_with(&csv_fixture("basic.csv"), 4096, options).unwrap();
     assert_eq!(s.reasons, "none");
+    assert_eq!(s.reasons_method, None);
     let rows = records(&out);
     assert!(column(&rows, "reason_1").iter().all(String::is_empty));
     assert!(column(&rows, "pd").iter().all(|p| !p.is_empty()));

@@ -4,7 +4,7 @@
 use super::wire::{scored_from_wire, wire_error};
 use super::{
     BatchOptions, Chunk, Columns, Ordered, Parser, Scratch, Summary, Tally, csv_error,
-    output_header, score_chunk_into,
+    output_header_with, score_chunk_into,
 };
 use crate::Scorer;
 use crate::error::Result;
@@ -34,7 +34,7 @@ impl BatchJob {
     /// A job scoring with `scorer`.
     pub fn new(scorer: Scorer, options: BatchOptions) -> BatchJob {
         let parser = Parser::new(scorer.schema(), options.chunk_rows);
-        let summary = Summary::new(scorer.schema(), &options);
+        let summary = Summary::new(&scorer, &options);
         BatchJob {
             scorer,
             options,
@@ -79,7 +79,7 @@ impl BatchJob {
         match self.parser.columns() {
             Some(columns) if !self.header_written => {
                 self.header_written = true;
-                output_header(columns)
+                output_header_with(columns, self.scorer.schema(), &self.options)
             }
             _ => Ok(Vec::new()),
         }
@@ -209,7 +209,7 @@ mod tests {
         let csv = read("tests/fixtures/governance/train_sample.csv");
         let options = BatchOptions {
             chunk_rows: 16,
-            reasons: true,
+            ..BatchOptions::default()
         };
         let mut one = BatchJob::new(scorer.clone(), options.clone());
         let mut expected = one.push(&csv).unwrap();

@@ -52,7 +52,7 @@ pub use read::{Chunk, Parser};
 pub use score_chunk::{ScoredChunk, Scratch, Tally, score_chunk, score_chunk_into};
 pub use summary::{BandCount, Histogram, Summary};
 pub use wire::ChunkScorer;
-pub use write::output_header;
+pub use write::{output_header, output_header_with};
 
 use crate::error::{Error, ErrorKind};
 
@@ -84,8 +84,12 @@ pub const OUTPUT_COLUMNS: [&str; 8] = [
 pub struct BatchOptions {
     /// Rows per model run.
     pub chunk_rows: usize,
-    /// Whether to compute `reason_1` … `reason_4` (about `k + 1` times the model work).
+    /// Whether to compute `reason_1` … `reason_4` (each row's Shapley values, as
+    /// [`crate::Scorer::assess`] gives them).
     pub reasons: bool,
+    /// Whether to append one `contribution_<feature>` column per feature: the contribution in
+    /// points at full precision (see [`output_header_with`]).
+    pub contributions: bool,
 }
 
 impl Default for BatchOptions {
@@ -93,6 +97,7 @@ impl Default for BatchOptions {
         BatchOptions {
             chunk_rows: CHUNK_ROWS,
             reasons: true,
+            contributions: false,
         }
     }
 }

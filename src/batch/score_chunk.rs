@@ -1,9 +1,11 @@
-//! Scoring one chunk: validation, one model run, leave-one-out reasons, and the output rows.
+//! Scoring one chunk: validation, one model run, each row's contributions and reasons (the
+//! same routine as [`Scorer::assess`]), and the output rows.
 
-use super::write::{write_f32, write_field, write_input_cells, write_one_decimal};
+use super::write::{write_f32, write_f64, write_field, write_input_cells, write_one_decimal};
 use super::{BatchOptions, Chunk, Columns, HISTOGRAM_BINS, MAX_EXAMPLES, MAX_LISTED, thousands};
 use crate::drift::Drift;
 use crate::error::Result;
+use crate::explain;
 use crate::validate::{CellValidator, RawValue, validate_value};
 use crate::{Prediction, REASON_COUNT, Scorer};
 
@@ -47,13 +49,14 @@ pub struct Scratch {
     outcomes: Vec<Outcome>,
     predictions: Vec<Prediction>,
     pds: Vec<f64>,
-    variants: Vec<f32>,
-    /// (valid row, feature) of each variant.
-    which: Vec<(usize, usize)>,
-    moved: Vec<f64>,
-    costs: Vec<(usize, f64)>,
+    explain: explain::Workspace,
+    /// One row's contributions in points.
+    points: Vec<f64>,
+    ranked: Vec<(usize, f64)>,
     /// [`REASON_COUNT`] feature indices per valid row, [`NO_REASON`] where there are fewer.
     reasons: Vec<usize>,
+    /// `k` contributions in points per valid row (only when the options ask for them).
+    contributions: Vec<f64>,
     row: Vec<f32>,
     problems: Vec<String>,
 }
@@ -94,11 +97,11 @@ pub fn score_chunk_into(
         outcomes,
         predictions,
         pds,
-        variants,
-        which,
-        moved,
-        costs,
+        explain,
+        points,
+        ranked,
         reasons,
+        contributions,
         row,
         problems,
     } = scratch;
@@ -172,22 +175,26 @@ pub fn score_chunk_into(
     }
     predictions.clear();
     reasons.clear();
-    if !options.reasons {
-        scorer.predict_into(matrix, predictions)?;
-        same_count("probabilities", predictions.len(), matrix.len() / k.max(1))?;
-    } else {
-        leave_one_out_reasons(
-            scorer,
-            matrix,
-            predictions,
-            LeaveOneOut {
-                variants,
-                which,
-                moved,
-                costs,
-                reasons,
-            },
-        )?;
+    contributions.clear();
+    scorer.predict_into(matrix, predictions)?;
+    same_count("probabilities", predictions.len(), matrix.len() / k.max(1))?;
+    if (options.reasons || options.contributions) && k > 0 {
+        for valid in matrix.chunks_exact(k) {
+            scorer.contributions_into(valid, explain, points)?;
+            if options.reasons {
+                explain::rank_reasons(points, REASON_COUNT, ranked);
+                reasons.extend(
+                    (0..REASON_COUNT).map(|slot| ranked.get(slot).map_or(NO_REASON, |r| r.0)),
+                );
+            }
+            if options.contributions {
+                contributions.extend_from_slice(points);
+            }
+        }
+        // Each row's values are found by its index: a short list would shift them.
+        if options.contributions {
+            same_count("contributions", contributions.len(), predictions.len() * k)?;
+        }
     }
 
     let mut drift = Drift::new(schema);
@@ -254,6 +261,14 @@ pub fn score_chunk_into(
                     write_field(out, name.as_bytes());
                     out.push(b',');
                 }
+                if options.contributions {
+                    // After the (empty) error column, at full precision.
+                    let values = contributions.get(index * k..(index + 1) * k).unwrap_or(&[]);
+                    for &v in values {
+                        out.push(b',');
+                        write_f64(out, v);
+                    }
+                }
             }
             (None, outcome) => {
                 let message = match outcome {
@@ -269,6 +284,9 @@ pub fn score_chunk_into(
                 }
                 out.extend_from_slice(&[b','; 3 + REASON_COUNT]);
                 write_field(out, message.as_bytes());
+                if options.contributions {
+                    out.extend(std::iter::repeat_n(b',', k));
+                }
                 if tally.examples.len() < MAX_EXAMPLES {
                     tally.examples.push(message);
                 }
@@ -304,95 +322,6 @@ fn histogram_bin(scaling: &crate::schema::Scaling, points: f64) -> usize {
     }
 }
 
-/// The buffers leave-one-out works in.
-struct LeaveOneOut<'a> {
-    variants: &'a mut Vec<f32>,
-    which: &'a mut Vec<(usize, usize)>,
-    moved: &'a mut Vec<f64>,
-    costs: &'a mut Vec<(usize, f64)>,
-    reasons: &'a mut Vec<usize>,
-}
-
-/// Scores each valid row into `predictions` and finds the features that cost it the most
-/// points, worst first (at most four): points(x) − points(x with feature i at its baseline),
-/// computed with the rows' own scores. A feature already at its baseline has no variant: its
-/// difference is zero, never a reason.
-fn leave_one_out_reasons(
-    scorer: &Scorer,
-    matrix: &[f32],
-    predictions: &mut Vec<Prediction>,
-    buffers: LeaveOneOut<'_>,
-) -> Result<()> {
-    let LeaveOneOut {
-        variants,
-        which,
-        moved,
-        costs,
-        reasons,
-    } = buffers;
-    reasons.clear();
-    let schema = scorer.schema();
-    let k = schema.features.len();
-    if k == 0 {
-        scorer.predict_into(matrix, predictions)?;
-        reasons.resize(predictions.len() * REASON_COUNT, NO_REASON);
-        return Ok(());
-    }
-    let baseline = schema.baseline();
-    which.clear();
-    for (r, row) in matrix.chunks_exact(k).enumerate() {
-        for (i, (&x, &b)) in row.iter().zip(&baseline).enumerate() {
-            if x != b {
-                which.push((r, i));
-            }
-        }
-    }
-    moved.clear();
-    scorer.model().predict_with_leave_one_out_into(
-        matrix,
-        &baseline,
-        which,
-        variants,
-        predictions,
-        moved,
-    )?;
-    // A short output would score rows with another row's value or drop reasons silently.
-    same_count("probabilities", predictions.len(), matrix.len() / k)?;
-    same_count("leave-one-out variants", moved.len(), which.len())?;
-    reasons.resize(predictions.len() * REASON_COUNT, NO_REASON);
-    let factor = schema.scaling.factor();
-    // Variants come row by row: rank each row's costs when the next row starts.
-    let mut flush = |r: usize, costs: &mut Vec<(usize, f64)>| {
-        costs.sort_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some(slots) = reasons.get_mut(r * REASON_COUNT..(r + 1) * REASON_COUNT) {
-            for (slot, &(i, _)) in slots.iter_mut().zip(costs.iter()) {
-                *slot = i;
-            }
-        }
-        costs.clear();
-    };
-    costs.clear();
-    let mut current = None;
-    for (&(r, i), &moved_logit) in which.iter().zip(moved.iter()) {
-        if current != Some(r) {
-            if let Some(previous) = current {
-                flush(previous, costs);
-            }
-            current = Some(r);
-        }
-        if let Some(p) = predictions.get(r) {
-            let contribution = -factor * (p.logit - moved_logit);
-            if contribution < 0.0 {
-                costs.push((i, contribution));
-            }
-        }
-    }
-    if let Some(previous) = current {
-        flush(previous, costs);
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,11 +329,11 @@ mod tests {
     #[test]
     fn a_short_model_output_is_an_error_naming_both_counts() {
         assert!(same_count("probabilities", 3, 3).is_ok());
-        let e = same_count("leave-one-out variants", 5, 6).unwrap_err();
+        let e = same_count("probabilities", 5, 6).unwrap_err();
         assert_eq!(e.kind(), crate::error::ErrorKind::Inference);
         assert!(
             e.message()
-                .contains("5 leave-one-out variants where 6 were asked for"),
+                .contains("5 probabilities where 6 were asked for"),
             "{e}"
         );
     }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{BatchOptions, HISTOGRAM_BINS, MAX_EXAMPLES, MAX_LISTED, Parser, Tally};
 use crate::drift::{Drift, DriftReport};
-use crate::schema::Schema;
+use crate::Scorer;
 
 /// Rows per risk band.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -58,8 +58,12 @@ pub struct Summary {
     pub bands: Vec<BandCount>,
     /// Points histogram.
     pub histogram: Histogram,
-    /// How reasons were found: `leave_one_out` or `none`.
+    /// Whether reasons were found: `shapley` or `none`.
     pub reasons: String,
+    /// Which method gave the reasons (and contributions), as [`crate::explain::Method::label`]
+    /// names it: `exact Shapley`, `exact TreeSHAP` or `sampled Shapley (128 permutations)`;
+    /// `None` without reasons or contributions.
+    pub reasons_method: Option<String>,
     /// Population stability of the scored rows against the training data (see [`crate::drift`]).
     pub drift: DriftReport,
     #[serde(skip)]
@@ -77,8 +81,10 @@ impl PartialEq for DriftCounts {
 }
 
 impl Summary {
-    /// An empty summary for `schema`.
-    pub fn new(schema: &Schema, options: &BatchOptions) -> Summary {
+    /// An empty summary for `scorer`'s model.
+    pub fn new(scorer: &Scorer, options: &BatchOptions) -> Summary {
+        let schema = scorer.schema();
+        let explains = options.reasons || options.contributions;
         let drift = Drift::new(schema);
         Summary {
             drift: drift.report(),
@@ -109,10 +115,12 @@ impl Summary {
                 counts: vec![0; HISTOGRAM_BINS],
             },
             reasons: if options.reasons {
-                "leave_one_out".into()
+                "shapley".into()
             } else {
                 "none".into()
             },
+            reasons_method: explains
+                .then(|| crate::explain::method(scorer.model()).label().to_string()),
         }
     }
 

@@ -2,17 +2,36 @@
 //! `{}` (PD) and `{:.1}` (points) format them, without the formatting machinery per row.
 
 use super::read::RawRecord;
-use super::{Chunk, Columns, OUTPUT_COLUMNS, csv_error};
+use super::{BatchOptions, Chunk, Columns, OUTPUT_COLUMNS, csv_error};
 use crate::error::{Error, Result};
+use crate::schema::Schema;
 
 /// The output header: the input's columns, then [`OUTPUT_COLUMNS`].
 pub fn output_header(columns: &Columns) -> Result<Vec<u8>> {
+    output_header_for(columns, None)
+}
+
+/// The output header for `options`: [`output_header`], then with
+/// [`BatchOptions::contributions`] one `contribution_<feature>` column per feature of `schema`.
+pub fn output_header_with(
+    columns: &Columns,
+    schema: &Schema,
+    options: &BatchOptions,
+) -> Result<Vec<u8>> {
+    output_header_for(columns, options.contributions.then_some(schema))
+}
+
+fn output_header_for(columns: &Columns, contributions: Option<&Schema>) -> Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     for h in &columns.header {
         w.write_field(h).map_err(write_error)?;
     }
     for h in OUTPUT_COLUMNS {
         w.write_field(h).map_err(write_error)?;
+    }
+    for f in contributions.iter().flat_map(|s| &s.features) {
+        w.write_field(format!("contribution_{}", f.name))
+            .map_err(write_error)?;
     }
     w.write_record(std::iter::empty::<&[u8]>())
         .map_err(write_error)?;
@@ -73,6 +92,13 @@ pub(super) fn write_input_cells(out: &mut Vec<u8>, chunk: &Chunk, r: &RawRecord,
 
 /// `{}` of an f32 (shortest digits that read back the same, no exponent), into `out`.
 pub(super) fn write_f32(out: &mut Vec<u8>, v: f32) {
+    use std::io::Write;
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{v}");
+}
+
+/// `{}` of an f64 (shortest digits that read back the same), into `out`.
+pub(super) fn write_f64(out: &mut Vec<u8>, v: f64) {
     use std::io::Write;
     // Writing to a Vec cannot fail.
     let _ = write!(out, "{v}");

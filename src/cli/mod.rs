@@ -115,6 +115,10 @@ struct ScoreArgs {
     /// Leave the reason codes empty (2-3x faster, docs/BENCHMARKS.md)
     #[arg(long)]
     no_reasons: bool,
+    /// Append each characteristic's contribution in points, one `contribution_<feature>` column
+    /// per feature (full precision; the reasons are the most negative of them)
+    #[arg(long, conflicts_with = "no_reasons")]
+    contributions: bool,
     /// Print nothing on stderr but errors: no summary, no progress bar
     #[arg(short, long)]
     quiet: bool,
@@ -214,6 +218,7 @@ fn run(command: Command) -> Result<Outcome, Error> {
                 force: args.force,
                 strict: args.strict,
                 reasons: !args.no_reasons,
+                contributions: args.contributions,
                 quiet: args.quiet,
                 threads: args.threads.map(NonZeroUsize::get),
             };

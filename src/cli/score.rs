@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use credit_scorer::batch::{
-    BatchOptions, Chunk, Columns, Parser, Scratch, Summary, Tally, output_header, score_chunk_into,
+    BatchOptions, Chunk, Columns, Parser, Scratch, Summary, Tally, output_header_with, score_chunk_into,
     thousands,
 };
 use credit_scorer::{Error, ErrorKind, Scorer};
@@ -23,6 +23,8 @@ pub struct Flags {
     pub force: bool,
     pub strict: bool,
     pub reasons: bool,
+    /// Append each feature's contribution in points (`contribution_<feature>`).
+    pub contributions: bool,
     pub quiet: bool,
     pub threads: Option<usize>,
 }
@@ -37,6 +39,7 @@ fn io(what: &str, e: &std::io::Error) -> Error {
 pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Error> {
     let options = BatchOptions {
         reasons: flags.reasons,
+        contributions: flags.contributions,
         ..BatchOptions::default()
     };
     let threads = flags.threads.unwrap_or_else(|| {
@@ -66,7 +69,7 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     let mut progress = Progress::new(!flags.quiet && std::io::stderr().is_terminal(), total);
 
     let mut parser = Parser::new(scorer.schema(), options.chunk_rows);
-    let mut summary = Summary::new(scorer.schema(), &options);
+    let mut summary = Summary::new(scorer, &options);
     let mut input = Input {
         reader: reader.as_mut(),
         name: &name,
@@ -80,6 +83,8 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
         summary: &mut summary,
         progress: &mut progress,
         header_written: false,
+        scorer,
+        options: &options,
     };
     if threads <= 1 {
         one_thread(scorer, &options, &mut input, &mut output)?;
@@ -176,6 +181,8 @@ pub(super) struct Output<'a> {
     summary: &'a mut Summary,
     pub(super) progress: &'a mut Progress,
     header_written: bool,
+    scorer: &'a Scorer,
+    options: &'a BatchOptions,
 }
 
 impl Output<'_> {
@@ -185,7 +192,11 @@ impl Output<'_> {
             && let Some(columns) = parser.columns()
         {
             self.writer
-                .write_all(&output_header(columns)?)
+                .write_all(&output_header_with(
+                    columns,
+                    self.scorer.schema(),
+                    self.options,
+                )?)
                 .map_err(|e| io("cannot write the output", &e))?;
             self.header_written = true;
         }

@@ -43,6 +43,9 @@ impl ToText for Summary {
                 self.ignored_columns.join(", ")
             );
         }
+        if let Some(method) = &self.reasons_method {
+            s += &format!("\nreasons: {method} against the baseline applicant");
+        }
         s += "\nrows per band:";
         for b in &self.bands {
             let share = if self.scored > 0 {

@@ -19,9 +19,11 @@
 mod compile;
 mod dense;
 mod leave_one_out;
+mod shapley;
 
 pub(crate) use compile::compile;
 use dense::Dense;
+pub use shapley::NetworkScratch;
 
 /// Element-wise comparison against a constant; true is 1.0, false 0.0 (the `Cast` to float that
 /// must follow is then a no-op).
@@ -120,6 +122,8 @@ pub(crate) struct RowChain {
     offsets: Vec<usize>,
     /// Per Gather step, per input column, the output columns that read it (empty otherwise).
     gather_sources: Vec<Vec<Vec<usize>>>,
+    /// The chain read as one hidden layer, when it is one (for its fast exact Shapley values).
+    one_hidden: Option<shapley::OneHidden>,
 }
 
 impl RowChain {
@@ -128,6 +132,25 @@ impl RowChain {
     #[cfg(feature = "tract")]
     pub(crate) fn pd_column(&self) -> usize {
         self.pd_column
+    }
+
+    /// Whether [`RowChain::shapley`] computes this chain's Shapley values (one hidden layer).
+    pub(crate) fn has_shapley(&self) -> bool {
+        self.one_hidden.is_some()
+    }
+
+    /// Exact interventional Shapley values on the log-odds of `applicant` against `baseline`
+    /// into `phi`, with the baseline's and the applicant's log-odds, for a chain that is one
+    /// hidden layer (see `chain/shapley.rs`); `None` for other chains.
+    pub(crate) fn shapley(
+        &self,
+        applicant: &[f32],
+        baseline: &[f32],
+        work: &mut NetworkScratch,
+        phi: &mut Vec<f64>,
+    ) -> Option<(f64, f64)> {
+        let net = self.one_hidden.as_ref()?;
+        self.one_hidden_shapley(net, applicant, baseline, work, phi)
     }
 
     /// Scores `rows` (whole rows of `k` values) and hands each probability, and the log-odds when

@@ -44,6 +44,7 @@ use reference::ReferenceScores;
 #[cfg(feature = "tract")]
 use tract::Plan;
 
+pub use chain::NetworkScratch;
 pub use checks::MAX_FEATURES;
 pub use reference::{REFERENCE_PD_TOLERANCE, REFERENCE_SCORES_METADATA_KEY};
 #[cfg(feature = "tract")]
@@ -270,6 +271,34 @@ impl Model {
         baseline: &[f32],
     ) -> Option<(Vec<f64>, f64, f64)> {
         self.trees.as_ref()?.contributions(applicant, baseline)
+    }
+
+    /// Whether [`Model::tree_contributions`] gives this model's TreeSHAP values.
+    pub fn has_tree_contributions(&self) -> bool {
+        self.trees.as_ref().is_some_and(|t| t.has_contributions())
+    }
+
+    /// Whether [`Model::network_contributions_into`] gives this model's Shapley values: the
+    /// direct evaluator runs it and it is one hidden layer (`engine/chain/shapley.rs`).
+    pub fn has_network_contributions(&self) -> bool {
+        self.chain.as_ref().is_some_and(|c| c.has_shapley())
+    }
+
+    /// Exact interventional Shapley values of `applicant` against `baseline` on the log-odds,
+    /// into `phi`, with the baseline's and the applicant's log-odds, for a model the direct
+    /// evaluator runs as one hidden layer (computed per hidden unit, not by running the model
+    /// on every coalition); `None` otherwise. `work` is reused from call to call.
+    pub fn network_contributions_into(
+        &self,
+        applicant: &[f32],
+        baseline: &[f32],
+        work: &mut NetworkScratch,
+        phi: &mut Vec<f64>,
+    ) -> Option<(f64, f64)> {
+        if applicant.len() != self.k || baseline.len() != self.k {
+            return None;
+        }
+        self.chain.as_ref()?.shapley(applicant, baseline, work, phi)
     }
 
     /// Number of inputs per applicant.

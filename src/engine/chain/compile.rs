@@ -286,7 +286,7 @@ pub(crate) fn compile(
         gather_sources.push(sources);
         offsets.push(offsets.last()? + width);
     }
-    Some(RowChain {
+    let mut chain = RowChain {
         steps,
         k,
         max_width,
@@ -294,5 +294,8 @@ pub(crate) fn compile(
         logit_after,
         offsets,
         gather_sources,
-    })
+        one_hidden: None,
+    };
+    chain.one_hidden = chain.one_hidden();
+    Some(chain)
 }

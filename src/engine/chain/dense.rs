@@ -125,6 +125,18 @@ impl Dense {
         }
     }
 
+    /// The weight from input `t` to output `o`.
+    pub(super) fn weight(&self, t: usize, o: usize) -> Option<f32> {
+        if t >= self.inputs || o >= self.outputs {
+            return None;
+        }
+        if self.outputs == 1 {
+            self.column.get(t).copied()
+        } else {
+            self.rows.get(t * self.outputs + o).copied()
+        }
+    }
+
     /// Input row `t`'s non-zero weights, if it has few.
     pub(super) fn sparse_row(&self, t: usize) -> Option<&[(usize, f32)]> {
         self.sparse_rows.get(t)?.as_deref()

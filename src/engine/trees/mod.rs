@@ -276,10 +276,21 @@ impl Pipeline {
         Some((pd, logit))
     }
 
+    /// Whether the model's log-odds are a sum over trees, so that [`Pipeline::contributions`]
+    /// gives TreeSHAP values for every row of the right width.
+    pub fn has_contributions(&self) -> bool {
+        self.logit.is_some_and(|form| {
+            matches!(self.steps.get(form.step).map(|s| &s.op), Some(Op::Trees(_)))
+        })
+    }
+
     /// Exact interventional TreeSHAP values of `x` against `baseline` on the log-odds, with the
     /// log-odds of both: `(contributions, logit(baseline), logit(x))`, the contributions summing
     /// to the difference. `None` when the model's log-odds are not a sum over trees.
     pub fn contributions(&self, x: &[f32], baseline: &[f32]) -> Option<(Vec<f64>, f64, f64)> {
+        if !self.has_contributions() {
+            return None;
+        }
         let form = self.logit?;
         let Op::Trees(e) = &self.steps.get(form.step)?.op else {
             return None;
