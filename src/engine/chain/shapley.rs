@@ -38,18 +38,28 @@ pub(crate) struct OneHidden {
 }
 
 /// Buffers [`RowChain::one_hidden_shapley`] reuses from call to call (nothing is allocated per
-/// applicant once they have grown).
+/// applicant once they have grown), and the baseline's hidden-layer inputs and pre-activations.
 #[derive(Clone, Debug, Default)]
 pub struct NetworkScratch {
     front: Vec<f32>,
     back: Vec<f32>,
     applicant: Vec<f32>,
+    /// The raw baseline the next two were computed for.
+    baseline_raw: Vec<f32>,
     baseline: Vec<f32>,
+    /// The baseline's pre-activation per unit.
+    base: Vec<f64>,
     /// Per raw feature, per unit: `d_ij`.
     delta: Vec<f64>,
-    base: Vec<f64>,
     players: Vec<usize>,
-    /// Per player, per mixed unit: `d_ij` (one contiguous row per Gray-code step).
+    /// Per unit: the smallest, the largest and the applicant's pre-activation.
+    lo: Vec<f64>,
+    hi: Vec<f64>,
+    top: Vec<f64>,
+    /// Per unit: `w2_j` for a linear unit, 0 otherwise.
+    linear_w2: Vec<f64>,
+    /// Per player, per mixed unit: `d_ij`, then the same rows negated (one contiguous row per
+    /// Gray-code step, added either way).
     mixed_delta: Vec<f64>,
     mixed_w2: Vec<f64>,
     /// The mixed units' indices.
@@ -193,8 +203,8 @@ impl RowChain {
     }
 
     /// Exact Shapley values of `applicant` against `baseline` on the log-odds into `phi` (one per
-    /// raw feature), with the baseline's and the applicant's log-odds; `None` when the chain is
-    /// not [`OneHidden`] or a value is not finite (the general path then decides).
+    /// raw feature), with the baseline's and the applicant's log-odds; `None` when a value is
+    /// not finite (the general path then decides).
     pub(crate) fn one_hidden_shapley(
         &self,
         net: &OneHidden,
@@ -208,10 +218,15 @@ impl RowChain {
             front,
             back,
             applicant: za,
+            baseline_raw,
             baseline: zb,
-            delta,
             base,
+            delta,
             players,
+            lo,
+            hi,
+            top,
+            linear_w2,
             mixed_delta,
             mixed_w2,
             mixed,
@@ -220,22 +235,35 @@ impl RowChain {
             coef,
             weight,
         } = work;
+        // The baseline is the same for every applicant of a batch: its part is kept.
+        let same_baseline = baseline_raw.len() == baseline.len()
+            && baseline_raw
+                .iter()
+                .zip(baseline)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same_baseline || base.len() != units {
+            baseline_raw.clear();
+            base.clear();
+            self.hidden_inputs(net, baseline, front, back, zb)?;
+            base.extend_from_slice(&net.b1);
+            for (t, &b) in zb.iter().enumerate() {
+                let row = net.w1.get(t * units..(t + 1) * units)?;
+                let b = f64::from(b);
+                base.iter_mut().zip(row).for_each(|(x, w)| *x += b * w);
+            }
+            baseline_raw.extend_from_slice(baseline);
+        }
         self.hidden_inputs(net, applicant, front, back, za)?;
-        self.hidden_inputs(net, baseline, front, back, zb)?;
-        base.clear();
-        base.extend_from_slice(&net.b1);
         delta.clear();
         delta.resize(k * units, 0.0);
         for (t, ((&a, &b), src)) in za.iter().zip(zb.iter()).zip(&net.source).enumerate() {
-            let row = net.w1.get(t * units..(t + 1) * units)?;
-            let zb = f64::from(b);
-            base.iter_mut().zip(row).for_each(|(x, w)| *x += zb * w);
             if a == b {
                 continue;
             }
             // A column no feature reaches cannot differ between two rows.
             let i = (*src)?;
-            let d = f64::from(a) - zb;
+            let row = net.w1.get(t * units..(t + 1) * units)?;
+            let d = f64::from(a) - f64::from(b);
             let di = delta.get_mut(i * units..(i + 1) * units)?;
             di.iter_mut().zip(row).for_each(|(x, w)| *x += d * w);
         }
@@ -245,61 +273,74 @@ impl RowChain {
                 .get(i * units..(i + 1) * units)
                 .is_some_and(|d| d.iter().any(|&v| v != 0.0))
         }));
-        phi.clear();
-        phi.resize(k, 0.0);
+        // Each unit's range over all coalitions of the players.
+        for v in [&mut *lo, &mut *hi, &mut *top] {
+            v.clear();
+            v.extend_from_slice(base);
+        }
+        for &i in players.iter() {
+            let di = delta.get(i * units..(i + 1) * units)?;
+            for (((l, u), t), &d) in lo.iter_mut().zip(hi.iter_mut()).zip(top.iter_mut()).zip(di) {
+                *t += d;
+                *l += if d < 0.0 { d } else { 0.0 };
+                *u += if d > 0.0 { d } else { 0.0 };
+            }
+        }
         let (mut baseline_logit, mut applicant_logit) = (net.b2, net.b2);
+        linear_w2.clear();
         mixed_w2.clear();
         mixed.clear();
         h.clear();
-        for (j, (&b, &w2)) in base.iter().zip(&net.w2).enumerate() {
-            let (mut lo, mut hi, mut top) = (b, b, b);
-            for &i in players.iter() {
-                let d = *delta.get(i * units + j)?;
-                top += d;
-                if d < 0.0 {
-                    lo += d;
-                } else {
-                    hi += d;
-                }
-            }
+        for (j, ((((&b, &w2), &l), &u), &t)) in base
+            .iter()
+            .zip(&net.w2)
+            .zip(lo.iter())
+            .zip(hi.iter())
+            .zip(top.iter())
+            .enumerate()
+        {
             baseline_logit += w2 * relu(b);
-            applicant_logit += w2 * relu(top);
-            if lo >= 0.0 {
-                for &i in players.iter() {
-                    *phi.get_mut(i)? += w2 * delta.get(i * units + j)?;
-                }
-            } else if hi > 0.0 {
+            applicant_logit += w2 * relu(t);
+            let linear = l >= 0.0;
+            linear_w2.push(if linear { w2 } else { 0.0 });
+            if !linear && u > 0.0 {
                 mixed.push(j);
                 mixed_w2.push(w2);
                 h.push(b);
             }
         }
-        let (n, m) = (players.len(), mixed_w2.len());
+        phi.clear();
+        phi.resize(k, 0.0);
+        // Linear units: feature i gets w2_j · d_ij.
+        for &i in players.iter() {
+            let di = delta.get(i * units..(i + 1) * units)?;
+            *phi.get_mut(i)? += dot(di, linear_w2);
+        }
+        let (n, m) = (players.len(), mixed.len());
         if n == 0 || m == 0 {
             return Some((baseline_logit, applicant_logit));
         }
         mixed_delta.clear();
-        for &i in players.iter() {
-            let di = delta.get(i * units..(i + 1) * units)?;
-            for &j in mixed.iter() {
-                mixed_delta.push(*di.get(j)?);
+        for sign in [1.0, -1.0] {
+            for &i in players.iter() {
+                let di = delta.get(i * units..(i + 1) * units)?;
+                for &j in mixed.iter() {
+                    mixed_delta.push(sign * *di.get(j)?);
+                }
             }
         }
         // v(S) of the mixed units, every coalition of the players, in Gray-code order.
         let coalitions = 1usize << n;
         values.clear();
         values.resize(coalitions, 0.0);
-        *values.first_mut()? = mixed_value(h, mixed_w2);
+        *values.first_mut()? = step(h, None, mixed_w2);
         for g in 1..coalitions {
             let p = g.trailing_zeros() as usize;
             let gray = g ^ (g >> 1);
-            let row = mixed_delta.get(p * m..(p + 1) * m)?;
-            if gray >> p & 1 == 1 {
-                h.iter_mut().zip(row).for_each(|(x, d)| *x += d);
-            } else {
-                h.iter_mut().zip(row).for_each(|(x, d)| *x -= d);
-            }
-            *values.get_mut(gray)? = mixed_value(h, mixed_w2);
+            // Player p joins (its row added) or leaves (the negated row added).
+            let row = if gray >> p & 1 == 1 { p } else { n + p };
+            let d = mixed_delta.get(row * m..(row + 1) * m)?;
+            *values.get_mut(gray)? = step(h, Some(d), mixed_w2);
         }
         // weight(s) = s! (n−1−s)! / n!; coef(s) = weight(s−1) + weight(s).
         weight.clear();
@@ -328,9 +369,12 @@ impl RowChain {
     }
 }
 
-/// Σ w2_j · relu(h_j), four running sums so that it pipelines.
+/// `h += d` (when given), then Σ w2_j · relu(h_j): one pass, four running sums.
 #[inline]
-fn mixed_value(h: &[f64], w2: &[f64]) -> f64 {
+fn step(h: &mut [f64], d: Option<&[f64]>, w2: &[f64]) -> f64 {
+    if let Some(d) = d {
+        h.iter_mut().zip(d).for_each(|(x, d)| *x += d);
+    }
     let mut sums = [0.0f64; 4];
     let (h4, h_tail) = h.as_chunks::<4>();
     let (w4, w_tail) = w2.as_chunks::<4>();
@@ -341,6 +385,11 @@ fn mixed_value(h: &[f64], w2: &[f64]) -> f64 {
     }
     let tail: f64 = h_tail.iter().zip(w_tail).map(|(x, w)| w * relu(*x)).sum();
     sums.iter().sum::<f64>() + tail
+}
+
+/// Σ a_j · b_j.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// max(x, 0), as the chain's `Relu` (NaN to 0).
