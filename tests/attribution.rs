@@ -262,3 +262,138 @@ fn the_fast_exact_routine_is_the_brute_force_shapley_value_of_the_network() {
         "largest difference: {worst_net:e} from the network's brute force, {worst_model:e} from the model's f32 runs"
     );
 }
+
+/// The rows of a fixture as CSV cells and JSON values (a missing value: an empty cell, `null`).
+fn applicant_json(names: &[String], row: &[Option<f64>]) -> String {
+    let object: serde_json::Map<String, serde_json::Value> = names
+        .iter()
+        .zip(row)
+        .map(|(n, v)| (n.clone(), v.map_or(serde_json::Value::Null, |v| serde_json::json!(v))))
+        .collect();
+    serde_json::Value::Object(object).to_string()
+}
+
+/// `credit-scorer assess` on each row and `credit-scorer score --contributions` on all of them:
+/// the same four reasons in the same order and the same contributions, to 1e-9 points.
+fn assess_and_score_agree(model: &str, rows: &[Vec<Option<f64>>], method: &str) {
+    let dir = tempfile::TempDir::new().unwrap();
+    let scorer = Scorer::from_bytes(&read(model)).unwrap();
+    let names: Vec<String> = scorer
+        .schema()
+        .features
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    let mut csv = names.join(",") + "\n";
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|v| v.map_or(String::new(), |v| format!("{v}")))
+            .collect();
+        csv += &(cells.join(",") + "\n");
+    }
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, csv).unwrap();
+    let run = assert_cmd::Command::cargo_bin("credit-scorer")
+        .unwrap()
+        .args(["score", "--contributions", "--threads", "2", "--model"])
+        .arg(repo(model))
+        .arg(&input)
+        .assert()
+        .success();
+    let summary = String::from_utf8_lossy(&run.get_output().stderr).to_string();
+    assert!(
+        summary.contains(&format!("reasons: {method} against the baseline")),
+        "{summary}"
+    );
+    let mut reader = csv::Reader::from_reader(&run.get_output().stdout[..]);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let expected_header: Vec<String> = names
+        .iter()
+        .cloned()
+        .chain(
+            [
+                "pd", "points", "band", "reason_1", "reason_2", "reason_3", "reason_4", "error",
+            ]
+            .map(String::from),
+        )
+        .chain(names.iter().map(|n| format!("contribution_{n}")))
+        .collect();
+    assert_eq!(header, expected_header);
+    let k = names.len();
+    let out: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(out.len(), rows.len());
+    let mut with_four = 0;
+    for (n, (row, record)) in rows.iter().zip(&out).enumerate() {
+        assert_eq!(&record[k + 7], "", "row {n} refused");
+        let file = dir.path().join("applicant.json");
+        std::fs::write(&file, applicant_json(&names, row)).unwrap();
+        let run = assert_cmd::Command::cargo_bin("credit-scorer")
+            .unwrap()
+            .args(["assess", "--model"])
+            .arg(repo(model))
+            .arg(&file)
+            .assert()
+            .success();
+        let a: serde_json::Value = serde_json::from_slice(&run.get_output().stdout).unwrap();
+        let reasons: Vec<&str> = a["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["feature"].as_str().unwrap())
+            .collect();
+        let batch_reasons: Vec<&str> = (0..4)
+            .map(|i| &record[k + 3 + i])
+            .filter(|r| !r.is_empty())
+            .collect();
+        assert_eq!(reasons, batch_reasons, "row {n}");
+        with_four += usize::from(reasons.len() == 4);
+        for (i, c) in a["contributions"].as_array().unwrap().iter().enumerate() {
+            let page = c["contribution"].as_f64().unwrap();
+            let batch: f64 = record[k + 8 + i].parse().unwrap();
+            assert!((page - batch).abs() <= 1e-9, "row {n} {}: {page} vs {batch}", names[i]);
+        }
+        // Contributions add up to the applicant's points minus the baseline's.
+        let sum: f64 = (0..k).map(|i| record[k + 8 + i].parse::<f64>().unwrap()).sum();
+        let diff = a["points_unclamped"].as_f64().unwrap() - a["baseline_points"].as_f64().unwrap();
+        assert!((sum - diff).abs() <= 1e-9, "row {n}: {sum} vs {diff}");
+    }
+    assert!(with_four > rows.len() / 4, "{with_four} rows with four reasons");
+}
+
+#[test]
+fn assess_and_score_give_the_same_reasons_and_contributions_for_the_reference_model() {
+    let rows: Vec<Vec<Option<f64>>> = test_split()
+        .iter()
+        .map(|r| r.iter().map(|&v| Some(f64::from(v))).collect())
+        .collect();
+    assert_eq!(rows.len(), 200);
+    assess_and_score_agree(REFERENCE_MODEL, &rows, "exact Shapley");
+}
+
+#[test]
+fn assess_and_score_give_the_same_reasons_and_contributions_for_a_tree_model() {
+    let v: serde_json::Value =
+        serde_json::from_slice(&read("tests/fixtures/bank/xgboost.json")).unwrap();
+    let baseline = Scorer::from_bytes(&read("tests/fixtures/bank/xgboost.onnx"))
+        .unwrap()
+        .schema()
+        .baseline();
+    // The schema requires every value: a missing one takes the baseline's (so that some
+    // applicants equal the baseline in several features).
+    let rows: Vec<Vec<Option<f64>>> = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .zip(&baseline)
+                .map(|(x, &b)| Some(x.as_f64().unwrap_or(f64::from(b))))
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows.len(), 200);
+    assess_and_score_agree("tests/fixtures/bank/xgboost.onnx", &rows, "exact TreeSHAP");
+}
