@@ -90,7 +90,13 @@ pub struct Workspace {
 /// coalition takes its baseline value.
 pub fn shapley(model: &Model, applicant: &[f32], baseline: &[f32]) -> Result<Attribution> {
     let mut phi = Vec::new();
-    let logits = shapley_into(model, applicant, baseline, &mut Workspace::default(), &mut phi)?;
+    let logits = shapley_into(
+        model,
+        applicant,
+        baseline,
+        &mut Workspace::default(),
+        &mut phi,
+    )?;
     Ok(Attribution {
         logit_contributions: phi,
         baseline_logit: logits.baseline_logit,

@@ -134,7 +134,11 @@ impl ReferenceNet {
         let on: Vec<f32> = (0..n)
             .map(|t| {
                 let v = x[self.step_columns[t]];
-                if v >= self.step_thresholds[t] { 1.0 } else { 0.0 }
+                if v >= self.step_thresholds[t] {
+                    1.0
+                } else {
+                    0.0
+                }
             })
             .collect();
         (0..width)
@@ -249,7 +253,10 @@ fn the_fast_exact_routine_is_the_brute_force_shapley_value_of_the_network() {
             .zip(brute_force_by_model(model, x, &baseline))
         {
             worst_model = worst_model.max((got - want).abs());
-            assert!((got - want).abs() <= 2e-6, "{x:?}: {got} vs the model's run {want}");
+            assert!(
+                (got - want).abs() <= 2e-6,
+                "{x:?}: {got} vs the model's run {want}"
+            );
         }
         // A feature at the baseline's value gets exactly nothing.
         for (i, (&xi, &bi)) in x.iter().zip(&baseline).enumerate() {
@@ -268,7 +275,12 @@ fn applicant_json(names: &[String], row: &[Option<f64>]) -> String {
     let object: serde_json::Map<String, serde_json::Value> = names
         .iter()
         .zip(row)
-        .map(|(n, v)| (n.clone(), v.map_or(serde_json::Value::Null, |v| serde_json::json!(v))))
+        .map(|(n, v)| {
+            (
+                n.clone(),
+                v.map_or(serde_json::Value::Null, |v| serde_json::json!(v)),
+            )
+        })
         .collect();
     serde_json::Value::Object(object).to_string()
 }
@@ -351,14 +363,23 @@ fn assess_and_score_agree(model: &str, rows: &[Vec<Option<f64>>], method: &str) 
         for (i, c) in a["contributions"].as_array().unwrap().iter().enumerate() {
             let page = c["contribution"].as_f64().unwrap();
             let batch: f64 = record[k + 8 + i].parse().unwrap();
-            assert!((page - batch).abs() <= 1e-9, "row {n} {}: {page} vs {batch}", names[i]);
+            assert!(
+                (page - batch).abs() <= 1e-9,
+                "row {n} {}: {page} vs {batch}",
+                names[i]
+            );
         }
         // Contributions add up to the applicant's points minus the baseline's.
-        let sum: f64 = (0..k).map(|i| record[k + 8 + i].parse::<f64>().unwrap()).sum();
+        let sum: f64 = (0..k)
+            .map(|i| record[k + 8 + i].parse::<f64>().unwrap())
+            .sum();
         let diff = a["points_unclamped"].as_f64().unwrap() - a["baseline_points"].as_f64().unwrap();
         assert!((sum - diff).abs() <= 1e-9, "row {n}: {sum} vs {diff}");
     }
-    assert!(with_four > rows.len() / 4, "{with_four} rows with four reasons");
+    assert!(
+        with_four > rows.len() / 4,
+        "{with_four} rows with four reasons"
+    );
 }
 
 #[test]

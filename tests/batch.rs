@@ -337,6 +337,7 @@ fn scoring_in_several_workers_gives_the_same_file_and_summary() {
             let options = BatchOptions {
                 chunk_rows: 64,
                 reasons,
+                contributions: reasons,
             };
             let one = score_with(bytes, 65_536, options.clone());
             let several = score_in_workers(bytes, 65_536, 3, options);

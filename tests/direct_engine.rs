@@ -91,10 +91,10 @@ fn reference_model_agrees_with_tract_beyond_the_schema() {
     assert!(direct.predict(&long[..k + 1]).is_err(), "a partial row");
 }
 
-/// Leave-one-out log-odds (the batch's reason codes): the direct engine's incremental variants
-/// against tract scoring every variant row in full, for every feature of every row, including
-/// features already at the baseline (a variant equal to its row). Both NaN counts as agreeing.
-fn assert_leave_one_out_agrees(
+/// Shapley values (every channel's reasons): the direct engine's (per hidden unit for a chain
+/// that is one hidden layer, else over every coalition) against tract's run over every
+/// coalition, row by row. Both NaN counts as agreeing.
+fn assert_explanations_agree(
     what: &str,
     direct: &Model,
     tract: &Model,
@@ -102,65 +102,28 @@ fn assert_leave_one_out_agrees(
     baseline: &[f32],
 ) {
     let k = direct.k();
-    let which: Vec<(usize, usize)> = (0..rows.len() / k)
-        .flat_map(|r| (0..k).map(move |i| (r, i)))
-        .collect();
-    let (mut a, mut b, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
-    direct
-        .leave_one_out_logits_into(rows, baseline, &which, &mut scratch, &mut a)
-        .expect("direct variants");
-    tract
-        .leave_one_out_logits_into(rows, baseline, &which, &mut scratch, &mut b)
-        .expect("tract variants");
-    assert_eq!(a.len(), which.len());
-    assert_eq!(b.len(), which.len());
-    for (n, ((x, y), (r, i))) in a.iter().zip(&b).zip(&which).enumerate() {
-        assert!(
-            (x.is_nan() && y.is_nan()) || close(*x, *y, 5e-5 * y.abs().max(1.0)),
-            "{what} variant {n} (row {r}, feature {i}): {x} (direct) vs {y} (tract)"
-        );
+    for (n, x) in rows.chunks_exact(k).enumerate() {
+        let a = credit_scorer::explain::shapley(direct, x, baseline).expect("direct");
+        let b = credit_scorer::explain::shapley(tract, x, baseline).expect("tract");
+        for (i, (p, q)) in a
+            .logit_contributions
+            .iter()
+            .zip(&b.logit_contributions)
+            .enumerate()
+        {
+            assert!(
+                (p.is_nan() && q.is_nan()) || p == q || close(*p, *q, 5e-5 * q.abs().max(1.0)),
+                "{what} row {n} feature {i}: {p} (direct) vs {q} (tract)"
+            );
+        }
     }
-    // Rows' own scores read from the runs the variants start from are the plain scores, also for
-    // rows without variants (every third row here).
-    let some: Vec<(usize, usize)> = which.iter().copied().filter(|(r, _)| r % 3 != 1).collect();
-    let (mut own, mut c) = (Vec::new(), Vec::new());
-    direct
-        .predict_with_leave_one_out_into(rows, baseline, &some, &mut scratch, &mut own, &mut c)
-        .expect("scores with variants");
-    let plain = direct.predict(rows).expect("scores");
-    assert_eq!(own.len(), plain.len(), "{what}");
-    for (n, (p, q)) in own.iter().zip(&plain).enumerate() {
-        let same = |x: f64, y: f64| x == y || (x.is_nan() && y.is_nan());
-        assert!(
-            same(p.pd, q.pd) && same(p.logit, q.logit),
-            "{what} row {n}: {p:?} vs {q:?}"
-        );
-    }
-    let expected: Vec<f64> = a
-        .iter()
-        .zip(&which)
-        .filter(|(_, (r, _))| r % 3 != 1)
-        .map(|(x, _)| *x)
-        .collect();
-    assert_eq!(c.len(), expected.len(), "{what}");
-    for (x, y) in c.iter().zip(&expected) {
-        assert!(x == y || (x.is_nan() && y.is_nan()), "{what}: {x} vs {y}");
-    }
-    // Each variant is the row with one value replaced: the same as scoring that row.
-    let mut variant = rows[..k].to_vec();
-    variant[k - 1] = baseline[k - 1];
-    let full = direct.predict(&variant).unwrap()[0].logit;
-    assert!(
-        close(a[k - 1], full, 5e-5 * full.abs().max(1.0)),
-        "{what}: {} vs {full}",
-        a[k - 1]
-    );
 }
 
 #[test]
-fn leave_one_out_variants_match_full_runs() {
+fn shapley_values_match_tracts_run_over_every_coalition() {
     let bytes = read(REFERENCE_MODEL);
     let (direct, tract) = (load(&bytes, true), load(&bytes, false));
+    assert!(direct.has_network_contributions());
     let golden = reference_golden();
     let rows: Vec<f32> = golden
         .rows
@@ -168,23 +131,15 @@ fn leave_one_out_variants_match_full_runs() {
         .flat_map(|r| r.x.iter().copied())
         .collect();
     let baseline = direct.schema().baseline();
-    assert_leave_one_out_agrees("golden rows", &direct, &tract, &rows, &baseline);
+    assert_explanations_agree("golden rows", &direct, &tract, &rows, &baseline);
     let k = direct.k();
-    assert_leave_one_out_agrees(
+    assert_explanations_agree(
         "random rows",
         &direct,
         &tract,
-        &random_rows(k, 500, -5.0, 100.0, 11),
+        &random_rows(k, 100, -5.0, 100.0, 11),
         &baseline,
     );
-    let bad = direct.leave_one_out_logits_into(
-        &rows,
-        &direct.schema().baseline(),
-        &[(golden.rows.len(), 0)],
-        &mut Vec::new(),
-        &mut Vec::new(),
-    );
-    assert!(bad.is_err(), "a variant of a row that is not there");
 }
 
 #[test]
@@ -224,7 +179,7 @@ fn foreign_models_choose_the_right_engine_and_match_onnxruntime() {
         if engine == Engine::Direct {
             let x: Vec<f32> = golden.rows.iter().flat_map(|r| r.x.clone()).collect();
             let baseline = direct.schema().baseline();
-            assert_leave_one_out_agrees(name, &direct, &tract, &x, &baseline);
+            assert_explanations_agree(name, &direct, &tract, &x, &baseline);
         }
     }
 }
@@ -389,7 +344,7 @@ fn every_compiled_operator_matches_tract() {
         f32::MAX,
     ]);
     let baseline = random_rows(4, 1, -1.0, 1.0, 10);
-    assert_leave_one_out_agrees("operators", &direct, &tract, &rows, &baseline);
+    assert_explanations_agree("operators", &direct, &tract, &rows, &baseline);
 }
 
 /// A two-class probability output [N, 2] (pd in the second column) and no log-odds output.

@@ -78,10 +78,10 @@ class Scorer:
         integers, floats, decimals or text, ``null`` being an empty cell. The result has the
         input's columns (the same buffers) and then ``pd`` (float32, the value whose shortest
         digits the CLI prints), ``points`` (float64, one decimal as printed), ``band``,
-        ``reason_1`` … ``reason_4`` (feature names, worst first; leave-one-out against the
-        baseline) and ``error``: every input row is one output row; a refused row has its error
+        ``reason_1`` … ``reason_4`` (feature names, worst first; the exact Shapley values
+        against the baseline that ``assess`` gives) and ``error``: every input row is one output row; a refused row has its error
         (without the CLI's line number) and nulls for the score. ``reasons=False`` skips the
-        reasons (about ``k + 1`` times less model work). A header that lacks a feature, or
+        reasons (several times faster). A header that lacks a feature, or
         names one twice, raises :class:`CreditScorerError` of kind ``csv``.
         """
         to_batches = getattr(batch, "to_batches", None)

@@ -3,7 +3,7 @@
 //!
 //! `score_arrow` does not score by itself: it writes each slice of rows as the CSV the CLI reads,
 //! runs the core's batch path on it (`batch::Parser`, `batch::score_chunk_into`: header matching,
-//! validation, scoring, leave-one-out reasons, number formatting) and reads the scored columns
+//! validation, scoring, Shapley reasons, number formatting) and reads the scored columns
 //! back. So a row gets exactly the PD digits, points, band, reasons and error the CLI writes for it.
 //! The input columns go back out untouched (the same Arrow buffers, no copy).
 

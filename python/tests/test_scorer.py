@@ -71,8 +71,9 @@ def test_assess_matches_onnxruntime(scorer, golden):
 
 
 def test_score_arrow_matches_onnxruntime(scorer, golden):
-    """PD, points, band and reasons of every golden row; the reasons by leave-one-out against the
-    baseline recomputed here with onnxruntime."""
+    """PD, points, band and reasons of every golden row; the reasons are the four most negative
+    exact Shapley values against the baseline, recomputed here by brute force over all 2^k
+    coalitions with onnxruntime."""
     import onnxruntime as ort
 
     schema = scorer.schema
@@ -83,12 +84,26 @@ def test_score_arrow_matches_onnxruntime(scorer, golden):
     name = session.get_inputs()[0].name
     x = np.array([r["x"] for r in golden["rows"]], dtype=np.float32)
     baseline = np.array(golden["baseline"], dtype=np.float32)
+    k = x.shape[1]
+    masks = np.arange(1 << k)
+    bits = (masks[:, None] >> np.arange(k)) & 1
+    size = bits.sum(axis=1)
+    weight = np.array(
+        [math.factorial(s) * math.factorial(k - 1 - s) / math.factorial(k) for s in range(k)]
+    )
 
     def logits(rows):
         pd = ort_pd(session, name, rows).astype(np.float64)
         return np.log(pd / (1 - pd))
 
-    own = logits(x)
+    def shapley(row):
+        v = logits(np.where(bits == 1, row, baseline).astype(np.float32))
+        phi = []
+        for j in range(k):
+            without = masks[bits[:, j] == 0]
+            phi.append(np.sum(weight[size[without]] * (v[without | (1 << j)] - v[without])))
+        return phi
+
     factor = schema["scaling"]["pdo"] / math.log(2)
     checked_reasons = 0
     for i, row in enumerate(golden["rows"]):
@@ -98,17 +113,11 @@ def test_score_arrow_matches_onnxruntime(scorer, golden):
         assert out["points"][i] == round(out["points"][i], 1)
         if not near_band_edge(schema, row["pd"]):
             assert out["band"][i] == band_of(schema, row["pd"]), row["id"]
-        moved = [j for j in range(x.shape[1]) if x[i, j] != baseline[j]]
-        variants = np.repeat(x[i : i + 1], len(moved), axis=0)
-        for v, j in enumerate(moved):
-            variants[v, j] = baseline[j]
-        costs = []
-        if moved:
-            for j, logit in zip(moved, logits(variants)):
-                contribution = -factor * (own[i] - logit)
-                if contribution < 0:
-                    costs.append((contribution, golden["features"][j]))
-        costs.sort()
+        costs = sorted(
+            (-factor * phi, golden["features"][j])
+            for j, phi in enumerate(shapley(x[i]))
+            if -factor * phi < 0
+        )
         want = [f for _, f in costs[:4]]
         got = [out[f"reason_{n}"][i] for n in range(1, 5)]
         got = [g for g in got if g is not None]

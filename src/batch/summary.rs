@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use super::{BatchOptions, HISTOGRAM_BINS, MAX_EXAMPLES, MAX_LISTED, Parser, Tally};
-use crate::drift::{Drift, DriftReport};
 use crate::Scorer;
+use crate::drift::{Drift, DriftReport};
 
 /// Rows per risk band.
 #[derive(Clone, Debug, Serialize, PartialEq)]

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use credit_scorer::batch::{
-    BatchOptions, Chunk, Columns, Parser, Scratch, Summary, Tally, output_header_with, score_chunk_into,
-    thousands,
+    BatchOptions, Chunk, Columns, Parser, Scratch, Summary, Tally, output_header_with,
+    score_chunk_into, thousands,
 };
 use credit_scorer::{Error, ErrorKind, Scorer};
 

@@ -14,11 +14,10 @@
 //!
 //! This file: the chain's steps and running them row by row. `compile`: reading a graph into a
 //! chain. `dense`: weight matrices and the panel kernel (spelled out in wasm SIMD vectors in the
-//! SIMD build). `leave_one_out`: the batch's reason-code variants.
+//! SIMD build). `shapley`: exact Shapley values of a chain that is one hidden layer.
 
 mod compile;
 mod dense;
-mod leave_one_out;
 mod shapley;
 
 pub(crate) use compile::compile;
@@ -118,10 +117,6 @@ pub(crate) struct RowChain {
     pd_column: usize,
     /// After how many steps the log-odds output is the current row (its only column).
     logit_after: Option<usize>,
-    /// Where each intermediate row starts in a trace (the input, then each step's output).
-    offsets: Vec<usize>,
-    /// Per Gather step, per input column, the output columns that read it (empty otherwise).
-    gather_sources: Vec<Vec<Vec<usize>>>,
     /// The chain read as one hidden layer, when it is one (for its fast exact Shapley values).
     one_hidden: Option<shapley::OneHidden>,
 }
@@ -246,24 +241,6 @@ fn in_place(step: &Step, values: &mut [f32], width: usize) {
             Arith::DivInto => with_constant(values, width, c, |x, c| Arith::DivInto.apply(x, c)),
         },
         Step::Gather(_) | Step::Dense(_) => {}
-    }
-}
-
-impl Step {
-    /// One element of an element-wise step, for column `c`; `None` for the other steps.
-    fn element(&self, x: f32, c: usize) -> Option<f32> {
-        let constant = |values: &[f32]| match values {
-            [one] => Some(*one),
-            many => many.get(c).copied(),
-        };
-        Some(match self {
-            Step::Relu => relu(x),
-            Step::Sigmoid => sigmoid(x),
-            Step::Tanh => x.tanh(),
-            Step::Compare(op, values) => op.apply(x, constant(values)?),
-            Step::Arith(op, values) => op.apply(x, constant(values)?),
-            Step::Gather(_) | Step::Dense(_) => return None,
-        })
     }
 }
 

@@ -161,14 +161,6 @@ fn trees_do_not_reproduce(kind: ErrorKind, mismatch: &str) -> Error {
     )
 }
 
-/// A leave-one-out request that does not fit the rows it is given.
-fn missing_variant() -> Error {
-    Error::new(
-        ErrorKind::Input,
-        "a leave-one-out variant names a row or feature that is not there",
-    )
-}
-
 /// Hex SHA-256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -353,84 +345,6 @@ impl Model {
     pub fn predict_pd_into(&self, rows: &[f32], out: &mut Vec<f32>) -> Result<()> {
         out.reserve(rows.len() / self.k.max(1));
         self.run_rows(rows, |pd, _| out.push(pd))
-    }
-
-    /// [`Model::predict_into`] and [`Model::leave_one_out_logits_into`] together: a direct model
-    /// reads each row's own score from the run its variants start from.
-    pub fn predict_with_leave_one_out_into(
-        &self,
-        rows: &[f32],
-        baseline: &[f32],
-        which: &[(usize, usize)],
-        variants: &mut Vec<f32>,
-        predictions: &mut Vec<Prediction>,
-        out: &mut Vec<f64>,
-    ) -> Result<()> {
-        let Some(chain) = &self.chain else {
-            self.predict_into(rows, predictions)?;
-            return self.leave_one_out_logits_into(rows, baseline, which, variants, out);
-        };
-        if baseline.len() != self.k || !rows.len().is_multiple_of(self.k) {
-            return self.leave_one_out_logits_into(rows, baseline, which, variants, out);
-        }
-        predictions.reserve(rows.len() / self.k.max(1));
-        out.reserve(which.len());
-        let own = |pd, logit| predictions.push(Prediction::from_run(pd, logit));
-        chain
-            .leave_one_out(rows, baseline, which, true, own, |logit| out.push(logit))
-            .ok_or_else(missing_variant)
-    }
-
-    /// Log-odds of leave-one-out variants, appended to `out`: for each `(r, i)` of `which`
-    /// (grouped by row, in row order), row `r` of `rows` with feature `i` at `baseline[i]`.
-    /// `variants` is scratch space. A direct model reuses each row's run for its variants.
-    pub fn leave_one_out_logits_into(
-        &self,
-        rows: &[f32],
-        baseline: &[f32],
-        which: &[(usize, usize)],
-        variants: &mut Vec<f32>,
-        out: &mut Vec<f64>,
-    ) -> Result<()> {
-        let k = self.k;
-        if baseline.len() != k || !rows.len().is_multiple_of(k) {
-            return Err(Error::new(
-                ErrorKind::Input,
-                format!(
-                    "got {} values and a baseline of {}, not whole rows of {k} features",
-                    rows.len(),
-                    baseline.len()
-                ),
-            ));
-        }
-        out.reserve(which.len());
-        if let Some(chain) = &self.chain {
-            return chain
-                .leave_one_out(
-                    rows,
-                    baseline,
-                    which,
-                    false,
-                    |_, _| {},
-                    |logit| out.push(logit),
-                )
-                .ok_or_else(missing_variant);
-        }
-        variants.clear();
-        for &(r, i) in which {
-            let row = rows
-                .get(r * k..(r + 1) * k)
-                .zip(baseline.get(i))
-                .ok_or_else(missing_variant)?;
-            let at = variants.len() + i;
-            variants.extend_from_slice(row.0);
-            if let Some(v) = variants.get_mut(at) {
-                *v = *row.1;
-            }
-        }
-        self.run_rows(variants, |pd, logit| {
-            out.push(Prediction::from_run(pd, logit).logit);
-        })
     }
 
     /// Runs the model's engine over `rows` and hands each row's probability (and log-odds, when

@@ -1,6 +1,6 @@
 //! Reading a checked graph into a [`RowChain`]: the walk from the probability output back to the
-//! input, each operator turned into a step, and the chain's bookkeeping for the leave-one-out
-//! variants.
+//! input, each operator turned into a step, and the chain read as one hidden layer when it is
+//! one (`chain/shapley.rs`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -267,33 +267,12 @@ pub(crate) fn compile(
     if kind != Kind::Float || (logit.is_some() && logit_after.is_none()) {
         return None;
     }
-    // Where each step's output sits in a trace, and which Gather outputs read each input column.
-    let (mut offsets, mut gather_sources) = (vec![0, k], Vec::with_capacity(steps.len()));
-    let mut width = k;
-    for step in &steps {
-        let mut sources = Vec::new();
-        width = match step {
-            Step::Gather(columns) => {
-                sources = vec![Vec::new(); width];
-                for (o, &c) in columns.iter().enumerate() {
-                    sources.get_mut(c)?.push(o);
-                }
-                columns.len()
-            }
-            Step::Dense(dense) => dense.outputs,
-            _ => width,
-        };
-        gather_sources.push(sources);
-        offsets.push(offsets.last()? + width);
-    }
     let mut chain = RowChain {
         steps,
         k,
         max_width,
         pd_column,
         logit_after,
-        offsets,
-        gather_sources,
         one_hidden: None,
     };
     chain.one_hidden = chain.one_hidden();

@@ -1,7 +1,7 @@
 //! Weight matrices of the direct evaluator: dense layers stored as panels of 16 output columns,
 //! the kernel that multiplies a row by them (in the SIMD wasm build spelled out in
 //! `core::arch::wasm32` vectors, since LLVM does not vectorize at the wasm build's opt-level), and
-//! the sparse rows the leave-one-out variants use.
+//! single weights for the Shapley routine (`chain/shapley.rs`).
 
 /// Output columns computed together: four 4-lane vectors of running sums that stay in registers
 /// while the inputs stream past.
@@ -84,10 +84,8 @@ fn panel_sums(input: &[f32], panels: &[Panel]) -> [f32; BLOCK] {
 pub(super) struct Dense {
     panels: Vec<Panel>,
     column: Vec<f32>,
-    /// The weights as ONNX stores them, [inputs, outputs], for `add_row`'s contiguous loop.
+    /// The weights as ONNX stores them, [inputs, outputs] (for [`Dense::weight`]).
     rows: Vec<f32>,
-    /// Per input row with few non-zero weights (at most a quarter), those (column, weight).
-    sparse_rows: Vec<Option<Vec<(usize, f32)>>>,
     inputs: usize,
     pub(super) outputs: usize,
 }
@@ -100,7 +98,6 @@ impl Dense {
                 panels: Vec::new(),
                 column: weights.to_vec(),
                 rows: Vec::new(),
-                sparse_rows: sparse_rows(weights, outputs),
                 inputs,
                 outputs,
             };
@@ -119,7 +116,6 @@ impl Dense {
             panels,
             column: Vec::new(),
             rows: weights.to_vec(),
-            sparse_rows: sparse_rows(weights, outputs),
             inputs,
             outputs,
         }
@@ -134,25 +130,6 @@ impl Dense {
             self.column.get(t).copied()
         } else {
             self.rows.get(t * self.outputs + o).copied()
-        }
-    }
-
-    /// Input row `t`'s non-zero weights, if it has few.
-    pub(super) fn sparse_row(&self, t: usize) -> Option<&[(usize, f32)]> {
-        self.sparse_rows.get(t)?.as_deref()
-    }
-
-    /// `out += delta · weights[t, :]`.
-    pub(super) fn add_row(&self, t: usize, delta: f32, out: &mut [f32]) {
-        if let [single] = out {
-            if let Some(w) = self.column.get(t) {
-                *single += delta * w;
-            }
-            return;
-        }
-        let row = self.rows.chunks_exact(self.outputs.max(1)).nth(t);
-        for (o, w) in out.iter_mut().zip(row.unwrap_or_default()) {
-            *o += delta * w;
         }
     }
 
@@ -174,21 +151,6 @@ impl Dense {
             }
         }
     }
-}
-
-fn sparse_rows(weights: &[f32], outputs: usize) -> Vec<Option<Vec<(usize, f32)>>> {
-    weights
-        .chunks_exact(outputs.max(1))
-        .map(|row| {
-            let non_zero: Vec<(usize, f32)> = row
-                .iter()
-                .enumerate()
-                .filter(|(_, w)| **w != 0.0)
-                .map(|(c, w)| (c, *w))
-                .collect();
-            (non_zero.len() * 4 <= outputs).then_some(non_zero)
-        })
-        .collect()
 }
 
 /// A dot product with eight running sums, so that it pipelines.

@@ -347,7 +347,11 @@ impl RowChain {
         weight.extend((0..=n).map(|s| shapley_weight(n, s)));
         coef.clear();
         coef.extend((0..=n).map(|s| {
-            let below = if s == 0 { 0.0 } else { shapley_weight(n, s - 1) };
+            let below = if s == 0 {
+                0.0
+            } else {
+                shapley_weight(n, s - 1)
+            };
             below + shapley_weight(n, s)
         }));
         let mut total = 0.0;
