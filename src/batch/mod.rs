@@ -20,21 +20,19 @@
 //! writes it as text).
 //!
 //! One file per job: `read` (csv-core records and chunks), `header` (the header mapping),
-//! `score_chunk` (validation, scoring, leave-one-out reasons), `write` (CSV fields and numbers),
+//! `score_chunk` (validation, scoring, reasons), `write` (CSV fields and numbers),
 //! `summary`, `ordered`, `job` ([`BatchJob`]) and `wire` (the bytes between Workers).
 //!
-//! **Reasons.** The single-applicant explanation ([`crate::Scorer::assess`]) computes exact
-//! Shapley values, which for the reference model's 10 features is one model run over 1,024
-//! coalitions per applicant: about 1,000 times the cost of scoring it, far too slow for files.
-//! A batch instead uses *leave-one-out against the baseline*: for each applicant and each feature
-//! that differs from the schema's baseline, the points gained if that feature alone took its
-//! baseline value. All these variants for a chunk go through the model in one run (at most
-//! `k + 1` rows per applicant). The four features that cost the most points (negative
-//! contribution, worst first) are written as `reason_1` … `reason_4`, by their schema **names**
-//! (the CSV's column names: language-neutral and easy to join on; the page and the schema map them
-//! to texts). For an additive model (a scorecard, the WoE logistic regression) leave-one-out equals
-//! the Shapley value; for others it can order the reasons differently from the page's exact
-//! explanation.
+//! **Reasons.** Each valid row is explained by [`crate::Scorer::contributions_into`], the code
+//! [`crate::Scorer::assess`] runs for the page and `credit-scorer assess`: Shapley values against
+//! the schema's baseline applicant on the log-odds ([`crate::explain`]: TreeSHAP for a sum of
+//! trees, exact for up to 12 features, per hidden unit for a one-hidden-layer network, sampled
+//! above 12). The four features that cost the most points (negative contribution, worst first,
+//! ranked by [`crate::explain::rank_reasons`]) are written as `reason_1` … `reason_4`, by their
+//! schema **names** (the CSV's column names: language-neutral and easy to join on; the page and
+//! the schema map them to texts). So a row's reasons are the ones `assess` gives the same
+//! applicant. [`Summary::reasons_method`] names the method; with
+//! [`BatchOptions::contributions`] every contribution follows in its own column.
 
 mod header;
 mod job;

@@ -112,11 +112,10 @@ struct ScoreArgs {
     /// Exit with 3 when any row was refused
     #[arg(long)]
     strict: bool,
-    /// Leave the reason codes empty (2-3x faster, docs/BENCHMARKS.md)
+    /// Leave the reason codes empty (several times faster, docs/BENCHMARKS.md)
     #[arg(long)]
     no_reasons: bool,
-    /// Append each characteristic's contribution in points, one `contribution_<feature>` column
-    /// per feature (full precision; the reasons are the most negative of them)
+    /// Append each feature's contribution in points (`contribution_<feature>` columns)
     #[arg(long, conflicts_with = "no_reasons")]
     contributions: bool,
     /// Print nothing on stderr but errors: no summary, no progress bar

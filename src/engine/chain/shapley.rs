@@ -354,19 +354,38 @@ impl RowChain {
             };
             below + shapley_weight(n, s)
         }));
-        let mut total = 0.0;
-        for (mask, v) in values.iter_mut().enumerate() {
-            let s = mask.count_ones() as usize;
-            total += *weight.get(s)? * *v;
-            *v *= *coef.get(s)?;
-        }
-        for (p, &i) in players.iter().enumerate() {
-            // Σ over the coalitions with bit p: blocks of 2^p, every other one.
-            let size = 1usize << p;
-            let mut sum = 0.0;
-            for block in values.chunks_exact(2 * size) {
-                sum += block.get(size..)?.iter().sum::<f64>();
+        // Four running sums throughout: a single sum would wait on each add.
+        let mut total = [0.0f64; 4];
+        for (q, chunk) in values.chunks_mut(4).enumerate() {
+            for ((r, v), t) in chunk.iter_mut().enumerate().zip(total.iter_mut()) {
+                let s = (4 * q + r).count_ones() as usize;
+                *t += *weight.get(s)? * *v;
+                *v *= *coef.get(s)?;
             }
+        }
+        let total: f64 = total.iter().sum();
+        for (p, &i) in players.iter().enumerate() {
+            // Σ over the coalitions with bit p: the upper half of each block of 2^(p+1).
+            let size = 1usize << p;
+            let sum = if size >= 4 {
+                let mut sums = [0.0f64; 4];
+                for block in values.chunks_exact(2 * size) {
+                    for upper in block.get(size..)?.as_chunks::<4>().0 {
+                        sums.iter_mut().zip(upper).for_each(|(s, v)| *s += v);
+                    }
+                }
+                sums.iter().sum::<f64>()
+            } else {
+                let mut sums = [0.0f64; 4];
+                for (r, v) in values.iter().enumerate() {
+                    if r & size != 0
+                        && let Some(s) = sums.get_mut(r % 4)
+                    {
+                        *s += v;
+                    }
+                }
+                sums.iter().sum::<f64>()
+            };
             *phi.get_mut(i)? += sum - total;
         }
         Some((baseline_logit, applicant_logit))
@@ -376,18 +395,33 @@ impl RowChain {
 /// `h += d` (when given), then Σ w2_j · relu(h_j): one pass, four running sums.
 #[inline]
 fn step(h: &mut [f64], d: Option<&[f64]>, w2: &[f64]) -> f64 {
-    if let Some(d) = d {
-        h.iter_mut().zip(d).for_each(|(x, d)| *x += d);
-    }
     let mut sums = [0.0f64; 4];
-    let (h4, h_tail) = h.as_chunks::<4>();
+    let (h4, h_tail) = h.as_chunks_mut::<4>();
     let (w4, w_tail) = w2.as_chunks::<4>();
-    for (x, w) in h4.iter().zip(w4) {
-        for ((s, x), w) in sums.iter_mut().zip(x).zip(w) {
-            *s += w * relu(*x);
+    let mut tail = 0.0;
+    match d {
+        Some(d) => {
+            let (d4, d_tail) = d.as_chunks::<4>();
+            for ((x, w), d) in h4.iter_mut().zip(w4).zip(d4) {
+                for (((s, x), w), d) in sums.iter_mut().zip(x.iter_mut()).zip(w).zip(d) {
+                    *x += d;
+                    *s += w * relu(*x);
+                }
+            }
+            for ((x, w), d) in h_tail.iter_mut().zip(w_tail).zip(d_tail) {
+                *x += d;
+                tail += w * relu(*x);
+            }
+        }
+        None => {
+            for (x, w) in h4.iter().zip(w4) {
+                for ((s, x), w) in sums.iter_mut().zip(x).zip(w) {
+                    *s += w * relu(*x);
+                }
+            }
+            tail = h_tail.iter().zip(w_tail).map(|(x, w)| w * relu(*x)).sum();
         }
     }
-    let tail: f64 = h_tail.iter().zip(w_tail).map(|(x, w)| w * relu(*x)).sum();
     sums.iter().sum::<f64>() + tail
 }
 
