@@ -160,7 +160,10 @@ impl Scorer {
     ) -> Result<explain::Logits> {
         let logits = explain::shapley_into(&self.model, row, &self.baseline, work, points)?;
         let factor = self.schema().scaling.factor();
-        points.iter_mut().for_each(|phi| *phi *= -factor);
+        // `+ 0.0`: a feature with no share is 0, not −0, in every output.
+        points
+            .iter_mut()
+            .for_each(|phi| *phi = -factor * *phi + 0.0);
         Ok(logits)
     }
 

@@ -144,8 +144,8 @@ impl ReferenceNet {
         (0..width)
             .map(|o| {
                 let mut s = 0.0f32;
-                for t in 0..n {
-                    s += on[t] * self.woe_steps[t * width + o];
+                for (t, on) in on.iter().enumerate() {
+                    s += on * self.woe_steps[t * width + o];
                 }
                 s + self.woe_base[o]
             })
@@ -369,6 +369,10 @@ fn assess_and_score_agree(model: &str, rows: &[Vec<Option<f64>>], method: &str) 
                 names[i]
             );
         }
+        assert!(
+            (0..k).all(|i| &record[k + 8 + i] != "-0"),
+            "row {n}: a zero contribution is written as 0"
+        );
         // Contributions add up to the applicant's points minus the baseline's.
         let sum: f64 = (0..k)
             .map(|i| record[k + 8 + i].parse::<f64>().unwrap())

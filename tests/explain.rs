@@ -12,7 +12,7 @@ fn contributions_sum_to_the_score_difference_on_every_fixture_row() {
         let a = s.assess(&g.x).unwrap();
         let sum: f64 = a.contributions.iter().map(|c| c.contribution).sum();
         assert!(
-            close(sum, a.points_unclamped - a.baseline_points, 1e-4),
+            close(sum, a.points_unclamped - a.baseline_points, 1e-9),
             "{}: efficiency {sum} vs {}",
             g.id,
             a.points_unclamped - a.baseline_points
