@@ -66,6 +66,8 @@ pub fn run(with_fuzz: bool) -> Result {
                     "validation",
                     "--test",
                     "bank_models",
+                    "--test",
+                    "attribution",
                 ]),
         )
     })?;
