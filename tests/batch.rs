@@ -927,3 +927,58 @@ fn an_applicant_on_a_band_cut_off_gets_one_band_from_assess_and_the_batch_in_eve
         }
     }
 }
+
+#[test]
+fn contributions_follow_the_error_column_and_are_empty_for_a_refused_row() {
+    let options = BatchOptions {
+        contributions: true,
+        ..BatchOptions::default()
+    };
+    let (out, s) = score_with(&awkward(300), 4096, options).unwrap();
+    assert_eq!(s.reasons_method.as_deref(), Some("exact Shapley"));
+    let rows = records(&out);
+    let sc = scorer();
+    let names: Vec<String> = sc
+        .schema()
+        .features
+        .iter()
+        .map(|f| format!("contribution_{}", f.name))
+        .collect();
+    let header = &rows[0];
+    let error = header.iter().position(|h| h == "error").unwrap();
+    assert_eq!(header[error + 1..], names[..]);
+    let (mut scored, mut refused) = (0, 0);
+    for (n, row) in rows[1..].iter().enumerate() {
+        assert_eq!(row.len(), header.len(), "row {n}");
+        let cells = &row[error + 1..];
+        if row[error].is_empty() {
+            scored += 1;
+            let points: Vec<f64> = cells.iter().map(|c| c.parse().unwrap()).collect();
+            // The reasons are the most negative contributions, worst first.
+            let mut ranked = Vec::new();
+            credit_scorer::explain::rank_reasons(&points, 4, &mut ranked);
+            let reasons: Vec<&str> = (1..=4)
+                .map(|i| {
+                    row[header
+                        .iter()
+                        .position(|h| *h == format!("reason_{i}"))
+                        .unwrap()]
+                    .as_str()
+                })
+                .filter(|r| !r.is_empty())
+                .collect();
+            let expected: Vec<&str> = ranked
+                .iter()
+                .map(|&(i, _)| sc.schema().features[i].name.as_str())
+                .collect();
+            assert_eq!(reasons, expected, "row {n}");
+        } else {
+            refused += 1;
+            assert!(cells.iter().all(String::is_empty), "row {n}: {cells:?}");
+        }
+    }
+    assert!(
+        scored > 0 && refused > 0,
+        "{scored} scored, {refused} refused"
+    );
+}
