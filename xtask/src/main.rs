@@ -33,8 +33,9 @@ const HELP: &str = "cargo xtask <command>
                                  compressed; its pins differ from the committed ones)
   test [--fuzz]                  fmt, clippy, native tests, in-browser wasm tests, end-to-end tests
                                  (also builds the unpinned debug engine into www/pkg/debug/)
-  e2e [FILE…]                    build as `test` does, then only the end-to-end tests (all, or
-                                 the given tests/e2e/*.test.mjs files)
+  e2e [--no-build] [FILE…]       build as `test` does, then only the end-to-end tests (all, or
+                                 the given tests/e2e/*.test.mjs files); --no-build keeps
+                                 www/pkg/ as last built and only rewrites the pins
   train                          rebuild the reference model in training/.venv and check it is byte-identical
   bench [--dist] [--no-build]    credit-scorer vs onnxruntime-web in headless Chromium, and tract
                                  natively; table and JSON in $CARGO_TARGET_DIR/bench/
