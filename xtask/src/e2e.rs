@@ -28,7 +28,11 @@ pub fn prepare_browser_tests() -> Result {
 /// rebuilding the shared wasm cache for its own path.
 pub fn run(args: &[String]) -> Result {
     let no_build = args.iter().any(|a| a == "--no-build");
-    let files: Vec<String> = args.iter().filter(|a| *a != "--no-build").cloned().collect();
+    let files: Vec<String> = args
+        .iter()
+        .filter(|a| *a != "--no-build")
+        .cloned()
+        .collect();
     if no_build {
         step("browser toolchain", || {
             ensure_chromium()?;
@@ -72,8 +76,16 @@ pub fn e2e(files: &[String]) -> Result {
             .env("SCREENSHOT_DIR", &screenshots)
             .env("UPDATE_BASE_URL", update_server.url())
             .env("UPDATE_WWW", &update_www)
-            // The crash test must find the debug engine (against a deployment it skips instead).
-            .env("REQUIRE_DEBUG_ENGINE", "1")
+            // The crash test must find the debug engine (against a deployment, or with
+            // `--no-build` and no debug engine built, it skips instead).
+            .env(
+                "REQUIRE_DEBUG_ENGINE",
+                if www.join("pkg").join(DEBUG_ENGINE).exists() {
+                    "1"
+                } else {
+                    ""
+                },
+            )
             // The batch test compares the page's output with the CLI's (built by the native tests).
             .env(
                 "CREDIT_SCORER_CLI",
