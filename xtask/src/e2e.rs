@@ -28,7 +28,11 @@ pub fn prepare_browser_tests() -> Result {
 /// rebuilding the shared wasm cache for its own path.
 pub fn run(args: &[String]) -> Result {
     let no_build = args.iter().any(|a| a == "--no-build");
-    let files: Vec<String> = args.iter().filter(|a| *a != "--no-build").cloned().collect();
+    let files: Vec<String> = args
+        .iter()
+        .filter(|a| *a != "--no-build")
+        .cloned()
+        .collect();
     if no_build {
         step("browser toolchain", || {
             ensure_chromium()?;
