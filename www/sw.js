@@ -40,9 +40,8 @@ function base64(buffer) {
   return btoa(s);
 }
 
-/** Fetches `url` checked against its pin and caches it (HTTP cache first when `fromHttpCache`). */
-async function keep(cache, url, fromHttpCache) {
-  const { integrity } = KEEP.get(url);
+/** `url` checked against its pin (from the HTTP cache first when `fromHttpCache`). */
+async function download(url, integrity, fromHttpCache) {
   let response = null;
   if (fromHttpCache) {
     // What the page just downloaded, if it matches; a stale or missing copy falls through.
@@ -51,22 +50,36 @@ async function keep(cache, url, fromHttpCache) {
   // no-cache: revalidate with the server, so a stale HTTP cache cannot feed the new version.
   if (!response?.ok) response = await fetch(url, { integrity, cache: 'no-cache', credentials: 'same-origin' });
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  await cache.put(url, response);
+  return response;
 }
 
-/** Caches the listed files not cached yet (each on its own: one failure does not stop the rest). */
+/**
+ * Caches `urls`, each checked against its pin; files with the same content (`./` and
+ * `index.html`, the lite glue of both variants) are downloaded once.
+ */
+async function keepAll(cache, urls, fromHttpCache) {
+  const downloads = new Map(); // integrity -> promise of the checked response
+  return Promise.allSettled(urls.map(async (url) => {
+    const { integrity } = KEEP.get(url);
+    if (!downloads.has(integrity)) downloads.set(integrity, download(url, integrity, fromHttpCache));
+    await cache.put(url, (await downloads.get(integrity)).clone());
+  }));
+}
+
+/** Caches the listed files not cached yet (one failure does not stop the rest). */
 async function keepMissing(urls) {
   const cache = await caches.open(CACHE);
-  const results = await Promise.allSettled(urls.map(async (url) => {
-    if (!(await cache.match(url))) await keep(cache, url, false);
-  }));
+  const missing = [];
+  for (const url of urls) if (!(await cache.match(url))) missing.push(url);
+  const results = await keepAll(cache, missing, false);
   return results.every((r) => r.status === 'fulfilled') ? 'done' : 'failed';
 }
 
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await Promise.all(urlsOf(AT_INSTALL).map((url) => keep(cache, url, true)));
+    const failed = (await keepAll(cache, urlsOf(AT_INSTALL), true)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     await self.skipWaiting();
   })().catch(async (err) => {
     await caches.delete(CACHE); // leave no half-filled version behind
