@@ -38,7 +38,9 @@ const USAGE: &str =
               (both print their figures and leave results.md as it is)
   --only first-visit
               only the cold first visit of www/ (as built: run `cargo xtask build` first) and of
-              onnxruntime-web: bytes before ready (brotli) and time to ready";
+              onnxruntime-web: bytes before ready (brotli) and time to ready
+  --only lighthouse
+              only Lighthouse's four category scores for www/ (as built), as a phone and a desktop";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Only {
@@ -46,6 +48,7 @@ enum Only {
     Csv,
     Cli,
     FirstVisit,
+    Lighthouse,
 }
 
 struct Options {
@@ -79,10 +82,12 @@ fn parse(args: &[String]) -> Result<Options> {
                     Some("csv") => Only::Csv,
                     Some("cli") => Only::Cli,
                     Some("first-visit") => Only::FirstVisit,
+                    Some("lighthouse") => Only::Lighthouse,
                     _ => {
-                        return Err(
-                            format!("--only needs `csv`, `cli` or `first-visit`\n{USAGE}").into(),
-                        );
+                        return Err(format!(
+                            "--only needs `csv`, `cli`, `first-visit` or `lighthouse`\n{USAGE}"
+                        )
+                        .into());
                     }
                 };
             }
@@ -118,6 +123,12 @@ pub fn run(args: &[String]) -> Result {
     if options.only == Only::FirstVisit {
         step("first visit, cold (bench/first-visit.mjs)", || {
             first_visit(&root, &out, options.reps.min(5))
+        })?;
+        return Ok(());
+    }
+    if options.only == Only::Lighthouse {
+        step("Lighthouse (bench/lighthouse.mjs)", || {
+            lighthouse(&root, &out)
         })?;
         return Ok(());
     }
@@ -169,6 +180,9 @@ pub fn run(args: &[String]) -> Result {
     if options.only == Only::All {
         step("first visit, cold (bench/first-visit.mjs)", || {
             first_visit(&root, &out, options.reps.min(5))
+        })?;
+        step("Lighthouse (bench/lighthouse.mjs)", || {
+            lighthouse(&root, &out)
         })?;
     }
     println!(
@@ -240,6 +254,30 @@ fn first_visit(root: &Path, out: &Path, reps: u32) -> Result {
     );
     app.stop();
     ort.stop();
+    result
+}
+
+/// Lighthouse on www/ as built, served as `cargo xtask serve` serves it; figures in
+/// `out/lighthouse.{md,json}` and its HTML reports beside them.
+fn lighthouse(root: &Path, out: &Path) -> Result {
+    let www = root.join("www");
+    if !www
+        .join("pkg/lite/simd")
+        .join(format!("{CRATE}_bg.wasm"))
+        .exists()
+    {
+        return Err("www/pkg has no engine build: run `cargo xtask build` first".into());
+    }
+    let app = serve::Server::start(&www, 0)?;
+    let result = crate::util::run(
+        Command::new("node")
+            .arg("bench/lighthouse.mjs")
+            .current_dir(root)
+            .env("APP_URL", app.url())
+            .env("OUT_DIR", out)
+            .env("CHROME_PATH", "/usr/bin/chromium"),
+    );
+    app.stop();
     result
 }
 
