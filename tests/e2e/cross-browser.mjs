@@ -352,6 +352,9 @@ export function crossBrowserSuite(name) {
       await fillForm(d, { ...goldenApplicant(g, highRow), credit_amount: SENTINELS[0] }, labelsEn);
       await waitResult(d);
       await new Promise((res) => setTimeout(res, 500));
+      // Once the page was idle it asked the service worker to cache the full engine.
+      assert.equal(await d.waitFor(() => document.body.dataset.offlineRest, [], { timeout: 120_000, what: 'the idle caching' }),
+        'done', 'the service worker cached the rest once the page was idle');
       const own = proxy.log.filter((e) => !BROWSER_OWN_HOSTS.has(new URL(e.url.startsWith('http') ? e.url : `http://${e.url}`).hostname));
       const paths = new Set(own.map((e) => new URL(e.url).pathname));
       // The moment the page said it was ready, on the machine's clock (the proxy's too).
