@@ -178,12 +178,23 @@ pub fn run(args: &[String]) -> Result {
         result
     })?;
     if options.only == Only::All {
-        step("first visit, cold (bench/first-visit.mjs)", || {
-            first_visit(&root, &out, options.reps.min(5))
-        })?;
-        step("Lighthouse (bench/lighthouse.mjs)", || {
-            lighthouse(&root, &out)
-        })?;
+        // Both measure www/ as built (the app's real files, pins and service worker).
+        if root
+            .join("www/pkg/lite/simd")
+            .join(format!("{CRATE}_bg.wasm"))
+            .exists()
+        {
+            step("first visit, cold (bench/first-visit.mjs)", || {
+                first_visit(&root, &out, options.reps.min(5))
+            })?;
+            step("Lighthouse (bench/lighthouse.mjs)", || {
+                lighthouse(&root, &out)
+            })?;
+        } else {
+            println!(
+                "www/pkg is not built: skipping the first visit and Lighthouse (cargo xtask build)"
+            );
+        }
     }
     println!(
         "\nbench done in {:.1} min: {}",
