@@ -26,7 +26,7 @@ const log = (...a) => console.error('[first-visit]', ...a);
 const ROW = JSON.parse(readFileSync('tests/fixtures/reference_golden.json', 'utf8')).rows[0].x.join(',');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-// Brotli sizes by content hash, kept between runs (onnxruntime-web's 12 MB wasm takes a while).
+// Brotli sizes by content hash, kept between runs (onnxruntime-web's 14 MB wasm takes a while).
 mkdirSync(OUT_DIR, { recursive: true });
 const SIZES_FILE = path.join(OUT_DIR, 'brotli-sizes.json');
 const brotliSizes = existsSync(SIZES_FILE) ? JSON.parse(readFileSync(SIZES_FILE, 'utf8')) : {};
