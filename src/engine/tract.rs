@@ -3,8 +3,9 @@
 //! tract to compare against.
 //!
 //! The choice, in order: trees that reproduce the model's reference scores run it (no plan is
-//! built); trees that do not, or trees without reference scores, are refused for a model with
-//! operators tract does not run ([`trees::BEYOND_TRACT`]); otherwise tract's plan must reproduce
+//! built) when those cover the model; trees that do not, or trees without reference scores that
+//! cover the model, are refused for a model with operators tract does not run
+//! ([`trees::BEYOND_TRACT`]); otherwise tract's plan must reproduce
 //! the reference scores, the chain is kept if it scores the probe and reference rows as the plan
 //! does, and else trees compiled for a model without reference scores are kept if they score the
 //! probe rows as the plan does.
@@ -16,7 +17,7 @@ use tract_onnx::prelude::*;
 
 use super::chain::RowChain;
 use super::checks::MAX_OPSET;
-use super::reference::{ReferenceScores, probe_rows};
+use super::reference::{ReferenceScores, not_covered, probe_rows};
 use super::{
     Compiled, Model, Prediction, pb, trees, trees_do_not_reproduce, trees_need_reference_scores,
 };
@@ -186,16 +187,24 @@ impl Model {
                 return Err(trees_need_reference_scores(ErrorKind::ModelUnsupported));
             }
             (Some(trees), None) => pending = Some(trees),
-            (Some(trees), Some(reference)) => {
-                self.trees = Some(Arc::new(trees));
-                match reference.mismatch(&self)? {
-                    None => return Ok(self),
-                    Some(mismatch) if beyond_tract => {
-                        return Err(trees_do_not_reproduce(ErrorKind::ModelInvalid, &mismatch));
-                    }
-                    Some(_) => self.trees = None,
+            // Reference scores that do not cover the model vouch for nothing alone: tract checks
+            // the trees on the probe rows, or a model tract cannot run is refused.
+            (Some(trees), Some(reference)) => match reference.uncovered(&self.schema) {
+                Some(gap) if beyond_tract => {
+                    return Err(not_covered(ErrorKind::ModelUnsupported, &gap, false));
                 }
-            }
+                Some(_) => pending = Some(trees),
+                None => {
+                    self.trees = Some(Arc::new(trees));
+                    match reference.mismatch(&self)? {
+                        None => return Ok(self),
+                        Some(mismatch) if beyond_tract => {
+                            return Err(trees_do_not_reproduce(ErrorKind::ModelInvalid, &mismatch));
+                        }
+                        Some(_) => self.trees = None,
+                    }
+                }
+            },
         }
         let plan = Plan::build(proto, self.k, pd_name, logit_name)?;
         self.plan = Some(plan.clone());
