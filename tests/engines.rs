@@ -627,3 +627,88 @@ fn reference_scores_replaces_rows_that_do_not_cover_the_model() {
     let e = with_reference_scores(&read(REFERENCE_MODEL)).unwrap_err();
     assert!(e.message().contains("already carries"), "{e}");
 }
+
+/// A two-layer chain whose hidden layer is `width` columns wide (every weight 1e-3), without
+/// schema.
+fn wide_chain_onnx(width: usize) -> Vec<u8> {
+    let tensor = |name: &str, dims: Vec<i64>| pb::TensorProto {
+        name: name.into(),
+        dims,
+        data_type: 1,
+        float_data: vec![1e-3; width],
+        ..Default::default()
+    };
+    let node = |op: &str, inputs: &[&str], output: &str| pb::NodeProto {
+        op_type: op.into(),
+        name: output.into(),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.into()],
+        ..Default::default()
+    };
+    let graph = pb::GraphProto {
+        name: "wide".into(),
+        node: vec![
+            node("MatMul", &["x", "w1"], "h0"),
+            node("Relu", &["h0"], "h"),
+            node("MatMul", &["h", "w2"], "logit"),
+            node("Sigmoid", &["logit"], "pd"),
+        ],
+        initializer: vec![
+            tensor("w1", vec![1, width as i64]),
+            tensor("w2", vec![width as i64, 1]),
+        ],
+        input: vec![value_info("x", 1)],
+        output: vec![value_info("pd", 1)],
+        ..Default::default()
+    };
+    pb::ModelProto {
+        ir_version: 8,
+        opset_import: vec![pb::OperatorSetIdProto {
+            domain: String::new(),
+            version: 17,
+        }],
+        graph: Some(graph),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
+
+/// Issue 21, item 1: the direct evaluator's buffers are bounded by construction (a step at most
+/// 16,384 columns, tract's per-tensor limit for 1,024 rows): a wider chain is not run directly,
+/// so the lite build defers it and the full build refuses it from tract's shape inference. A
+/// chain within the bound runs directly in both builds. PDs: x ≥ 0 gives width · x · 1e-6.
+#[test]
+fn a_chain_wider_than_the_memory_bound_is_not_run_directly() {
+    let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());
+    for (width, fits) in [(8_192, true), (20_000, false)] {
+        let pd = |x: f64| sigmoid(width as f64 * x.max(0.0) * 1e-6);
+        let rows = [[0.0f32], [-10.0], [10.0], [3.0]];
+        let reference = json!({
+            "runtime": "the sigmoid of width · relu(x) · 1e-6 in f64 (tests/engines.rs)",
+            "rows": rows,
+            "pd": rows.iter().map(|r| pd(f64::from(r[0]))).collect::<Vec<_>>(),
+        });
+        let bytes = with_metadata(
+            &wide_chain_onnx(width),
+            REFERENCE_SCORES_METADATA_KEY,
+            &reference.to_string(),
+        );
+        match (fits, LITE) {
+            (true, _) => {
+                let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{width}: {e}"));
+                assert_eq!(model.engine(), Engine::Direct, "{width}");
+                let got = model.predict(&[3.0]).unwrap()[0].pd;
+                assert!(close(got, pd(3.0), 1e-5), "{width}: {got} vs {}", pd(3.0));
+            }
+            (false, true) => {
+                let e = load_error(&bytes);
+                assert_eq!(e.kind(), ErrorKind::NeedsFullEngine, "{width}: {e}");
+            }
+            (false, false) => {
+                let e = load_error(&bytes);
+                assert_eq!(e.kind(), ErrorKind::ModelTooLarge, "{width}: {e}");
+                assert!(e.message().contains("batch of 1024 applicants"), "{e}");
+            }
+        }
+    }
+}
