@@ -2,7 +2,7 @@
 //! in the model's metadata. Every engine must reproduce them; they are what lets the lite build
 //! trust its direct evaluator without tract to compare with. With tract also the probe rows (which
 //! a chain must score as tract does before it is used) and the writer that records tract's scores
-//! of them in a model that has none (`credit-scorer reference-scores`).
+//! of them in a model that has none that cover it (`credit-scorer reference-scores`).
 
 use super::{Model, Prediction, pb};
 use crate::error::{Error, ErrorKind, Result};
@@ -285,8 +285,9 @@ pub(super) fn probe_rows(schema: &Schema, k: usize) -> Vec<f32> {
 #[cfg(feature = "tract")]
 #[derive(Debug)]
 pub struct WithReferenceScores {
-    /// The model file with the reference scores appended: the input bytes unchanged, then one
-    /// more `metadata_props` entry.
+    /// The model file with the reference scores appended: the input bytes unchanged (but for an
+    /// entry of reference scores that did not cover the model, taken out), then one more
+    /// `metadata_props` entry.
     pub bytes: Vec<u8>,
     /// How many rows were scored and recorded.
     pub rows: usize,
@@ -295,7 +296,8 @@ pub struct WithReferenceScores {
     pub lite: bool,
 }
 
-/// Records reference scores in a model that has none: the probe rows (the baseline, each feature
+/// Records reference scores in a model that has none, or none that cover it (those are
+/// replaced; tract must reproduce them first): the probe rows (the baseline, each feature
 /// at its range ends or codes, fixed-seed random rows) scored by tract's plan. With them the
 /// page's lite engine runs the model when the direct evaluator reproduces tract's scores, the
 /// same check the full engine makes at load.
