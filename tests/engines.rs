@@ -712,3 +712,38 @@ fn a_chain_wider_than_the_memory_bound_is_not_run_directly() {
         }
     }
 }
+
+/// Coverage of a feature without a range (a model without schema: every input unbounded, the
+/// baseline 0): a row below and a row above the baseline, any values. PDs: the sigmoid of x.
+#[test]
+fn an_unbounded_feature_is_covered_by_a_row_on_each_side_of_its_baseline() {
+    let sigmoid = |x: f32| 1.0 / (1.0 + (-f64::from(x)).exp());
+    for (rows, missing) in [
+        (vec![0.0f32, 10.0], Some("`x0` below its baseline")),
+        (vec![0.0, -3.0], Some("`x0` above its baseline")),
+        (vec![-10.0, 10.0], Some("the baseline applicant")),
+        (vec![0.0, -3.0, 0.5], None),
+    ] {
+        let reference = json!({
+            "runtime": "the sigmoid of x in f64 (tests/engines.rs)",
+            "rows": rows.iter().map(|&x| [x]).collect::<Vec<_>>(),
+            "pd": rows.iter().map(|&x| sigmoid(x)).collect::<Vec<_>>(),
+        });
+        let bytes = with_metadata(
+            &linear_onnx(&[1.0], 0.0),
+            REFERENCE_SCORES_METADATA_KEY,
+            &reference.to_string(),
+        );
+        match missing {
+            Some(says) if LITE => {
+                let e = load_error(&bytes);
+                assert_eq!(e.kind(), ErrorKind::NeedsFullEngine, "{rows:?}: {e}");
+                assert!(e.message().contains(says), "{rows:?}: {e}");
+            }
+            _ => {
+                let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{rows:?}: {e}"));
+                assert_eq!(model.engine(), Engine::Direct, "{rows:?}");
+            }
+        }
+    }
+}
