@@ -272,6 +272,18 @@ impl Model {
         self.trees.as_ref()?.contributions(applicant, baseline)
     }
 
+    /// Per input column, the values at which the model's output can change, when the engine
+    /// that runs it shows the output to be a step function of each column (a chain that reads
+    /// its input only through comparisons, or tree ensembles reading the input): between two
+    /// consecutive points (and beyond the ends) a column can move without changing the score.
+    /// `None` when the output may change anywhere (or tract runs the model).
+    pub fn split_points(&self) -> Option<Vec<Vec<f32>>> {
+        if let Some(trees) = &self.trees {
+            return trees.split_points();
+        }
+        self.chain.as_ref()?.split_points()
+    }
+
     /// Number of inputs per applicant.
     pub fn k(&self) -> usize {
         self.k
