@@ -418,6 +418,100 @@ fn tree_model_options_match_the_brute_force() {
     }
 }
 
+/// `name`'s bank model (same features as the XGBoost one) with `actionable` fields.
+fn bank_with(name: &str, fields: &[(&str, serde_json::Value)]) -> Scorer {
+    let bytes = with_schema(&read(&format!("tests/fixtures/bank/{name}.onnx")), |s| {
+        for f in s["features"].as_array_mut().unwrap() {
+            let Some((_, extra)) = fields.iter().find(|(n, _)| f["name"] == *n) else {
+                continue;
+            };
+            f["actionable"] = true.into();
+            for (k, v) in extra.as_object().unwrap() {
+                f[k] = v.clone();
+            }
+        }
+    });
+    Scorer::from_bytes(&bytes).expect("the bank model loads with actionable fields")
+}
+
+/// A logistic regression reads its inputs through a linear form: no split points, so the search
+/// walks each feature's grid over its range (the brute force's own grid).
+#[test]
+fn a_model_without_split_points_is_searched_on_its_grid() {
+    use serde_json::json;
+    let scorer = bank_with(
+        "sklearn_logistic",
+        &[
+            (
+                "duration_in_month",
+                json!({ "direction": "decrease", "recourse_step": 3 }),
+            ),
+            (
+                "credit_amount",
+                json!({ "direction": "decrease", "recourse_step": 500 }),
+            ),
+            (
+                "installment_rate_in_percentage_of_disposable_income",
+                json!({ "direction": "decrease" }),
+            ),
+            (
+                "savings_account_and_bonds",
+                json!({ "direction": "increase", "recourse_targets": [1, 2, 3] }),
+            ),
+        ],
+    );
+    assert!(scorer.model().split_points().is_none(), "a linear model");
+    let schema = scorer.schema();
+    let mut counts = BTreeMap::new();
+    for (id, every) in [("C", 2), ("A", 4)] {
+        let target = schema.bands.iter().position(|b| b.id == id).unwrap();
+        for row in xgboost_rows().iter().step_by(every) {
+            let r = recourse::search(&scorer, row, Some(id)).unwrap();
+            tally(&mut counts, check(&scorer, row, target, &r));
+        }
+    }
+    eprintln!("{counts:?}");
+    for what in ["met", "options", "none"] {
+        assert!(
+            counts.get(what).copied().unwrap_or(0) > 0,
+            "no `{what}` case: {counts:?}"
+        );
+    }
+}
+
+/// A set with more combinations than the search scores ends the exhaustive search at the size
+/// before it: then `searched_up_to` says so and nothing is claimed proven.
+#[test]
+fn a_search_too_large_to_finish_says_how_far_it_got() {
+    use serde_json::json;
+    // 69 durations × 18,175 amounts: over the 2^20 rows one set may take.
+    let scorer = bank_with(
+        "sklearn_logistic",
+        &[
+            ("duration_in_month", json!({ "direction": "any" })),
+            ("credit_amount", json!({ "direction": "any" })),
+        ],
+    );
+    let schema = scorer.schema();
+    let a = schema.bands.iter().position(|b| b.id == "A").unwrap();
+    let mut seen = 0;
+    for row in xgboost_rows() {
+        let r = recourse::search(&scorer, &row, Some("A")).unwrap();
+        if r.already_met || !r.options.is_empty() {
+            continue;
+        }
+        assert_eq!(r.searched_up_to, 1, "{r:?}");
+        assert!(!r.proven_none, "{r:?}");
+        // Yet no single change works: the part it did search is exact.
+        assert!(brute_force(&scorer, &row, a).keys().all(|s| s.len() > 1));
+        seen += 1;
+        if seen == 1 {
+            break;
+        }
+    }
+    assert!(seen > 0, "no applicant without a single-change option");
+}
+
 #[test]
 fn an_unknown_target_band_is_an_input_error_naming_the_bands() {
     let scorer = reference();
@@ -597,4 +691,41 @@ fn assess_prints_the_options_and_takes_a_target_band() {
         .assert()
         .failure()
         .stderr(predicates::str::contains("no band `Q`"));
+}
+
+/// Time per applicant over the reference model's test split (median and 95th percentile), for
+/// docs/BENCHMARKS.md: `cargo test --release --no-default-features --test recourse -- --ignored
+/// --nocapture`.
+#[test]
+#[ignore = "a timing, not a check: run it in release"]
+fn time_per_applicant_on_the_test_split() {
+    let scorer = reference();
+    let rows = test_split();
+    let (mut all, mut searched) = (Vec::new(), Vec::new());
+    for _ in 0..5 {
+        for row in &rows {
+            let start = std::time::Instant::now();
+            let r = recourse::search(&scorer, row, None).unwrap();
+            let ms = start.elapsed().as_secs_f64() * 1e3;
+            all.push(ms);
+            if !r.already_met {
+                searched.push(ms);
+            }
+        }
+    }
+    for (what, times) in [
+        ("every applicant", &mut all),
+        ("below band C", &mut searched),
+    ] {
+        times.sort_by(f64::total_cmp);
+        let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+        eprintln!(
+            "recourse, reference model, {what} ({} searches): median {:.3} ms, p95 {:.3} ms, \
+             max {:.3} ms",
+            times.len(),
+            at(0.5),
+            at(0.95),
+            at(1.0)
+        );
+    }
 }
