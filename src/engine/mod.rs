@@ -277,11 +277,17 @@ impl Model {
     /// its input only through comparisons, or tree ensembles reading the input): between two
     /// consecutive points (and beyond the ends) a column can move without changing the score.
     /// `None` when the output may change anywhere (or tract runs the model).
+    /// Each column's points are sorted, without repeats.
     pub fn split_points(&self) -> Option<Vec<Vec<f32>>> {
-        if let Some(trees) = &self.trees {
-            return trees.split_points();
+        let mut points = match &self.trees {
+            Some(trees) => trees.split_points(),
+            None => self.chain.as_ref()?.split_points(),
+        }?;
+        for column in &mut points {
+            column.sort_by(f32::total_cmp);
+            column.dedup();
         }
-        self.chain.as_ref()?.split_points()
+        Some(points)
     }
 
     /// Number of inputs per applicant.
