@@ -97,7 +97,9 @@ fn help_for_each_command_names_its_flags_with_examples() {
         (
             "assess",
             &[
-                "Usage: credit-scorer assess --model <MODEL.onnx> <APPLICANT.json>",
+                "Usage: credit-scorer assess [OPTIONS] --model <MODEL.onnx> <APPLICANT.json>",
+                "--target-band <ID>",
+                "--no-recourse",
                 "credit-scorer assess --model model.onnx applicant.json",
             ],
         ),

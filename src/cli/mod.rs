@@ -126,11 +126,16 @@ struct ScoreArgs {
 /// Score and explain one applicant from a JSON file
 ///
 /// The applicant is a JSON object of the schema's feature names and their values. Prints the
-/// PD, points, band, top reasons and every characteristic's contribution as JSON on stdout.
+/// PD, points, band, top reasons and every characteristic's contribution as JSON on stdout,
+/// and under `recourse` what would change the outcome: up to three smallest sets of changes
+/// to the characteristics the schema marks actionable that reach the target band (default: the
+/// model card's approval cut-off; `null` when the model names none and no --target-band is
+/// given), or `proven_none` when no change of up to three characteristics reaches it.
 #[derive(Args)]
 #[command(verbatim_doc_comment, after_help = concat!(
-    "Example:\n",
+    "Examples:\n",
     "  credit-scorer assess --model model.onnx applicant.json\n",
+    "  credit-scorer assess --model model.onnx --target-band B applicant.json\n",
     "\n",
     exit_codes!(),
 ))]
@@ -140,6 +145,12 @@ struct AssessArgs {
     /// The applicant: a JSON object of feature names and values
     #[arg(value_name = "APPLICANT.json")]
     applicant: PathBuf,
+    /// The band recourse aims for (a band id of the schema, e.g. C)
+    #[arg(long, value_name = "ID", conflicts_with = "no_recourse")]
+    target_band: Option<String>,
+    /// Leave out what would change the outcome
+    #[arg(long)]
+    no_recourse: bool,
 }
 
 /// Print the model's schema as JSON
@@ -220,7 +231,14 @@ fn run(command: Command) -> Result<Outcome, Error> {
             };
             score::run(&scorer, &args.input, &flags)
         }
-        Command::Assess(args) => assess::run(&load(&args.model.model)?, &args.applicant),
+        Command::Assess(args) => {
+            let recourse = if args.no_recourse {
+                assess::Recourse::Off
+            } else {
+                assess::Recourse::Target(args.target_band.clone())
+            };
+            assess::run(&load(&args.model.model)?, &args.applicant, &recourse)
+        }
         Command::Schema(args) => {
             print_json(load(&args.model.model)?.schema()).map(|()| Outcome::Done)
         }
