@@ -4,6 +4,7 @@
 //! atomically for `score` and `reference-scores`.
 
 mod assess;
+mod input;
 mod output;
 mod pipeline;
 mod progress;
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use credit_scorer::batch::Decimal;
 use credit_scorer::{Error, ErrorKind, Scorer};
 
 /// The crate's version and which engine this build has, for `--version`.
@@ -85,15 +87,24 @@ struct ModelArg {
 ///
 /// Each row of INPUT.csv is validated, scored and explained: the output has the input's columns
 /// followed by the PD, points, band, reason codes and, for a refused row, why. The summary (rows,
-/// bands, points histogram, population stability) goes to stderr, after a progress bar when
-/// stderr is a terminal. A file is written to a temporary file beside it and renamed when
-/// complete, so a failed run leaves no partial output.
+/// bands, points histogram, population stability, how the file was read) goes to stderr, after a
+/// progress bar when stderr is a terminal. A file is written to a temporary file beside it and
+/// renamed when complete, so a failed run leaves no partial output.
+///
+/// The input may be UTF-8, UTF-16 with a byte-order mark, or any encoding named with
+/// --encoding (GBK, Windows-1252 …); its columns separated by `,` `;` tab or `|` (found from
+/// the header line), its numbers with a decimal point or (--decimal ,) comma. A column is found
+/// by its feature's name, source column or label in any language, and a category by its code,
+/// its value in the data set or its label (ignoring case); the output keeps the cells as written,
+/// as UTF-8 CSV.
 #[derive(Args)]
 #[command(verbatim_doc_comment, after_help = concat!(
     "Examples:\n",
     "  credit-scorer score --model model.onnx applicants.csv -o scored.csv\n",
     "  credit-scorer score --model model.onnx applicants.csv -o scored.csv --force --strict\n",
     "  credit-scorer score -q --no-reasons --threads 4 --model model.onnx - < in.csv > out.csv\n",
+    "  credit-scorer score --encoding gbk --model model.onnx 申请.csv -o scored.csv\n",
+    "  credit-scorer score --encoding windows-1252 --decimal , --model model.onnx eu.csv -o out.csv\n",
     "\n",
     exit_codes!(),
 ))]
@@ -121,6 +132,38 @@ struct ScoreArgs {
     /// Scoring threads [default: the number of cores]
     #[arg(short = 'j', long, value_name = "N")]
     threads: Option<NonZeroUsize>,
+    /// The input's encoding: utf-8, utf-16le, utf-16be, gbk, gb18030, windows-1252 …
+    /// [default: by its byte-order mark, else UTF-8 if it is, else refused]
+    #[arg(long, value_name = "NAME", value_parser = input::parse_encoding)]
+    encoding: Option<&'static encoding_rs::Encoding>,
+    /// The byte between columns: `,` `;` `tab` or `|` [default: found from the header line]
+    #[arg(long, value_name = "D", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
+    /// The decimal separator of numbers: `.` or `,` (then columns are not separated by `,`)
+    #[arg(long, value_name = "SEP", default_value = ".", value_parser = parse_decimal)]
+    decimal: Decimal,
+}
+
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "tab" | "\\t" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        _ => Err(format!(
+            "`{text}` is not a delimiter this tool reads; use `,` `;` `tab` or `|`"
+        )),
+    }
+}
+
+fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    match text {
+        "." => Ok(Decimal::Point),
+        "," => Ok(Decimal::Comma),
+        _ => Err(format!(
+            "`{text}` is not a decimal separator; use `.` or `,`"
+        )),
+    }
 }
 
 /// Score and explain one applicant from a JSON file
@@ -216,6 +259,9 @@ fn run(command: Command) -> Result<Outcome, Error> {
                 reasons: !args.no_reasons,
                 quiet: args.quiet,
                 threads: args.threads.map(NonZeroUsize::get),
+                encoding: args.encoding,
+                delimiter: args.delimiter,
+                decimal: args.decimal,
             };
             score::run(&scorer, &args.input, &flags)
         }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use credit_scorer::batch::{
-    BatchOptions, Chunk, Columns, Parser, Scratch, Summary, Tally, output_header, score_chunk_into,
-    thousands,
+    BatchOptions, Chunk, Columns, Decimal, Parser, Scratch, Summary, Tally, output_header,
+    score_chunk_into, thousands,
 };
 use credit_scorer::{Error, ErrorKind, Scorer};
 
@@ -25,6 +25,11 @@ pub struct Flags {
     pub reasons: bool,
     pub quiet: bool,
     pub threads: Option<usize>,
+    /// `--encoding`: `None` finds it (BOM, or UTF-8).
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// `--delimiter`: `None` finds it from the header line.
+    pub delimiter: Option<u8>,
+    pub decimal: Decimal,
 }
 
 const READ_BYTES: usize = 1 << 20;
@@ -37,6 +42,8 @@ fn io(what: &str, e: &std::io::Error) -> Error {
 pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Error> {
     let options = BatchOptions {
         reasons: flags.reasons,
+        delimiter: flags.delimiter,
+        decimal: flags.decimal,
         ..BatchOptions::default()
     };
     let threads = flags.threads.unwrap_or_else(|| {
@@ -44,7 +51,7 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     });
     let stdin = input == Path::new("-");
     let name = input.display().to_string();
-    let (mut reader, total): (Box<dyn Read>, Option<u64>) = if stdin {
+    let (reader, total): (Box<dyn Read>, Option<u64>) = if stdin {
         (Box::new(std::io::stdin().lock()), None)
     } else {
         let file =
@@ -52,6 +59,7 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(file), size)
     };
+    let mut decoded = super::input::decode(reader, &name, flags.encoding)?;
     let mut sink = match flags.output.as_deref() {
         Some(path) if path != Path::new("-") => {
             let inputs: &[&Path] = if stdin { &[] } else { &[input] };
@@ -65,10 +73,10 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     let started = Instant::now();
     let mut progress = Progress::new(!flags.quiet && std::io::stderr().is_terminal(), total);
 
-    let mut parser = Parser::new(scorer.schema(), options.chunk_rows);
+    let mut parser = Parser::with_options(scorer.schema(), &options);
     let mut summary = Summary::new(scorer.schema(), &options);
     let mut input = Input {
-        reader: reader.as_mut(),
+        reader: decoded.reader.as_mut(),
         name: &name,
         buf: vec![0u8; READ_BYTES],
         parser: &mut parser,
@@ -92,6 +100,7 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     if !flags.quiet {
         let secs = started.elapsed().as_secs_f64();
         eprintln!("{}", summary.to_text());
+        eprintln!("{}", read_as(&decoded, flags, &summary));
         eprintln!(
             "{} rows in {secs:.2} s ({} rows/s, {threads} thread{})",
             thousands(summary.rows_in),
@@ -104,6 +113,28 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     } else {
         Outcome::Done
     })
+}
+
+/// How the input was read: `read as GBK, columns separated by `;`, decimal comma`.
+fn read_as(decoded: &super::input::Decoded<'_>, flags: &Flags, summary: &Summary) -> String {
+    let delimiter = summary
+        .delimiter
+        .as_deref()
+        .and_then(|d| d.bytes().next())
+        .map_or_else(|| "?".to_string(), credit_scorer::batch::delimiter_name);
+    let decimal = match flags.decimal {
+        Decimal::Point => "decimal point",
+        Decimal::Comma => "decimal comma",
+    };
+    format!(
+        "read as {}, columns separated by {delimiter}{}, {decimal}",
+        decoded.describe(flags.encoding.is_some()),
+        if flags.delimiter.is_some() {
+            " (--delimiter)"
+        } else {
+            ""
+        },
+    )
 }
 
 /// Where the scored CSV goes.
