@@ -5,14 +5,16 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use credit_scorer::batch::{
-    BatchOptions, Chunk, Columns, Decimal, Parser, Scratch, Summary, Tally, output_header,
-    score_chunk_into, thousands,
+    BatchOptions, Chunk, Columns, Decimal, Parser, Scratch, Summary, Tally, score_chunk_into,
+    thousands,
 };
 use credit_scorer::{Error, ErrorKind, Scorer};
 
 use super::Outcome;
+use super::format::{Format, Keep, RowFormat};
 use super::output::AtomicFile;
 use super::progress::Progress;
+use super::summary_json::{InputRead, ModelId, OutputWritten, SummaryFile, Tool, rfc3339};
 use super::summary_text::ToText;
 
 /// Options of the `score` command.
@@ -30,6 +32,10 @@ pub struct Flags {
     /// `--delimiter`: `None` finds it from the header line.
     pub delimiter: Option<u8>,
     pub decimal: Decimal,
+    pub format: Format,
+    pub keep: Keep,
+    /// `--summary`: where to write the summary as JSON.
+    pub summary: Option<PathBuf>,
 }
 
 const READ_BYTES: usize = 1 << 20;
@@ -60,11 +66,25 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
         (Box::new(file), size)
     };
     let mut decoded = super::input::decode(reader, &name, flags.encoding)?;
-    let mut sink = match flags.output.as_deref() {
-        Some(path) if path != Path::new("-") => {
-            let inputs: &[&Path] = if stdin { &[] } else { &[input] };
-            Sink::File(AtomicFile::create(path, inputs, stdin, flags.force)?)
+    let inputs: &[&Path] = if stdin { &[] } else { &[input] };
+    let to_file = |path: &Path| AtomicFile::create(path, inputs, stdin, flags.force);
+    let output_path = flags.output.as_deref().filter(|p| *p != Path::new("-"));
+    let summary_file = match flags.summary.as_deref() {
+        Some(path) if Some(path) == output_path => {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "--summary and --output name the same file `{}`; give the summary its own",
+                    path.display()
+                ),
+            ));
         }
+        Some(path) => Some(to_file(path)?),
+        None => None,
+    };
+    let started_at = std::time::SystemTime::now();
+    let mut sink = match output_path {
+        Some(path) => Sink::File(to_file(path)?),
         _ => Sink::Stdout(BufWriter::with_capacity(
             READ_BYTES,
             std::io::stdout().lock(),
@@ -88,6 +108,8 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
         summary: &mut summary,
         progress: &mut progress,
         header_written: false,
+        rows: RowFormat::new(flags.format, flags.keep.clone()),
+        buffer: Vec::new(),
     };
     if threads <= 1 {
         one_thread(scorer, &options, &mut input, &mut output)?;
@@ -96,6 +118,50 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     }
     sink.commit()?;
     summary.update_from(&parser);
+    if let Some(mut file) = summary_file {
+        let audit = SummaryFile {
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+                build: super::VERSION,
+            },
+            model: ModelId::of(scorer),
+            started_at: rfc3339(started_at),
+            finished_at: rfc3339(std::time::SystemTime::now()),
+            input: InputRead {
+                path: name.clone(),
+                encoding: decoded.encoding.name().to_string(),
+                encoding_from: if decoded.bom {
+                    "byte_order_mark"
+                } else if flags.encoding.is_some() {
+                    "option"
+                } else {
+                    "utf8_text"
+                },
+                delimiter: summary.delimiter.clone(),
+                decimal: match flags.decimal {
+                    Decimal::Point => ".",
+                    Decimal::Comma => ",",
+                },
+            },
+            output: OutputWritten {
+                path: output_path.map_or_else(|| "-".to_string(), |p| p.display().to_string()),
+                format: flags.format.name(),
+                kept_columns: match &flags.keep {
+                    Keep::All => "all".into(),
+                    Keep::None => "none".into(),
+                    Keep::Named(names) => names.clone().into(),
+                },
+            },
+            summary: &summary,
+        };
+        serde_json::to_writer_pretty(file.writer(), &audit)
+            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write the summary: {e}")))?;
+        file.writer()
+            .write_all(b"\n")
+            .map_err(|e| io("cannot write the summary", &e))?;
+        file.commit()?;
+    }
     progress.show(summary.rows_in, true);
     if !flags.quiet {
         let secs = started.elapsed().as_secs_f64();
@@ -207,6 +273,9 @@ pub(super) struct Output<'a> {
     summary: &'a mut Summary,
     pub(super) progress: &'a mut Progress,
     header_written: bool,
+    rows: RowFormat,
+    /// Rows in the output's format, when that is not the core's CSV.
+    buffer: Vec<u8>,
 }
 
 impl Output<'_> {
@@ -215,8 +284,9 @@ impl Output<'_> {
         if !self.header_written
             && let Some(columns) = parser.columns()
         {
+            let header = self.rows.header(columns)?;
             self.writer
-                .write_all(&output_header(columns)?)
+                .write_all(&header)
                 .map_err(|e| io("cannot write the output", &e))?;
             self.header_written = true;
         }
@@ -226,8 +296,15 @@ impl Output<'_> {
     /// Counts and writes the next scored chunk in input order.
     pub(super) fn chunk(&mut self, tally: &Tally, csv: &[u8]) -> Result<(), Error> {
         self.summary.add(tally);
+        let bytes = if self.rows.passthrough() {
+            csv
+        } else {
+            self.buffer.clear();
+            self.rows.rows(csv, &mut self.buffer)?;
+            &self.buffer
+        };
         self.writer
-            .write_all(csv)
+            .write_all(bytes)
             .map_err(|e| io("cannot write the output", &e))?;
         self.progress.show(self.summary.rows_in, false);
         Ok(())
