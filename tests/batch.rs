@@ -1065,3 +1065,25 @@ fn a_column_that_fits_two_features_is_refused_naming_both() {
         "{e}"
     );
 }
+
+#[test]
+fn a_header_line_that_fits_two_delimiters_is_refused_naming_both() {
+    let mut schema = scorer().schema().clone();
+    schema.features.truncate(1);
+    let line = b"checking_status,note;checking_status";
+    let e = credit_scorer::batch::detect_delimiter(&schema, line).unwrap_err();
+    assert!(
+        e.message()
+            .contains("splits into the model's columns at both `,` and `;`; name the delimiter"),
+        "{e}"
+    );
+    // One of them present: that one, without trying the header.
+    assert_eq!(
+        credit_scorer::batch::detect_delimiter(&schema, b"x|y").unwrap(),
+        b'|'
+    );
+    assert_eq!(
+        credit_scorer::batch::detect_delimiter(&schema, b"checking_status").unwrap(),
+        b','
+    );
+}
