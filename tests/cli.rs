@@ -1128,6 +1128,34 @@ fn the_summary_json_counts_every_row_and_names_the_model_tool_and_time() {
         .assert()
         .code(1)
         .stderr(contains("--summary and --output name the same file"));
+    // By another spelling of the same path too; and never the input.
+    let dotted = dir.path().join(".").join("scored.csv");
+    cli()
+        .args(["score", "-q", "--force", "--encoding", "gbk", "--model"])
+        .arg(model())
+        .arg(encoded("gbk"))
+        .arg("-o")
+        .arg(&out)
+        .arg("--summary")
+        .arg(&dotted)
+        .assert()
+        .code(1)
+        .stderr(contains("--summary and --output name the same file"));
+    let input = dir.path().join("in.csv");
+    std::fs::copy(encoded("gbk"), &input).unwrap();
+    cli()
+        .args(["score", "-q", "--force", "--encoding", "gbk", "--model"])
+        .arg(model())
+        .arg(&input)
+        .arg("--summary")
+        .arg(&input)
+        .assert()
+        .code(1)
+        .stderr(contains("is the input"));
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        std::fs::read(encoded("gbk")).unwrap()
+    );
 }
 
 /// `YYYY-MM-DD` of `t` in UTC, by the days since 1970 (civil-from-days).

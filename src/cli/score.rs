@@ -70,7 +70,7 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     let to_file = |path: &Path| AtomicFile::create(path, inputs, stdin, flags.force);
     let output_path = flags.output.as_deref().filter(|p| *p != Path::new("-"));
     let summary_file = match flags.summary.as_deref() {
-        Some(path) if Some(path) == output_path => {
+        Some(path) if output_path.is_some_and(|o| same_target(o, path)) => {
             return Err(Error::new(
                 ErrorKind::Io,
                 format!(
@@ -179,6 +179,22 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     } else {
         Outcome::Done
     })
+}
+
+/// Whether two output paths name the same file, existing or not: the same name in the same
+/// directory (by its canonical path, so `./x` and links to the directory count).
+fn same_target(a: &Path, b: &Path) -> bool {
+    let place = |p: &Path| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        (
+            dir.canonicalize().unwrap_or(dir),
+            p.file_name().map(ToOwned::to_owned),
+        )
+    };
+    a == b || place(a) == place(b)
 }
 
 /// How the input was read: `read as GBK, columns separated by `;`, decimal comma`.
