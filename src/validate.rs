@@ -344,6 +344,8 @@ impl CellValidator {
                 }
                 Some(value as f32)
             }
+            // A decimal comma is for numeric features: `validate_cell` reads `3,0` as no code.
+            CellCheck::CategoricalByCode { .. } if self.point != b'.' && whole.is_none() => None,
             // Codes are unique, so the first match is the only one.
             CellCheck::CategoricalByCode { codes, by_index } => match whole {
                 Some(i) if !by_index.is_empty() => usize::try_from(i)

@@ -322,7 +322,46 @@ fn the_csv_fast_path_agrees_with_validate_value() {
     assert_eq!(check.check(wide, b"8"), None);
 }
 
+/// With a decimal comma, whatever the fast path accepts, `validate_cell` accepts with the same
+/// value.
+fn assert_comma_fast_path_agrees(schema: &Schema, cell: &[u8]) {
+    let check = CellValidator::new(schema, Decimal::Comma);
+    for (i, feature) in schema.features.iter().enumerate() {
+        let Some(fast) = check.check(i, cell) else {
+            continue;
+        };
+        let text = std::str::from_utf8(cell).expect("the fast path only accepts UTF-8");
+        let full = credit_scorer::validate::validate_cell(feature, text, Decimal::Comma);
+        assert_eq!(
+            full.map(f32::to_bits),
+            Ok(fast.to_bits()),
+            "{}: {text:?}",
+            feature.name
+        );
+    }
+}
+
+#[test]
+fn with_a_decimal_comma_the_fast_path_agrees_with_validate_cell() {
+    let schema = awkward_schema();
+    for cell in [
+        "3", "3,0", "24,5", "24.5", "-10,5", "0,5", "1,", ",5", "300", "1,2,3",
+    ] {
+        assert_comma_fast_path_agrees(&schema, cell.as_bytes());
+    }
+    let check = CellValidator::new(&schema, Decimal::Comma);
+    let duration = schema.feature_index("duration_months").unwrap();
+    assert_eq!(check.check(duration, b"24,5"), Some(24.5));
+    assert_eq!(check.check(duration, b"24.5"), None);
+    assert_eq!(check.check(0, b"3,0"), None);
+}
+
 proptest! {
+    #[test]
+    fn the_csv_fast_path_agrees_with_a_decimal_comma(cell in "-?[0-9]{0,17}(,[0-9]{0,17})?") {
+        assert_comma_fast_path_agrees(&awkward_schema(), cell.as_bytes());
+    }
+
     #[test]
     fn the_csv_fast_path_agrees_on_any_number_like_text(cell in "-?[0-9]{0,17}(\\.[0-9]{0,17})?") {
         assert_fast_path_agrees(&awkward_schema(), cell.as_bytes());
