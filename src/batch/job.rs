@@ -33,7 +33,7 @@ pub struct BatchJob {
 impl BatchJob {
     /// A job scoring with `scorer`.
     pub fn new(scorer: Scorer, options: BatchOptions) -> BatchJob {
-        let parser = Parser::new(scorer.schema(), options.chunk_rows);
+        let parser = Parser::with_options(scorer.schema(), &options);
         let summary = Summary::new(scorer.schema(), &options);
         BatchJob {
             scorer,
@@ -210,6 +210,7 @@ mod tests {
         let options = BatchOptions {
             chunk_rows: 16,
             reasons: true,
+            ..BatchOptions::default()
         };
         let mut one = BatchJob::new(scorer.clone(), options.clone());
         let mut expected = one.push(&csv).unwrap();

@@ -48,13 +48,14 @@ mod write;
 pub use header::{Columns, map_header};
 pub use job::BatchJob;
 pub use ordered::Ordered;
-pub use read::{Chunk, Parser};
+pub use read::{Chunk, DELIMITERS, Parser, delimiter_name, detect_delimiter};
 pub use score_chunk::{ScoredChunk, Scratch, Tally, score_chunk, score_chunk_into};
 pub use summary::{BandCount, Histogram, Summary};
 pub use wire::ChunkScorer;
 pub use write::output_header;
 
 use crate::error::{Error, ErrorKind};
+pub use crate::validate::Decimal;
 
 /// Rows validated and scored per model run.
 pub const CHUNK_ROWS: usize = 1024;
@@ -86,6 +87,11 @@ pub struct BatchOptions {
     pub chunk_rows: usize,
     /// Whether to compute `reason_1` … `reason_4` (about `k + 1` times the model work).
     pub reasons: bool,
+    /// The byte between columns: `,` `;` tab or `|`; `None`: found from the header line
+    /// ([`Parser::delimiter`] tells which).
+    pub delimiter: Option<u8>,
+    /// How numbers write their decimal separator.
+    pub decimal: Decimal,
 }
 
 impl Default for BatchOptions {
@@ -93,6 +99,8 @@ impl Default for BatchOptions {
         BatchOptions {
             chunk_rows: CHUNK_ROWS,
             reasons: true,
+            delimiter: None,
+            decimal: Decimal::Point,
         }
     }
 }
