@@ -24,6 +24,7 @@ pub mod drift;
 pub mod engine;
 pub mod error;
 pub mod explain;
+pub mod recourse;
 pub mod rng;
 pub mod schema;
 pub mod score;

@@ -146,11 +146,19 @@ pub fn validate_value(feature: &Feature, raw: RawValue<'_>) -> Result<f32, Field
                     if t.is_empty() {
                         None
                     } else {
-                        let code = t.parse::<f64>().ok();
-                        let hit = categories.iter().find(|c| {
-                            code == Some(c.code as f64)
-                                || c.value.as_deref().is_some_and(|v| v.trim() == t)
-                        });
+                        let mut hits = categories.iter().filter(|c| category_fits(c, t));
+                        let hit = hits.next();
+                        if let (Some(first), Some(second)) = (hit, hits.next()) {
+                            return Err(fail(
+                                FieldErrorCode::UnknownCategory,
+                                format!(
+                                    "{name}: `{}` fits both {} and {}; write the code",
+                                    truncate(t),
+                                    describe_category(first),
+                                    describe_category(second)
+                                ),
+                            ));
+                        }
                         if hit.is_none() {
                             return Err(fail(
                                 FieldErrorCode::UnknownCategory,
@@ -184,6 +192,63 @@ pub fn validate_value(feature: &Feature, raw: RawValue<'_>) -> Result<f32, Field
     }
 }
 
+/// How a file writes the decimal separator of numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Decimal {
+    /// `1804.5`
+    #[default]
+    Point,
+    /// `1804,5` (the file's columns are then separated by something else than `,`)
+    Comma,
+}
+
+/// [`validate_value`] for a cell of text whose numbers are written with `decimal`: with
+/// [`Decimal::Comma`] a numeric feature's `1804,5` is 1804.5, and a point in it is refused (it
+/// could be a thousands separator).
+pub fn validate_cell(feature: &Feature, text: &str, decimal: Decimal) -> Result<f32, FieldError> {
+    if decimal == Decimal::Comma && matches!(feature.kind, FeatureKind::Numeric { .. }) {
+        let t = text.trim();
+        if t.contains('.') {
+            return Err(FieldError {
+                field: feature.name.clone(),
+                code: FieldErrorCode::NotANumber,
+                message: format!(
+                    "{}: `{}` has a point, but this file's numbers have a decimal comma; write \
+                     the number without thousands separators, as in 1234,5",
+                    label(feature),
+                    truncate(t)
+                ),
+            });
+        }
+        if t.contains(',') {
+            return validate_value(feature, RawValue::Text(&t.replacen(',', ".", 1)));
+        }
+    }
+    validate_value(feature, RawValue::Text(text))
+}
+
+/// Whether trimmed, non-empty text `t` names category `c`: its code as a number, or its data
+/// value or a label in any language, trimmed and ignoring case.
+fn category_fits(c: &Category, t: &str) -> bool {
+    let same = |s: &str| {
+        let s = s.trim();
+        s == t
+            || s.eq_ignore_ascii_case(t)
+            || (!s.is_ascii() && s.to_lowercase() == t.to_lowercase())
+    };
+    t.parse::<f64>().ok() == Some(c.code as f64)
+        || c.value.as_deref().is_some_and(same)
+        || c.label.values().any(|l| same(l))
+}
+
+/// A category for messages: its code and English label.
+fn describe_category(c: &Category) -> String {
+    match c.label.get("en") {
+        Some(l) => format!("{} ({l})", c.code),
+        None => c.code.to_string(),
+    }
+}
+
 /// The fast path for CSV cells, prepared once per schema: [`CellValidator::check`] gives
 /// `Some(v)` only when [`validate_value`] would accept the cell as text with the same value `v`.
 /// `None` when the cell is not a plain decimal number (spaces, exponents, category names,
@@ -192,6 +257,8 @@ pub fn validate_value(feature: &Feature, raw: RawValue<'_>) -> Result<f32, Field
 #[derive(Clone, Debug)]
 pub struct CellValidator {
     features: Vec<CellCheck>,
+    /// The decimal separator of numbers: `.`, or `,` with [`Decimal::Comma`].
+    point: u8,
 }
 
 #[derive(Clone, Debug)]
@@ -200,11 +267,9 @@ enum CellCheck {
         min: Option<f64>,
         max: Option<f64>,
     },
-    /// A category's data value that is itself a plain number could match a cell by text, so
-    /// such features keep `validate_value`'s search in order.
-    CategoricalByText {
-        categories: Vec<Category>,
-    },
+    /// A category's data value or label that is itself a plain number could match a cell by
+    /// text (or two categories at once), so such features take `validate_value`'s path.
+    CategoricalByText,
     /// No data value looks like a plain number: a plain number can only match a code.
     /// Each code as the cell's number compares to it, and as the model gets it; and, when every
     /// code is a small non-negative integer, the same indexed by code.
@@ -215,8 +280,8 @@ enum CellCheck {
 }
 
 impl CellValidator {
-    /// The checks for `schema`'s features, in schema order.
-    pub fn new(schema: &Schema) -> CellValidator {
+    /// The checks for `schema`'s features, in schema order, for numbers written with `decimal`.
+    pub fn new(schema: &Schema, decimal: Decimal) -> CellValidator {
         let features = schema
             .features
             .iter()
@@ -228,13 +293,12 @@ impl CellValidator {
                 FeatureKind::Categorical { categories } => {
                     let by_text = categories.iter().any(|c| {
                         c.value
-                            .as_deref()
-                            .is_some_and(|v| parse_plain_decimal(v.trim().as_bytes()).is_some())
+                            .iter()
+                            .chain(c.label.values())
+                            .any(|v| parse_plain_decimal(v.trim().as_bytes(), b'.').is_some())
                     });
                     if by_text {
-                        CellCheck::CategoricalByText {
-                            categories: categories.clone(),
-                        }
+                        CellCheck::CategoricalByText
                     } else {
                         let mut by_index = Vec::new();
                         if categories.iter().all(|c| (0..256).contains(&c.code)) {
@@ -259,12 +323,18 @@ impl CellValidator {
                 }
             })
             .collect();
-        CellValidator { features }
+        CellValidator {
+            features,
+            point: match decimal {
+                Decimal::Point => b'.',
+                Decimal::Comma => b',',
+            },
+        }
     }
 
     /// Feature `feature`'s (schema index) value for `cell`, when it is a valid plain number.
     pub fn check(&self, feature: usize, cell: &[u8]) -> Option<f32> {
-        let Plain { value, whole } = parse_plain_decimal(cell)?;
+        let Plain { value, whole } = parse_plain_decimal(cell, self.point)?;
         match self.features.get(feature)? {
             CellCheck::Numeric { min, max } => {
                 let below = min.is_some_and(|lo| value < lo);
@@ -274,6 +344,8 @@ impl CellValidator {
                 }
                 Some(value as f32)
             }
+            // A decimal comma is for numeric features: `validate_cell` reads `3,0` as no code.
+            CellCheck::CategoricalByCode { .. } if self.point != b'.' && whole.is_none() => None,
             // Codes are unique, so the first match is the only one.
             CellCheck::CategoricalByCode { codes, by_index } => match whole {
                 Some(i) if !by_index.is_empty() => usize::try_from(i)
@@ -284,16 +356,7 @@ impl CellValidator {
                     .find(|(code, _)| value == *code)
                     .map(|&(_, model)| model),
             },
-            // The same search as `validate_value`: the cell has no spaces, so it is its own trim.
-            CellCheck::CategoricalByText { categories } => categories
-                .iter()
-                .find(|c| {
-                    value == c.code as f64
-                        || c.value
-                            .as_deref()
-                            .is_some_and(|v| v.trim().as_bytes() == cell)
-                })
-                .map(|c| c.code as f32),
+            CellCheck::CategoricalByText => None,
         }
     }
 }
@@ -310,11 +373,11 @@ struct Plain {
     whole: Option<u64>,
 }
 
-/// `-?[0-9]+(.[0-9]+)?` with at most 15 digits, as `str::parse::<f64>` reads it: the digits
+/// `-?[0-9]+(.[0-9]+)?` (`point` for `.`) with at most 15 digits, as `str::parse::<f64>` reads it: the digits
 /// form an integer below 2^53 and the divisor is an exact power of ten, so the one rounding of
 /// the division is the correctly rounded decimal, which is what `parse` returns. Anything else is
 /// `None` (left to `parse`).
-fn parse_plain_decimal(cell: &[u8]) -> Option<Plain> {
+fn parse_plain_decimal(cell: &[u8], point_byte: u8) -> Option<Plain> {
     let (negative, digits) = match cell.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, cell),
@@ -331,7 +394,7 @@ fn parse_plain_decimal(cell: &[u8]) -> Option<Plain> {
                 mantissa = mantissa * 10 + u64::from(b - b'0');
                 count += 1;
             }
-            b'.' if point.is_none() => point = Some(count),
+            b if b == point_byte && point.is_none() => point = Some(count),
             _ => return None,
         }
     }

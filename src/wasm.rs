@@ -19,6 +19,20 @@ export interface ScoreResult {
   baseline_points: number | null; approximate: boolean;
   errors: FieldError[];
 }
+export interface RecourseChange {
+  feature: string; label: Localized; from: number; to: number;
+  from_label: Localized | null; to_label: Localized | null;
+}
+export interface RecourseOption {
+  changes: RecourseChange[]; movement: number; pd: number; points: number;
+  band: { id: string; label: Localized; color: string | null };
+}
+export interface RecourseResult {
+  target_band: string; current_band: string; already_met: boolean;
+  searched_up_to: number; proven_none: boolean; considered: string[];
+  options: RecourseOption[];
+}
+export interface RecourseOutcome { result: RecourseResult | null; errors: FieldError[] }
 export interface Schema { schema_version: number; generic: boolean; features: any[]; scaling: any; bands: any[]; model: any; output: any; model_card: any }
 "#;
 
@@ -144,6 +158,44 @@ impl Scorer {
                 baseline_points: None,
                 approximate: false,
                 errors,
+            }),
+        }
+    }
+
+    /// What would change the outcome: validates `{ field: value }` as `score` does and, when
+    /// valid, searches up to three smallest sets of changes to the actionable characteristics
+    /// that reach band `targetBand` (default: the model's approval cut-off). Field errors come
+    /// back in `errors` (and `result` is null); an unknown band or a model without a cut-off
+    /// and no band named throw an `Error` named `input`.
+    #[wasm_bindgen(unchecked_return_type = "RecourseOutcome")]
+    pub fn recourse(
+        &self,
+        values: JsValue,
+        #[wasm_bindgen(js_name = targetBand)] target_band: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        let values: serde_json::Value = serde_wasm_bindgen::from_value(values).map_err(|e| {
+            to_js(Error::new(
+                ErrorKind::Input,
+                format!("expected an object of {{ field: value }}: {e}"),
+            ))
+        })?;
+        #[derive(Serialize)]
+        struct Outcome<'a> {
+            result: Option<crate::recourse::RecourseResult>,
+            errors: &'a [FieldError],
+        }
+        match crate::validate::validate_json(self.inner.schema(), &values) {
+            Ok(row) => {
+                let result = crate::recourse::search(&self.inner, &row, target_band.as_deref())
+                    .map_err(to_js)?;
+                serialize(&Outcome {
+                    result: Some(result),
+                    errors: &[],
+                })
+            }
+            Err(errors) => serialize(&Outcome {
+                result: None,
+                errors: &errors,
             }),
         }
     }

@@ -335,6 +335,56 @@ fn assess_and_score_agree(model: &str, rows: &[Vec<Option<f64>>], method: &str) 
     let k = names.len();
     let out: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(out.len(), rows.len());
+    // The same run as JSON Lines with the summary file: the same columns in the same order,
+    // the contributions as numbers (the CSV's values), and the summary names the method.
+    let jsonl = dir.path().join("scored.jsonl");
+    let summary_file = dir.path().join("summary.json");
+    assert_cmd::Command::cargo_bin("credit-scorer")
+        .unwrap()
+        .args([
+            "score",
+            "-q",
+            "--contributions",
+            "--format",
+            "jsonl",
+            "--model",
+        ])
+        .arg(repo(model))
+        .arg(&input)
+        .arg("-o")
+        .arg(&jsonl)
+        .arg("--summary")
+        .arg(&summary_file)
+        .assert()
+        .success();
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&summary_file).unwrap()).unwrap();
+    assert_eq!(s["summary"]["reasons_method"], method);
+    let lines = std::fs::read_to_string(&jsonl).unwrap();
+    let lines: Vec<&str> = lines.lines().collect();
+    assert_eq!(lines.len(), out.len());
+    for (n, (line, record)) in lines.iter().zip(&out).enumerate() {
+        let mut at = 0;
+        for h in &header {
+            let key = format!("{}:", serde_json::to_string(h).unwrap());
+            at += line[at..]
+                .find(&key)
+                .unwrap_or_else(|| panic!("row {n}: {key} in order in {line}"));
+        }
+        let object: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(object["error"].is_null(), "row {n}: {line}");
+        for (i, name) in names.iter().enumerate() {
+            let value = &object[format!("contribution_{name}")];
+            let csv: f64 = record[k + 8 + i].parse().unwrap();
+            let json = value
+                .as_f64()
+                .unwrap_or_else(|| panic!("row {n} {name}: {value} is not a number"));
+            assert!(
+                (json - csv).abs() <= 1e-12 * csv.abs().max(1.0),
+                "row {n} {name}: {json} vs {csv}"
+            );
+        }
+    }
     let mut with_four = 0;
     for (n, (row, record)) in rows.iter().zip(&out).enumerate() {
         assert_eq!(&record[k + 7], "", "row {n} refused");

@@ -338,6 +338,7 @@ fn scoring_in_several_workers_gives_the_same_file_and_summary() {
                 chunk_rows: 64,
                 reasons,
                 contributions: reasons,
+                ..BatchOptions::default()
             };
             let one = score_with(bytes, 65_536, options.clone());
             let several = score_in_workers(bytes, 65_536, 3, options);
@@ -577,8 +578,9 @@ fn tmp(name: &str) -> std::path::PathBuf {
 fn cli_scores_a_file_like_the_library_and_strict_fails_on_refusals() {
     let input = repo("tests/fixtures/csv/messy.csv");
     let output = tmp("messy.out.csv");
+    // Named UTF-8, its Latin-1 row is refused as the library refuses it.
     let run = cli()
-        .args(["score", "--model", &model_path()])
+        .args(["score", "--encoding", "utf-8", "--model", &model_path()])
         .arg(&input)
         .arg("-o")
         .arg(&output)
@@ -604,7 +606,8 @@ fn cli_scores_a_file_like_the_library_and_strict_fails_on_refusals() {
 
     // The same output again: `--force` replaces it.
     let strict = cli()
-        .args(["score", "--strict", "--force", "--model", &model_path()])
+        .args(["score", "--strict", "--force", "--encoding", "utf-8"])
+        .args(["--model", &model_path()])
         .arg(&input)
         .arg("-o")
         .arg(&output)
@@ -738,7 +741,7 @@ fn cli_prints_the_psi_table() {
     assert!(line.contains("investigate"), "{line}");
 }
 
-/// Why batches do not use the exact Shapley explanation: run with `--ignored --nocapture`.
+/// What the exact explanation costs a batch, against `assess`: run with `--ignored --nocapture`.
 #[test]
 #[ignore = "a measurement, not a check"]
 fn measure_exact_reasons_against_batch_reasons() {
@@ -762,7 +765,7 @@ fn measure_exact_reasons_against_batch_reasons() {
         rates.push(50_000.0 / t.elapsed().as_secs_f64());
     }
     println!(
-        "Scorer::assess: {exact:.0} rows/s; batch with leave-one-out reasons: {:.0} rows/s; without reasons: {:.0} rows/s",
+        "Scorer::assess: {exact:.0} rows/s; batch with Shapley reasons: {:.0} rows/s; without reasons: {:.0} rows/s",
         rates[0], rates[1]
     );
 }
@@ -883,7 +886,11 @@ fn an_applicant_on_a_band_cut_off_gets_one_band_from_assess_and_the_batch_in_eve
     // the engines (up to 1e-5 apart) could otherwise disagree.
     let cut_offs = [0.05, 0.10, 0.20, 0.35];
     let ln_odds = |p: f64| (p / (1.0 - p)).ln();
-    let probe: Vec<Vec<f32>> = [-3.0f32, -1.0, 0.0, 2.0].iter().map(|&x| vec![x]).collect();
+    // The reference rows cover the model: the baseline 0 and ±10 (ReferenceScores::uncovered).
+    let probe: Vec<Vec<f32>> = [-10.0f32, -3.0, -1.0, 0.0, 2.0, 10.0]
+        .iter()
+        .map(|&x| vec![x])
+        .collect();
     let probe_pds: Vec<f64> = probe
         .iter()
         .map(|x| 1.0 / (1.0 + (-f64::from(x[0])).exp()))
@@ -980,5 +987,141 @@ fn contributions_follow_the_error_column_and_are_empty_for_a_refused_row() {
     assert!(
         scored > 0 && refused > 0,
         "{scored} scored, {refused} refused"
+    );
+}
+
+// ------------------------------------------------------------------ delimiters and labels
+
+#[test]
+fn the_delimiter_is_found_from_the_header_line_in_any_split() {
+    let twin = read("tests/fixtures/encodings/utf16le.utf8.csv");
+    let (tabs, s) = score_all(&twin);
+    assert_eq!((s.scored, s.refused), (12, 0));
+    assert_eq!(s.delimiter.as_deref(), Some("\t"));
+    let commas: Vec<Vec<String>> = csv::ReaderBuilder::new()
+        .delimiter(b'\t')
+        .has_headers(false)
+        .from_reader(twin.as_slice())
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in &commas {
+        w.write_record(r).unwrap();
+    }
+    let (out, s) = score_all(&w.into_inner().unwrap());
+    assert_eq!(s.delimiter.as_deref(), Some(","));
+    assert_eq!(
+        out, tabs,
+        "the output is comma-separated whatever the input's delimiter"
+    );
+    let codes = String::from_utf8(csv_fixture("basic.csv")).unwrap();
+    let (out, _) = score_all(codes.as_bytes());
+    for to in [";", "|", "\t"] {
+        let other = codes.replace(',', to);
+        for piece in [1, 7, 4096] {
+            let (o, s) = score_with(other.as_bytes(), piece, BatchOptions::default()).unwrap();
+            assert_eq!(s.delimiter.as_deref(), Some(to));
+            assert_eq!(o, out, "{to} in pieces of {piece}");
+        }
+    }
+    // A comma inside a quoted name does not count; named, the delimiter is not searched for.
+    let quoted = other_header_with_quoted_comma();
+    let (_, s) = score_all(quoted.as_bytes());
+    assert_eq!((s.delimiter.as_deref(), s.scored), (Some(";"), 1));
+    let named = BatchOptions {
+        delimiter: Some(b','),
+        ..BatchOptions::default()
+    };
+    let e = score_with(quoted.as_bytes(), 4096, named).unwrap_err();
+    assert!(e.message().contains("the CSV header lacks"), "{e}");
+}
+
+fn other_header_with_quoted_comma() -> String {
+    "\"note, free text\";checking_status;credit_history;savings;duration_months;purpose;property;\
+     credit_amount;housing;other_installment_plans;employment_since\n\
+     \"a, b\";0;2;0;42;2;1;7882;2;2;3\n"
+        .to_string()
+}
+
+#[test]
+fn headers_and_categories_match_by_labels_in_either_language() {
+    let golden = reference_golden();
+    let test_rows: Vec<_> = golden
+        .rows
+        .iter()
+        .filter(|r| r.id.starts_with("test-"))
+        .collect();
+    let comma = BatchOptions {
+        decimal: credit_scorer::batch::Decimal::Comma,
+        ..BatchOptions::default()
+    };
+    for (file, options) in [
+        ("gbk.utf8.csv", BatchOptions::default()),
+        ("windows1252.utf8.csv", comma),
+    ] {
+        let bytes = read(&format!("tests/fixtures/encodings/{file}"));
+        let (out, s) = score_with(&bytes, 4096, options).unwrap();
+        assert_eq!((s.scored, s.refused), (12, 0), "{file}: {:?}", s.examples);
+        for (row, g) in records(&out)[1..].iter().zip(&test_rows) {
+            let pd: f64 = row[11].parse().unwrap();
+            assert!(
+                (pd - g.pd).abs() < 1e-6,
+                "{file} {}: {pd} vs {}",
+                g.id,
+                g.pd
+            );
+        }
+    }
+}
+
+#[test]
+fn a_column_that_fits_two_features_is_refused_naming_both() {
+    let mut schema = scorer().schema().clone();
+    for f in &mut schema.features {
+        if f.name == "duration_months" || f.name == "credit_amount" {
+            f.label.insert("en".into(), "Amount".into());
+        }
+    }
+    let mut header: Vec<String> = schema.features.iter().map(|f| f.name.clone()).collect();
+    header[3] = "AMOUNT".into();
+    header[6] = "note".into();
+    let e = credit_scorer::batch::map_header(&schema, &header).unwrap_err();
+    assert!(
+        e.message().contains(
+            "column `AMOUNT` fits both feature `duration_months` and feature `credit_amount`"
+        ),
+        "{e}"
+    );
+    // Beside its feature's exact name, a column with that feature's label is a second copy.
+    header[3] = "duration_months".into();
+    header[6] = "amount".into();
+    let e = credit_scorer::batch::map_header(&schema, &header).unwrap_err();
+    assert!(
+        e.message()
+            .contains("all match feature `duration_months`; keep one"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_header_line_that_fits_two_delimiters_is_refused_naming_both() {
+    let mut schema = scorer().schema().clone();
+    schema.features.truncate(1);
+    let line = b"checking_status,note;checking_status";
+    let e = credit_scorer::batch::detect_delimiter(&schema, line).unwrap_err();
+    assert!(
+        e.message()
+            .contains("splits into the model's columns at both `,` and `;`; name the delimiter"),
+        "{e}"
+    );
+    // One of them present: that one, without trying the header.
+    assert_eq!(
+        credit_scorer::batch::detect_delimiter(&schema, b"x|y").unwrap(),
+        b'|'
+    );
+    assert_eq!(
+        credit_scorer::batch::detect_delimiter(&schema, b"checking_status").unwrap(),
+        b','
     );
 }

@@ -97,7 +97,9 @@ fn help_for_each_command_names_its_flags_with_examples() {
         (
             "assess",
             &[
-                "Usage: credit-scorer assess --model <MODEL.onnx> <APPLICANT.json>",
+                "Usage: credit-scorer assess [OPTIONS] --model <MODEL.onnx> <APPLICANT.json>",
+                "--target-band <ID>",
+                "--no-recourse",
                 "credit-scorer assess --model model.onnx applicant.json",
             ],
         ),
@@ -361,9 +363,10 @@ fn score_reads_stdin_and_writes_stdout_or_a_file_with_the_same_bytes() {
 fn strict_exits_3_when_rows_were_refused_and_still_writes_them() {
     let dir = TempDir::new().unwrap();
     let out = dir.path().join("messy.scored.csv");
+    // Its Latin-1 row is refused as not UTF-8 once the file is named UTF-8.
     let messy = repo("tests/fixtures/csv/messy.csv");
     cli()
-        .args(["score", "--strict", "-q", "--model"])
+        .args(["score", "--strict", "-q", "--encoding", "utf-8", "--model"])
         .arg(model())
         .arg(&messy)
         .arg("-o")
@@ -371,7 +374,8 @@ fn strict_exits_3_when_rows_were_refused_and_still_writes_them() {
         .assert()
         .code(3)
         .stderr("");
-    assert_eq!(std::fs::read(&out).unwrap(), scored(&messy));
+    let utf8 = score_with_flags(&messy, &["-q", "--encoding", "utf-8"]).0;
+    assert_eq!(std::fs::read(&out).unwrap(), utf8);
     cli()
         .args(["score", "--strict", "--model"])
         .arg(model())
@@ -681,4 +685,502 @@ fn a_progress_bar_on_a_terminal_unless_quiet() {
     );
     let quiet = on_terminal(true);
     assert!(quiet.trim().is_empty(), "{quiet:?}");
+}
+
+// ------------------------------------------------------------------ encodings, delimiters, labels
+
+/// `tests/fixtures/encodings/NAME.csv`.
+fn encoded(name: &str) -> PathBuf {
+    repo(&format!("tests/fixtures/encodings/{name}.csv"))
+}
+
+/// The scored CSV and the stderr of `score` on `input` with `flags`.
+fn score_with_flags(input: &Path, flags: &[&str]) -> (Vec<u8>, String) {
+    let out = cli()
+        .args(["score", "--model"])
+        .arg(model())
+        .arg(input)
+        .args(flags)
+        .assert()
+        .success();
+    let o = out.get_output();
+    (
+        o.stdout.clone(),
+        String::from_utf8(o.stderr.clone()).unwrap(),
+    )
+}
+
+#[test]
+fn files_a_bank_saves_score_as_their_utf8_twins_and_as_onnxruntime() {
+    let golden = reference_golden();
+    let test_rows: Vec<_> = golden
+        .rows
+        .iter()
+        .filter(|r| r.id.starts_with("test-"))
+        .take(12)
+        .collect();
+    // (fixture, its flags, how the summary says it was read, the twin's flags)
+    let cases: [(&str, &[&str], &str, &[&str]); 3] = [
+        (
+            "gbk",
+            &["--encoding", "gbk"],
+            "read as GBK (--encoding), columns separated by `,`, decimal point",
+            &[],
+        ),
+        (
+            "windows1252",
+            &["--encoding", "windows-1252", "--decimal", ","],
+            "read as windows-1252 (--encoding), columns separated by `;`, decimal comma",
+            &["--decimal", ","],
+        ),
+        (
+            "utf16le",
+            &[],
+            "read as UTF-16LE (byte-order mark), columns separated by tab, decimal point",
+            &["--delimiter", "tab"],
+        ),
+    ];
+    for (name, flags, read_as, twin_flags) in cases {
+        let (out, err) = score_with_flags(&encoded(name), flags);
+        assert!(err.contains(read_as), "{name}: {err}");
+        let (twin, twin_err) = score_with_flags(&encoded(&format!("{name}.utf8")), twin_flags);
+        assert!(twin_err.contains("read as UTF-8"), "{twin_err}");
+        assert_eq!(
+            String::from_utf8(out.clone()).unwrap(),
+            String::from_utf8(twin).unwrap(),
+            "{name}"
+        );
+        // The cells as written (decoded to UTF-8), then onnxruntime's PDs.
+        let rows: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+            .from_reader(out.as_slice())
+            .records()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rows.len(), 12, "{name}");
+        let twin_text = std::fs::read_to_string(encoded(&format!("{name}.utf8"))).unwrap();
+        let delimiter = if name == "gbk" {
+            ','
+        } else if name == "utf16le" {
+            '\t'
+        } else {
+            ';'
+        };
+        let first_row = twin_text.lines().nth(1).unwrap();
+        let first_cell = first_row.split(delimiter).next().unwrap();
+        assert_eq!(&rows[0][0], first_cell, "{name}");
+        for (row, g) in rows.iter().zip(&test_rows) {
+            let pd: f64 = row[11].parse().unwrap();
+            assert!(
+                (pd - g.pd).abs() < 1e-6,
+                "{name} {}: pd {pd} vs {}",
+                g.id,
+                g.pd
+            );
+            assert_eq!(&row[18], "", "{name}: no error");
+        }
+    }
+    // Windows-1252's own letters and the euro sign came through.
+    let (out, _) = score_with_flags(
+        &encoded("windows1252"),
+        &["--encoding", "windows-1252", "--decimal", ","],
+    );
+    let text = String::from_utf8(out).unwrap();
+    for word in ["Müller", "Lefèvre", "Zoë €"] {
+        assert!(text.contains(word), "{word} in {text}");
+    }
+}
+
+#[test]
+fn an_encoding_that_cannot_be_told_is_refused_naming_the_flag() {
+    for (name, why) in [
+        ("gbk", "is not UTF-8 (byte 1 is not)"),
+        ("windows1252", "is not UTF-8"),
+    ] {
+        cli()
+            .args(["score", "-q", "--model"])
+            .arg(model())
+            .arg(encoded(name))
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(contains(why).and(contains("name it with --encoding (utf-8, utf-16le")));
+    }
+    // UTF-16 without its byte-order mark: zero bytes.
+    let dir = TempDir::new().unwrap();
+    let no_bom = dir.path().join("no-bom.csv");
+    std::fs::write(&no_bom, &std::fs::read(encoded("utf16le")).unwrap()[2..]).unwrap();
+    cli()
+        .args(["score", "-q", "--model"])
+        .arg(model())
+        .arg(&no_bom)
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "is zero, as in UTF-16 text: try --encoding utf-16le",
+        ));
+    // Named, it scores.
+    let (out, _) = score_with_flags(&no_bom, &["--encoding", "utf-16le"]);
+    assert_eq!(out, score_with_flags(&encoded("utf16le"), &[]).0);
+}
+
+#[test]
+fn encoding_delimiter_and_decimal_flags_refuse_what_they_cannot_read() {
+    for (flag, value, message) in [
+        (
+            "--encoding",
+            "klingon",
+            "unknown encoding `klingon`; name one of utf-8",
+        ),
+        (
+            "--delimiter",
+            ":",
+            "`:` is not a delimiter this tool reads; use `,` `;` `tab` or `|`",
+        ),
+        ("--delimiter", ",,", "is not a delimiter"),
+        (
+            "--decimal",
+            ";",
+            "`;` is not a decimal separator; use `.` or `,`",
+        ),
+    ] {
+        cli()
+            .args(["score", "--model"])
+            .arg(model())
+            .arg(basic_csv())
+            .args([flag, value])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                contains(format!("invalid value '{value}' for '{flag}")).and(contains(message)),
+            );
+    }
+    // A decimal comma in a file whose columns are separated by commas.
+    cli()
+        .args(["score", "-q", "--decimal", ",", "--model"])
+        .arg(model())
+        .arg(basic_csv())
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "the columns are separated by commas, so numbers cannot have a decimal comma",
+        ));
+    // A decimal point in a decimal-comma file: that row is refused, saying why.
+    let dir = TempDir::new().unwrap();
+    let mixed = dir.path().join("mixed.csv");
+    let text = std::fs::read_to_string(encoded("windows1252.utf8")).unwrap();
+    std::fs::write(&mixed, text.replacen("42,0;", "42.5;", 1)).unwrap();
+    let out = cli()
+        .args(["score", "-q", "--decimal", ",", "--model"])
+        .arg(model())
+        .arg(&mixed)
+        .assert()
+        .success();
+    let out = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        out.contains("`42.5` has a point, but this file's numbers have a decimal comma"),
+        "{out}"
+    );
+    // The wrong delimiter named: one column, which lacks every feature.
+    cli()
+        .args(["score", "-q", "--delimiter", ";", "--model"])
+        .arg(model())
+        .arg(basic_csv())
+        .assert()
+        .code(1)
+        .stderr(contains("the CSV header lacks 10 of the model's columns"));
+}
+
+// ------------------------------------------------------------------ formats, kept columns, summary
+
+/// `tests/fixtures/csv/messy.csv` read as UTF-8: scored and refused rows.
+fn messy() -> PathBuf {
+    repo("tests/fixtures/csv/messy.csv")
+}
+
+fn csv_records(bytes: &[u8]) -> Vec<Vec<String>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes)
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+#[test]
+fn json_lines_hold_the_csv_rows_and_columns_in_order() {
+    let flags = ["-q", "--encoding", "utf-8", "--contributions"];
+    let (csv_out, _) = score_with_flags(&messy(), &flags);
+    let csv_rows = csv_records(&csv_out);
+    let dir = TempDir::new().unwrap();
+    let file = dir.path().join("scored.jsonl");
+    let (stdout, _) = score_with_flags(&messy(), &[&flags[..], &["--format", "jsonl"]].concat());
+    // By the extension, the same bytes.
+    cli()
+        .arg("score")
+        .args(flags)
+        .arg("--model")
+        .arg(model())
+        .arg(messy())
+        .arg("-o")
+        .arg(&file)
+        .assert()
+        .success();
+    assert_eq!(std::fs::read(&file).unwrap(), stdout);
+    let text = String::from_utf8(stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let header = &csv_rows[0];
+    assert!(
+        header.iter().any(|h| h == "contribution_credit_amount"),
+        "{header:?}"
+    );
+    assert_eq!(lines.len(), csv_rows.len() - 1);
+    let (mut scored, mut refused) = (0, 0);
+    for (line, row) in lines.iter().zip(&csv_rows[1..]) {
+        // The keys in the CSV's column order.
+        let keys: Vec<String> = header
+            .iter()
+            .map(|h| serde_json::to_string(h).unwrap())
+            .collect();
+        let mut at = 0;
+        for k in &keys {
+            at += line[at..]
+                .find(&format!("{k}:"))
+                .unwrap_or_else(|| panic!("{k} in order in {line}"));
+        }
+        let object: serde_json::Value = serde_json::from_str(line).unwrap();
+        for (name, cell) in header.iter().zip(row) {
+            let value = &object[name];
+            let number = name == "pd" || name == "points" || name.starts_with("contribution_");
+            match name.as_str() {
+                _ if number && cell.is_empty() => assert!(value.is_null(), "{name} in {line}"),
+                _ if number => {
+                    let want: f64 = cell.parse().unwrap();
+                    let got = value.as_f64().unwrap_or_else(|| panic!("{name} in {line}"));
+                    assert!(
+                        (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                        "{name} in {line}"
+                    );
+                }
+                "band" | "reason_1" | "reason_2" | "reason_3" | "reason_4" | "error"
+                    if cell.is_empty() =>
+                {
+                    assert!(value.is_null(), "{name} in {line}")
+                }
+                _ => assert_eq!(value.as_str(), Some(cell.as_str()), "{name} in {line}"),
+            }
+        }
+        if object["error"].is_null() {
+            scored += 1;
+        } else {
+            refused += 1;
+        }
+    }
+    assert!(
+        scored > 0 && refused > 0,
+        "{scored} scored, {refused} refused"
+    );
+    cli()
+        .args(["score", "--format", "xml", "--model"])
+        .arg(model())
+        .arg(basic_csv())
+        .assert()
+        .code(2)
+        .stderr(contains("invalid value 'xml' for '--format <FORMAT>'"));
+}
+
+#[test]
+fn keep_columns_carries_an_id_or_nothing_and_refuses_unknown_names() {
+    let input = encoded("utf16le");
+    let (all, _) = score_with_flags(&input, &["-q"]);
+    let all = csv_records(&all);
+    let (id, _) = score_with_flags(&input, &["-q", "--keep-columns", "id"]);
+    let id = csv_records(&id);
+    let (none, _) = score_with_flags(&input, &["-q", "--keep-columns", "none"]);
+    let none = csv_records(&none);
+    let (two, _) = score_with_flags(&input, &["-q", "--keep-columns", "credit_amount,id"]);
+    let two = csv_records(&two);
+    assert_eq!(id[0][..2], ["id", "pd"]);
+    assert_eq!(none[0][0], "pd");
+    assert_eq!(two[0][..3], ["credit_amount", "id", "pd"]);
+    for (r, full) in all.iter().enumerate() {
+        let scored = &full[11..];
+        assert_eq!(id[r][0], full[0]);
+        assert_eq!(&id[r][1..], scored);
+        assert_eq!(&none[r][..], scored);
+        assert_eq!(two[r][..2], [full[7].clone(), full[0].clone()]);
+    }
+    let (jsonl, _) = score_with_flags(&input, &["-q", "--keep-columns", "id", "--format", "jsonl"]);
+    let first = String::from_utf8(jsonl).unwrap();
+    assert!(
+        first.starts_with("{\"id\":\"test-3\",\"pd\":0.68028885,"),
+        "{first}"
+    );
+    cli()
+        .args(["score", "-q", "--keep-columns", "id,customer", "--model"])
+        .arg(model())
+        .arg(&input)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(contains("--keep-columns names `customer`, which the input does not have; its columns are `id`, `checking_status`"));
+    cli()
+        .args(["score", "--keep-columns", "id,,x", "--model"])
+        .arg(model())
+        .arg(&input)
+        .assert()
+        .code(2)
+        .stderr(contains("`id,,x` names an empty column"));
+}
+
+#[test]
+fn the_summary_json_counts_every_row_and_names_the_model_tool_and_time() {
+    let dir = TempDir::new().unwrap();
+    let summary = dir.path().join("summary.json");
+    let out = dir.path().join("scored.csv");
+    let before = std::time::SystemTime::now();
+    cli()
+        .args(["score", "-q", "--encoding", "gbk", "--model"])
+        .arg(model())
+        .arg(encoded("gbk"))
+        .arg("-o")
+        .arg(&out)
+        .arg("--summary")
+        .arg(&summary)
+        .assert()
+        .success()
+        .stdout("");
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
+    let golden = reference_golden();
+    assert_eq!(s["model"]["sha256"], golden.model_sha256.as_str());
+    let schema: serde_json::Value = serde_json::from_slice(
+        &cli()
+            .args(["schema", "--model"])
+            .arg(model())
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(s["model"]["name"], schema["model"]["name"]);
+    assert_eq!(s["model"]["version"], schema["model"]["version"]);
+    assert!(!s["model"]["name"].as_str().unwrap().is_empty());
+    assert_eq!(s["model"]["engine"], "direct");
+    assert_eq!(s["tool"]["name"], "credit-scorer");
+    assert_eq!(s["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    let started = s["started_at"].as_str().unwrap();
+    let finished = s["finished_at"].as_str().unwrap();
+    assert!(started.ends_with('Z') && started.len() == 20, "{started}");
+    assert!(started <= finished, "{started} {finished}");
+    let days = [
+        humantime_day(before),
+        humantime_day(std::time::SystemTime::now()),
+    ];
+    assert!(
+        days.iter().any(|d| started.starts_with(d)),
+        "{started} vs {days:?}"
+    );
+    assert_eq!(s["input"]["encoding"], "GBK");
+    assert_eq!(s["input"]["encoding_from"], "option");
+    assert_eq!(s["input"]["delimiter"], ",");
+    assert_eq!(s["output"]["format"], "csv");
+    assert_eq!(s["output"]["kept_columns"], "all");
+    let counts = &s["summary"];
+    assert_eq!(
+        (
+            counts["rows_in"].as_u64(),
+            counts["scored"].as_u64(),
+            counts["refused"].as_u64()
+        ),
+        (Some(12), Some(12), Some(0))
+    );
+    let in_bands: u64 = counts["bands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_u64().unwrap())
+        .sum();
+    let in_bins: u64 = counts["histogram"]["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    assert_eq!((in_bands, in_bins), (12, 12));
+    // The scored file's bands, counted here, are the summary's.
+    let rows = csv_records(&std::fs::read(&out).unwrap());
+    for b in counts["bands"].as_array().unwrap() {
+        let n = rows[1..]
+            .iter()
+            .filter(|r| r[13] == b["id"].as_str().unwrap())
+            .count();
+        assert_eq!(b["count"].as_u64(), Some(n as u64));
+    }
+    assert!(counts["drift"].is_object());
+    assert_eq!(files_in(dir.path()), ["scored.csv", "summary.json"]);
+    // An existing summary only with --force; never the output itself.
+    cli()
+        .args(["score", "-q", "--encoding", "gbk", "--model"])
+        .arg(model())
+        .arg(encoded("gbk"))
+        .arg("--summary")
+        .arg(&summary)
+        .assert()
+        .code(1)
+        .stderr(contains("summary.json"));
+    cli()
+        .args(["score", "-q", "--force", "--encoding", "gbk", "--model"])
+        .arg(model())
+        .arg(encoded("gbk"))
+        .arg("-o")
+        .arg(&out)
+        .arg("--summary")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(contains("--summary and --output name the same file"));
+    // By another spelling of the same path too; and never the input.
+    let dotted = dir.path().join(".").join("scored.csv");
+    cli()
+        .args(["score", "-q", "--force", "--encoding", "gbk", "--model"])
+        .arg(model())
+        .arg(encoded("gbk"))
+        .arg("-o")
+        .arg(&out)
+        .arg("--summary")
+        .arg(&dotted)
+        .assert()
+        .code(1)
+        .stderr(contains("--summary and --output name the same file"));
+    let input = dir.path().join("in.csv");
+    std::fs::copy(encoded("gbk"), &input).unwrap();
+    cli()
+        .args(["score", "-q", "--force", "--encoding", "gbk", "--model"])
+        .arg(model())
+        .arg(&input)
+        .arg("--summary")
+        .arg(&input)
+        .assert()
+        .code(1)
+        .stderr(contains("is the input"));
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        std::fs::read(encoded("gbk")).unwrap()
+    );
+}
+
+/// `YYYY-MM-DD` of `t` in UTC, by the days since 1970 (civil-from-days).
+fn humantime_day(t: std::time::SystemTime) -> String {
+    let days = (t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 86_400) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }

@@ -167,11 +167,11 @@ proptest! {
 // ------------------------------------------------------------------ the CSV cell fast path
 
 use credit_scorer::schema::{Category, FeatureKind};
-use credit_scorer::validate::{CellValidator, validate_value};
+use credit_scorer::validate::{CellValidator, Decimal, validate_value};
 
 /// The reference schema plus features the reference model lacks: unbounded and one-sided numbers,
 /// codes that are negative or beyond 255, and data values that look like numbers (a value `"1"`
-/// on code 0 is found before code 1, as `validate_value` searches).
+/// on code 0 makes the cell `1` fit two categories).
 fn awkward_schema() -> Schema {
     let mut s = schema();
     let category = |code: i64, value: Option<&str>| Category {
@@ -229,7 +229,7 @@ fn awkward_schema() -> Schema {
 
 /// Whatever the fast path accepts, `validate_value` accepts with the very same value.
 fn assert_fast_path_agrees(schema: &Schema, cell: &[u8]) {
-    let check = CellValidator::new(schema);
+    let check = CellValidator::new(schema, Decimal::Point);
     for (i, feature) in schema.features.iter().enumerate() {
         let Some(fast) = check.check(i, cell) else {
             continue;
@@ -295,21 +295,73 @@ fn the_csv_fast_path_agrees_with_validate_value() {
     }
     assert_fast_path_agrees(&schema, b"1\xe9");
     // Plain numbers in range take the fast path (a miss would only be slower, but is a bug).
-    let check = CellValidator::new(&schema);
+    let check = CellValidator::new(&schema, Decimal::Point);
     let duration = schema.feature_index("duration_months").unwrap();
     assert_eq!(check.check(duration, b"24"), Some(24.0));
     assert_eq!(check.check(duration, b"24.5"), Some(24.5));
     assert_eq!(check.check(0, b"3"), Some(3.0));
-    // Code 0's data value " 1 " matches the cell "1" before code 1 does.
+    // Code 0's data value " 1 " and code 1 both fit the cell "1": an error naming both, on the
+    // full path.
     let numeric_values = schema.feature_index("numeric_values").unwrap();
-    assert_eq!(check.check(numeric_values, b"1"), Some(0.0));
+    assert_eq!(check.check(numeric_values, b"1"), None);
+    let e = validate_value(&schema.features[numeric_values], RawValue::Text("1")).unwrap_err();
+    assert_eq!(e.code, FieldErrorCode::UnknownCategory);
+    assert!(
+        e.message.contains("`1` fits both 0 and 1; write the code"),
+        "{}",
+        e.message
+    );
+    assert_eq!(check.check(numeric_values, b"2"), None);
+    assert_eq!(
+        validate_value(&schema.features[numeric_values], RawValue::Text(" TWO ")),
+        Ok(2.0)
+    );
     let wide = schema.feature_index("wide_codes").unwrap();
     assert_eq!(check.check(wide, b"300"), Some(300.0));
     assert_eq!(check.check(wide, b"16777217"), Some(16_777_217i64 as f32));
     assert_eq!(check.check(wide, b"8"), None);
 }
 
+/// With a decimal comma, whatever the fast path accepts, `validate_cell` accepts with the same
+/// value.
+fn assert_comma_fast_path_agrees(schema: &Schema, cell: &[u8]) {
+    let check = CellValidator::new(schema, Decimal::Comma);
+    for (i, feature) in schema.features.iter().enumerate() {
+        let Some(fast) = check.check(i, cell) else {
+            continue;
+        };
+        let text = std::str::from_utf8(cell).expect("the fast path only accepts UTF-8");
+        let full = credit_scorer::validate::validate_cell(feature, text, Decimal::Comma);
+        assert_eq!(
+            full.map(f32::to_bits),
+            Ok(fast.to_bits()),
+            "{}: {text:?}",
+            feature.name
+        );
+    }
+}
+
+#[test]
+fn with_a_decimal_comma_the_fast_path_agrees_with_validate_cell() {
+    let schema = awkward_schema();
+    for cell in [
+        "3", "3,0", "24,5", "24.5", "-10,5", "0,5", "1,", ",5", "300", "1,2,3",
+    ] {
+        assert_comma_fast_path_agrees(&schema, cell.as_bytes());
+    }
+    let check = CellValidator::new(&schema, Decimal::Comma);
+    let duration = schema.feature_index("duration_months").unwrap();
+    assert_eq!(check.check(duration, b"24,5"), Some(24.5));
+    assert_eq!(check.check(duration, b"24.5"), None);
+    assert_eq!(check.check(0, b"3,0"), None);
+}
+
 proptest! {
+    #[test]
+    fn the_csv_fast_path_agrees_with_a_decimal_comma(cell in "-?[0-9]{0,17}(,[0-9]{0,17})?") {
+        assert_comma_fast_path_agrees(&awkward_schema(), cell.as_bytes());
+    }
+
     #[test]
     fn the_csv_fast_path_agrees_on_any_number_like_text(cell in "-?[0-9]{0,17}(\\.[0-9]{0,17})?") {
         assert_fast_path_agrees(&awkward_schema(), cell.as_bytes());

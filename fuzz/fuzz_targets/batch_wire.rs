@@ -20,7 +20,7 @@ fn scorer() -> &'static Scorer {
 /// A real two-row file's job, its header mapping and one chunk handed out.
 fn job() -> (BatchJob, Vec<u8>) {
     let csv = include_bytes!("../../tests/fixtures/csv/basic.csv");
-    let options = BatchOptions { chunk_rows: 2, reasons: true };
+    let options = BatchOptions { chunk_rows: 2, reasons: true, ..BatchOptions::default() };
     let mut job = BatchJob::new(scorer().clone(), options);
     job.parse(csv).expect("the fixture parses");
     job.finish_parse().expect("the fixture parses");
@@ -31,7 +31,7 @@ fn job() -> (BatchJob, Vec<u8>) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, bytes)) = data.split_first() else { return };
-    let options = BatchOptions { chunk_rows: 2, reasons: true };
+    let options = BatchOptions { chunk_rows: 2, reasons: true, ..BatchOptions::default() };
     let (mut job, columns) = job();
     match mode % 3 {
         0 => {

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&cut, csv)) = data.split_first() else { return };
     let cut = usize::from(cut).min(csv.len());
     let (a, b) = csv.split_at(cut);
-    let options = BatchOptions { chunk_rows: 3, reasons: true };
+    let options = BatchOptions { chunk_rows: 3, reasons: true, ..BatchOptions::default() };
     let mut job = BatchJob::new(scorer().clone(), options);
     if job.push(a).is_err() || job.push(b).is_err() {
         return;

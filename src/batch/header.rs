@@ -26,24 +26,47 @@ pub struct Columns {
     pub ignored: Vec<String>,
 }
 
-/// Maps a header to the schema: each feature by its exact name, else by its name or source column
-/// ignoring case, spaces, `_`, `-` and `.`. Refuses a header that lacks a feature or names one twice,
-/// exactly or once those are ignored (`duration_months` and `DURATION MONTHS`).
+/// The names a feature's column may have, normalized: its name, its source column and its label in
+/// every language.
+fn wanted_names(f: &crate::schema::Feature) -> Vec<String> {
+    [Some(f.name.as_str()), f.source_column.as_deref()]
+        .into_iter()
+        .flatten()
+        .chain(f.label.values().map(String::as_str))
+        .map(normalize)
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// Maps a header to the schema: each feature by its exact name, else by its name, source column or
+/// label (any language) ignoring case, spaces, `_`, `-` and `.`. Refuses a header that lacks a
+/// feature or names one twice, exactly or once those are ignored (`duration_months` and
+/// `DURATION MONTHS`), and a column whose name fits two features.
 pub fn map_header(schema: &Schema, header: &[String]) -> Result<Columns> {
     let mut column_of_feature: Vec<Option<usize>> = vec![None; schema.features.len()];
     let mut used = vec![false; header.len()];
     let exact_names: Vec<&str> = schema.features.iter().map(|f| f.name.as_str()).collect();
+    let wanted_of: Vec<Vec<String>> = schema.features.iter().map(wanted_names).collect();
     // Exact names first, so a normalized match never steals an exact one.
     for exact in [true, false] {
-        for (f, slot) in schema.features.iter().zip(column_of_feature.iter_mut()) {
+        if !exact {
+            refuse_columns_fitting_two_features(
+                schema,
+                header,
+                &used,
+                &column_of_feature,
+                &wanted_of,
+            )?;
+        }
+        for ((f, slot), wanted) in schema
+            .features
+            .iter()
+            .zip(column_of_feature.iter_mut())
+            .zip(&wanted_of)
+        {
             if slot.is_some() {
                 continue;
             }
-            let wanted: Vec<String> = [Some(f.name.as_str()), f.source_column.as_deref()]
-                .into_iter()
-                .flatten()
-                .map(normalize)
-                .collect();
             let matches = |h: &String| {
                 if exact {
                     h.trim() == f.name
@@ -124,7 +147,8 @@ pub fn map_header(schema: &Schema, header: &[String]) -> Result<Columns> {
         };
         return Err(csv_error(format!(
             "the CSV header lacks {} of the model's columns: missing {}; {extra_text}. \
-             The first line must name every feature ({}); names match ignoring case and spaces",
+             The first line must name every feature ({}); names match ignoring case and spaces, and \
+             so do their source columns and labels (docs/SCHEMA.md)",
             missing.len(),
             quote(&missing),
             schema.feature_list()
@@ -135,4 +159,33 @@ pub fn map_header(schema: &Schema, header: &[String]) -> Result<Columns> {
         column_of_feature: column_of_feature.into_iter().flatten().collect(),
         ignored,
     })
+}
+
+/// Refuses a column not yet mapped whose name fits two features still unmapped (a label of one
+/// that is the name of another, say): which one it holds cannot be guessed.
+fn refuse_columns_fitting_two_features(
+    schema: &Schema,
+    header: &[String],
+    used: &[bool],
+    column_of_feature: &[Option<usize>],
+    wanted_of: &[Vec<String>],
+) -> Result<()> {
+    for (h, _) in header.iter().zip(used).filter(|(_, u)| !**u) {
+        let name = normalize(h);
+        let fits: Vec<&str> = schema
+            .features
+            .iter()
+            .zip(column_of_feature)
+            .zip(wanted_of)
+            .filter(|((_, slot), wanted)| slot.is_none() && wanted.contains(&name))
+            .map(|((f, _), _)| f.name.as_str())
+            .collect();
+        if let [first, second, ..] = fits.as_slice() {
+            return Err(csv_error(format!(
+                "column `{h}` fits both feature `{first}` and feature `{second}` (by name, source \
+                 column or label); rename it to the feature's name"
+            )));
+        }
+    }
+    Ok(())
 }

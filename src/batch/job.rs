@@ -33,7 +33,7 @@ pub struct BatchJob {
 impl BatchJob {
     /// A job scoring with `scorer`.
     pub fn new(scorer: Scorer, options: BatchOptions) -> BatchJob {
-        let parser = Parser::new(scorer.schema(), options.chunk_rows);
+        let parser = Parser::with_options(scorer.schema(), &options);
         let summary = Summary::new(&scorer, &options);
         BatchJob {
             scorer,
@@ -209,6 +209,7 @@ mod tests {
         let csv = read("tests/fixtures/governance/train_sample.csv");
         let options = BatchOptions {
             chunk_rows: 16,
+            reasons: true,
             ..BatchOptions::default()
         };
         let mut one = BatchJob::new(scorer.clone(), options.clone());

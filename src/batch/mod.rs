@@ -46,13 +46,14 @@ mod write;
 pub use header::{Columns, map_header};
 pub use job::BatchJob;
 pub use ordered::Ordered;
-pub use read::{Chunk, Parser};
+pub use read::{Chunk, DELIMITERS, Parser, delimiter_name, detect_delimiter};
 pub use score_chunk::{ScoredChunk, Scratch, Tally, score_chunk, score_chunk_into};
 pub use summary::{BandCount, Histogram, Summary};
 pub use wire::ChunkScorer;
-pub use write::{output_header, output_header_with};
+pub use write::{output_columns, output_header, output_header_with};
 
 use crate::error::{Error, ErrorKind};
+pub use crate::validate::Decimal;
 
 /// Rows validated and scored per model run.
 pub const CHUNK_ROWS: usize = 1024;
@@ -88,6 +89,11 @@ pub struct BatchOptions {
     /// Whether to append one `contribution_<feature>` column per feature: the contribution in
     /// points at full precision (see [`output_header_with`]).
     pub contributions: bool,
+    /// The byte between columns: `,` `;` tab or `|`; `None`: found from the header line
+    /// ([`Parser::delimiter`] tells which).
+    pub delimiter: Option<u8>,
+    /// How numbers write their decimal separator.
+    pub decimal: Decimal,
 }
 
 impl Default for BatchOptions {
@@ -96,6 +102,8 @@ impl Default for BatchOptions {
             chunk_rows: CHUNK_ROWS,
             reasons: true,
             contributions: false,
+            delimiter: None,
+            decimal: Decimal::Point,
         }
     }
 }

@@ -3,8 +3,8 @@
 use std::ops::Range;
 
 use super::{
-    Columns, MAX_CHUNK_BYTES, MAX_FEATURE_FIELD_BYTES, MAX_FIELDS, MAX_LISTED, MAX_RECORD_BYTES,
-    csv_error, map_header, thousands,
+    BatchOptions, Columns, Decimal, MAX_CHUNK_BYTES, MAX_FEATURE_FIELD_BYTES, MAX_FIELDS,
+    MAX_LISTED, MAX_RECORD_BYTES, csv_error, map_header, thousands,
 };
 use crate::error::Result;
 use crate::schema::Schema;
@@ -107,7 +107,8 @@ impl<'a> Iterator for Fields<'a> {
 /// Where the parser stands.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Phase {
-    /// Waiting for the first bytes (to strip a BOM split across pushes).
+    /// Waiting for the first bytes (to strip a BOM split across pushes), and for the header
+    /// line when the delimiter is to be found from it.
     Start,
     /// Reading records.
     Records,
@@ -120,6 +121,9 @@ enum Phase {
 pub struct Parser {
     schema: Schema,
     core: csv_core::Reader,
+    /// The byte between columns, once known.
+    delimiter: Option<u8>,
+    decimal: Decimal,
     phase: Phase,
     pending: Vec<u8>,
     chunk_rows: usize,
@@ -144,11 +148,30 @@ pub struct Parser {
 }
 
 impl Parser {
-    /// A parser for files scored with `schema`, cutting chunks of `chunk_rows` records.
+    /// A parser for comma-separated files scored with `schema`, cutting chunks of `chunk_rows`
+    /// records.
     pub fn new(schema: &Schema, chunk_rows: usize) -> Parser {
+        Parser::with_options(
+            schema,
+            &BatchOptions {
+                chunk_rows,
+                delimiter: Some(b','),
+                ..BatchOptions::default()
+            },
+        )
+    }
+
+    /// A parser for files scored with `schema` as `options` say: chunks of `chunk_rows`
+    /// records, the delimiter given or found from the header line (see [`detect_delimiter`]).
+    pub fn with_options(schema: &Schema, options: &BatchOptions) -> Parser {
+        let chunk_rows = options.chunk_rows;
         Parser {
             schema: schema.clone(),
-            core: csv_core::ReaderBuilder::new().build(),
+            core: csv_core::ReaderBuilder::new()
+                .delimiter(options.delimiter.unwrap_or(b','))
+                .build(),
+            delimiter: options.delimiter,
+            decimal: options.decimal,
             phase: Phase::Start,
             pending: Vec::new(),
             chunk_rows: chunk_rows.max(1),
@@ -171,6 +194,11 @@ impl Parser {
     /// The header mapping, once the header has been read.
     pub fn columns(&self) -> Option<&Columns> {
         self.columns.as_ref()
+    }
+
+    /// The byte between columns: as given, or found from the header line once it was read.
+    pub fn delimiter(&self) -> Option<u8> {
+        self.delimiter
     }
 
     /// Blank lines seen so far.
@@ -205,10 +233,19 @@ impl Parser {
                 if self.pending.len() < 3 {
                     return Ok(());
                 }
-                self.phase = Phase::Records;
-                let pending = std::mem::take(&mut self.pending);
-                let body = pending.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&pending);
-                self.feed(body, out)
+                if self.delimiter.is_none() {
+                    let body = strip_bom(&self.pending);
+                    if !first_line(body).1 {
+                        if self.pending.len() > MAX_RECORD_BYTES {
+                            return Err(csv_error(format!(
+                                "the header line is longer than {} MiB, which usually means a quote (\") is opened and never closed",
+                                MAX_RECORD_BYTES >> 20
+                            )));
+                        }
+                        return Ok(());
+                    }
+                }
+                self.start_records(out)
             }
             Phase::Records => self.feed(bytes, out),
         }
@@ -217,10 +254,7 @@ impl Parser {
     /// Ends the input: the last record and the last, partial chunk go to `out`.
     pub fn finish(&mut self, out: &mut Vec<Chunk>) -> Result<()> {
         if self.phase == Phase::Start {
-            self.phase = Phase::Records;
-            let pending = std::mem::take(&mut self.pending);
-            let body = pending.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&pending);
-            self.feed(body, out)?;
+            self.start_records(out)?;
         }
         if self.phase == Phase::Done {
             return Ok(());
@@ -236,6 +270,26 @@ impl Parser {
             out.push(std::mem::take(&mut self.chunk));
         }
         Ok(())
+    }
+
+    /// Leaves [`Phase::Start`]: strips a BOM, settles the delimiter and reads what is pending.
+    fn start_records(&mut self, out: &mut Vec<Chunk>) -> Result<()> {
+        self.phase = Phase::Records;
+        let pending = std::mem::take(&mut self.pending);
+        let body = strip_bom(&pending);
+        let delimiter = match self.delimiter {
+            Some(d) => d,
+            None => detect_delimiter(&self.schema, first_line(body).0)?,
+        };
+        if delimiter == b',' && self.decimal == Decimal::Comma {
+            return Err(csv_error(
+                "the columns are separated by commas, so numbers cannot have a decimal comma; \
+                 separate the columns with `;` (or name the delimiter), or write numbers with a point",
+            ));
+        }
+        self.delimiter = Some(delimiter);
+        self.core = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+        self.feed(body, out)
     }
 
     fn feed(&mut self, mut input: &[u8], out: &mut Vec<Chunk>) -> Result<()> {
@@ -365,6 +419,98 @@ impl Parser {
             }
         }
         Ok(())
+    }
+}
+
+/// The delimiters a header line is searched for: comma, semicolon, tab and pipe.
+pub const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
+}
+
+/// The first line with something on it, and whether it is complete (a line break outside quotes
+/// ends it).
+fn first_line(body: &[u8]) -> (&[u8], bool) {
+    let mut start = 0;
+    let mut quoted = false;
+    for (i, &b) in body.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => {
+                let line = body.get(start..i).unwrap_or(&[]);
+                if line.iter().any(|b| !b.is_ascii_whitespace()) {
+                    return (line, true);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    (body.get(start..).unwrap_or(&[]), false)
+}
+
+/// A header line's names, split at `delimiter` (`None` when it is not UTF-8 CSV).
+fn split_header(line: &[u8], delimiter: u8) -> Option<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(line);
+    let record = reader.records().next()?.ok()?;
+    Some(record.iter().map(|f| f.trim().to_string()).collect())
+}
+
+/// The delimiter of a file, from its header line: the one of [`DELIMITERS`] found there outside
+/// quotes; when several are, the one that splits the line into the model's columns. A line
+/// that fits two is refused: the caller must name the delimiter.
+pub fn detect_delimiter(schema: &Schema, line: &[u8]) -> Result<u8> {
+    let count = |d: u8| {
+        let mut quoted = false;
+        line.iter()
+            .filter(|&&b| {
+                if b == b'"' {
+                    quoted = !quoted;
+                }
+                b == d && !quoted
+            })
+            .count()
+    };
+    let present: Vec<u8> = DELIMITERS.into_iter().filter(|&d| count(d) > 0).collect();
+    let [first, ..] = present.as_slice() else {
+        // One column: the comma, as any CSV file.
+        return Ok(b',');
+    };
+    if present.len() == 1 {
+        return Ok(*first);
+    }
+    let fitting: Vec<u8> = present
+        .iter()
+        .copied()
+        .filter(|&d| split_header(line, d).is_some_and(|h| map_header(schema, &h).is_ok()))
+        .collect();
+    match fitting.as_slice() {
+        [one] => Ok(*one),
+        // None fits: the one giving the most columns, whose header error says what is missing.
+        [] => Ok(present
+            .iter()
+            .copied()
+            .max_by_key(|&d| count(d))
+            .unwrap_or(b',')),
+        [a, b, ..] => Err(csv_error(format!(
+            "the header line splits into the model's columns at both {} and {}; name the \
+             delimiter (--delimiter on the command line)",
+            delimiter_name(*a),
+            delimiter_name(*b)
+        ))),
+    }
+}
+
+/// A delimiter as people name it: `,` `;` `|`, or `tab`.
+pub fn delimiter_name(d: u8) -> String {
+    match d {
+        b'\t' => "tab".to_string(),
+        d => format!("`{}`", char::from(d)),
     }
 }
 

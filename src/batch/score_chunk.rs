@@ -6,7 +6,7 @@ use super::{BatchOptions, Chunk, Columns, HISTOGRAM_BINS, MAX_EXAMPLES, MAX_LIST
 use crate::drift::Drift;
 use crate::error::Result;
 use crate::explain;
-use crate::validate::{CellValidator, RawValue, validate_value};
+use crate::validate::{CellValidator, validate_cell};
 use crate::{Prediction, REASON_COUNT, Scorer};
 
 /// What one chunk added to the summary.
@@ -107,7 +107,7 @@ pub fn score_chunk_into(
     } = scratch;
     matrix.clear();
     outcomes.clear();
-    let cells_check = CellValidator::new(schema);
+    let cells_check = CellValidator::new(schema, options.decimal);
     let mut cells: Vec<&[u8]> = Vec::with_capacity(width);
     for r in &chunk.records {
         cells.clear();
@@ -159,7 +159,7 @@ pub fn score_chunk_into(
                 ));
                 continue;
             };
-            match validate_value(feature, RawValue::Text(text)) {
+            match validate_cell(feature, text, options.decimal) {
                 Ok(v) => row.push(v),
                 Err(e) => problems.push(format!("column `{}`: {}", feature.name, e.message)),
             }

@@ -54,6 +54,8 @@ pub struct Summary {
     pub lines: u64,
     /// Input columns that are not features (copied through).
     pub ignored_columns: Vec<String>,
+    /// The byte between the input's columns (`,` `;` tab `|`), once the header was read.
+    pub delimiter: Option<String>,
     /// Rows per band, in the schema's order.
     pub bands: Vec<BandCount>,
     /// Points histogram.
@@ -99,6 +101,7 @@ impl Summary {
             blank_line_numbers: Vec::new(),
             lines: 0,
             ignored_columns: Vec::new(),
+            delimiter: None,
             bands: schema
                 .bands
                 .iter()
@@ -152,6 +155,7 @@ impl Summary {
         self.blank_lines = parser.blank_lines();
         self.blank_line_numbers = parser.blank_line_numbers().to_vec();
         self.lines = parser.lines();
+        self.delimiter = parser.delimiter().map(|d| char::from(d).to_string());
         if let Some(c) = parser.columns() {
             self.ignored_columns.clone_from(&c.ignored);
         }

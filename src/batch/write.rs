@@ -8,30 +8,40 @@ use crate::schema::Schema;
 
 /// The output header: the input's columns, then [`OUTPUT_COLUMNS`].
 pub fn output_header(columns: &Columns) -> Result<Vec<u8>> {
-    output_header_for(columns, None)
+    header_line(
+        columns
+            .header
+            .iter()
+            .map(String::as_str)
+            .chain(OUTPUT_COLUMNS),
+    )
 }
 
-/// The output header for `options`: [`output_header`], then with
-/// [`BatchOptions::contributions`] one `contribution_<feature>` column per feature of `schema`.
+/// The output header for `options`: the input's columns, then [`output_columns`].
 pub fn output_header_with(
     columns: &Columns,
     schema: &Schema,
     options: &BatchOptions,
 ) -> Result<Vec<u8>> {
-    output_header_for(columns, options.contributions.then_some(schema))
+    let outputs = output_columns(schema, options);
+    header_line(columns.header.iter().chain(&outputs).map(String::as_str))
 }
 
-fn output_header_for(columns: &Columns, contributions: Option<&Schema>) -> Result<Vec<u8>> {
+/// The columns appended to each input row for `options`: [`OUTPUT_COLUMNS`], then with
+/// [`BatchOptions::contributions`] one `contribution_<feature>` column per feature of `schema`.
+pub fn output_columns(schema: &Schema, options: &BatchOptions) -> Vec<String> {
+    let contributions = schema.features.iter().filter(|_| options.contributions);
+    OUTPUT_COLUMNS
+        .iter()
+        .map(|h| h.to_string())
+        .chain(contributions.map(|f| format!("contribution_{}", f.name)))
+        .collect()
+}
+
+fn header_line<'a>(names: impl Iterator<Item = &'a str>) -> Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    for h in &columns.header {
+    for h in names {
         w.write_field(h).map_err(write_error)?;
-    }
-    for h in OUTPUT_COLUMNS {
-        w.write_field(h).map_err(write_error)?;
-    }
-    for f in contributions.iter().flat_map(|s| &s.features) {
-        w.write_field(format!("contribution_{}", f.name))
-            .map_err(write_error)?;
     }
     w.write_record(std::iter::empty::<&[u8]>())
         .map_err(write_error)?;

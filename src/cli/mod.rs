@@ -4,11 +4,14 @@
 //! atomically for `score` and `reference-scores`.
 
 mod assess;
+mod format;
+mod input;
 mod output;
 mod pipeline;
 mod progress;
 mod reference_scores;
 mod score;
+mod summary_json;
 mod summary_text;
 
 use std::num::NonZeroUsize;
@@ -16,16 +19,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use credit_scorer::batch::Decimal;
 use credit_scorer::{Error, ErrorKind, Scorer};
 
 /// The crate's version and which engine this build has, for `--version`.
 #[cfg(feature = "tract")]
-const VERSION: &str = concat!(
+pub(crate) const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (full engine: tract 0.23.9 and the direct evaluators)"
 );
 #[cfg(not(feature = "tract"))]
-const VERSION: &str = concat!(
+pub(crate) const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (lite engine: the direct evaluators only, no tract)"
 );
@@ -84,16 +88,30 @@ struct ModelArg {
 /// Score a CSV file of applicants (all cores, output in input order)
 ///
 /// Each row of INPUT.csv is validated, scored and explained: the output has the input's columns
-/// followed by the PD, points, band, reason codes and, for a refused row, why. The summary (rows,
-/// bands, points histogram, population stability) goes to stderr, after a progress bar when
-/// stderr is a terminal. A file is written to a temporary file beside it and renamed when
-/// complete, so a failed run leaves no partial output.
+/// (or those --keep-columns names) followed by the PD, points, band, reason codes and, for a
+/// refused row, why (then, with --contributions, each feature's contribution in points); as CSV
+/// or JSON Lines (--format, or OUTPUT's .jsonl extension). The summary
+/// (rows, bands, points histogram, population stability, how the file was read) goes to stderr,
+/// after a progress bar when stderr is a terminal, and with --summary to a JSON file with the
+/// audit trail (the model's name, version and SHA-256, the engine, this tool's version, the
+/// time). Files are written to a temporary file beside them and renamed when complete, so a
+/// failed run leaves no partial output.
+///
+/// The input may be UTF-8, UTF-16 with a byte-order mark, or any encoding named with
+/// --encoding (GBK, Windows-1252 …); its columns separated by `,` `;` tab or `|` (found from
+/// the header line), its numbers with a decimal point or (--decimal ,) comma. A column is found
+/// by its feature's name, source column or label in any language, and a category by its code,
+/// its value in the data set or its label (ignoring case); the output keeps the cells as written,
+/// as UTF-8 CSV.
 #[derive(Args)]
 #[command(verbatim_doc_comment, after_help = concat!(
     "Examples:\n",
     "  credit-scorer score --model model.onnx applicants.csv -o scored.csv\n",
     "  credit-scorer score --model model.onnx applicants.csv -o scored.csv --force --strict\n",
     "  credit-scorer score -q --no-reasons --threads 4 --model model.onnx - < in.csv > out.csv\n",
+    "  credit-scorer score --encoding gbk --model model.onnx 申请.csv -o scored.csv\n",
+    "  credit-scorer score --encoding windows-1252 --decimal , --model model.onnx eu.csv -o out.csv\n",
+    "  credit-scorer score --model model.onnx in.csv -o out.jsonl --keep-columns id --summary run.json\n",
     "\n",
     exit_codes!(),
 ))]
@@ -124,16 +142,62 @@ struct ScoreArgs {
     /// Scoring threads [default: the number of cores]
     #[arg(short = 'j', long, value_name = "N")]
     threads: Option<NonZeroUsize>,
+    /// The input's encoding: utf-8, utf-16le, utf-16be, gbk, gb18030, windows-1252 …
+    /// [default: by its byte-order mark, else UTF-8 if it is, else refused]
+    #[arg(long, value_name = "NAME", value_parser = input::parse_encoding)]
+    encoding: Option<&'static encoding_rs::Encoding>,
+    /// The byte between columns: `,` `;` `tab` or `|` [default: found from the header line]
+    #[arg(long, value_name = "D", value_parser = parse_delimiter)]
+    delimiter: Option<u8>,
+    /// The decimal separator of numbers: `.` or `,` (then columns are not separated by `,`)
+    #[arg(long, value_name = "SEP", default_value = ".", value_parser = parse_decimal)]
+    decimal: Decimal,
+    /// The output's format [default: by OUTPUT's extension (.jsonl), else csv]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<format::Format>,
+    /// Input columns the output carries: all, none, or names (`--keep-columns id,branch`)
+    #[arg(long, value_name = "COLUMNS", default_value = "all", value_parser = format::parse_keep)]
+    keep_columns: format::Keep,
+    /// Also write the summary as JSON, with the audit trail (model SHA-256, engine, versions, time)
+    #[arg(long, value_name = "SUMMARY.json")]
+    summary: Option<PathBuf>,
+}
+
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "tab" | "\\t" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        _ => Err(format!(
+            "`{text}` is not a delimiter this tool reads; use `,` `;` `tab` or `|`"
+        )),
+    }
+}
+
+fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    match text {
+        "." => Ok(Decimal::Point),
+        "," => Ok(Decimal::Comma),
+        _ => Err(format!(
+            "`{text}` is not a decimal separator; use `.` or `,`"
+        )),
+    }
 }
 
 /// Score and explain one applicant from a JSON file
 ///
 /// The applicant is a JSON object of the schema's feature names and their values. Prints the
-/// PD, points, band, top reasons and every characteristic's contribution as JSON on stdout.
+/// PD, points, band, top reasons and every characteristic's contribution as JSON on stdout,
+/// and under `recourse` what would change the outcome: up to three smallest sets of changes
+/// to the characteristics the schema marks actionable that reach the target band (default: the
+/// model card's approval cut-off; `null` when the model names none and no --target-band is
+/// given), or `proven_none` when no change of up to three characteristics reaches it.
 #[derive(Args)]
 #[command(verbatim_doc_comment, after_help = concat!(
-    "Example:\n",
+    "Examples:\n",
     "  credit-scorer assess --model model.onnx applicant.json\n",
+    "  credit-scorer assess --model model.onnx --target-band B applicant.json\n",
     "\n",
     exit_codes!(),
 ))]
@@ -143,6 +207,12 @@ struct AssessArgs {
     /// The applicant: a JSON object of feature names and values
     #[arg(value_name = "APPLICANT.json")]
     applicant: PathBuf,
+    /// The band recourse aims for (a band id of the schema, e.g. C)
+    #[arg(long, value_name = "ID", conflicts_with = "no_recourse")]
+    target_band: Option<String>,
+    /// Leave out what would change the outcome
+    #[arg(long)]
+    no_recourse: bool,
 }
 
 /// Print the model's schema as JSON
@@ -164,8 +234,9 @@ struct SchemaArgs {
 /// Record tract's scores of probe applicants in a model, for the page's lite engine
 ///
 /// Writes a copy of the model with tract's scores of probe applicants in its metadata, so
-/// that the page's lite engine can run it; the original bytes are kept as they were
-/// (docs/SCHEMA.md, "Reference scores"). Needs the full build (with tract).
+/// that the page's lite engine can run it; the original bytes are kept as they were, but for
+/// reference scores that do not cover the model, which are replaced (docs/SCHEMA.md,
+/// "Reference scores"). Needs the full build (with tract).
 #[derive(Args)]
 #[command(verbatim_doc_comment, after_help = concat!(
     "Example:\n",
@@ -213,17 +284,30 @@ fn run(command: Command) -> Result<Outcome, Error> {
         Command::Score(args) => {
             let scorer = load(&args.model.model)?;
             let flags = score::Flags {
-                output: args.output,
                 force: args.force,
                 strict: args.strict,
                 reasons: !args.no_reasons,
                 contributions: args.contributions,
                 quiet: args.quiet,
                 threads: args.threads.map(NonZeroUsize::get),
+                encoding: args.encoding,
+                delimiter: args.delimiter,
+                decimal: args.decimal,
+                format: format::Format::choose(args.format, args.output.as_deref()),
+                keep: args.keep_columns,
+                summary: args.summary,
+                output: args.output,
             };
             score::run(&scorer, &args.input, &flags)
         }
-        Command::Assess(args) => assess::run(&load(&args.model.model)?, &args.applicant),
+        Command::Assess(args) => {
+            let recourse = if args.no_recourse {
+                assess::Recourse::Off
+            } else {
+                assess::Recourse::Target(args.target_band.clone())
+            };
+            assess::run(&load(&args.model.model)?, &args.applicant, &recourse)
+        }
         Command::Schema(args) => {
             print_json(load(&args.model.model)?.schema()).map(|()| Outcome::Done)
         }

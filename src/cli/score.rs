@@ -5,14 +5,16 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use credit_scorer::batch::{
-    BatchOptions, Chunk, Columns, Parser, Scratch, Summary, Tally, output_header_with,
+    BatchOptions, Chunk, Columns, Decimal, Parser, Scratch, Summary, Tally, output_columns,
     score_chunk_into, thousands,
 };
 use credit_scorer::{Error, ErrorKind, Scorer};
 
 use super::Outcome;
+use super::format::{Format, Keep, RowFormat};
 use super::output::AtomicFile;
 use super::progress::Progress;
+use super::summary_json::{InputRead, ModelId, OutputWritten, SummaryFile, Tool, rfc3339};
 use super::summary_text::ToText;
 
 /// Options of the `score` command.
@@ -27,6 +29,15 @@ pub struct Flags {
     pub contributions: bool,
     pub quiet: bool,
     pub threads: Option<usize>,
+    /// `--encoding`: `None` finds it (BOM, or UTF-8).
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// `--delimiter`: `None` finds it from the header line.
+    pub delimiter: Option<u8>,
+    pub decimal: Decimal,
+    pub format: Format,
+    pub keep: Keep,
+    /// `--summary`: where to write the summary as JSON.
+    pub summary: Option<PathBuf>,
 }
 
 const READ_BYTES: usize = 1 << 20;
@@ -40,6 +51,8 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     let options = BatchOptions {
         reasons: flags.reasons,
         contributions: flags.contributions,
+        delimiter: flags.delimiter,
+        decimal: flags.decimal,
         ..BatchOptions::default()
     };
     let threads = flags.threads.unwrap_or_else(|| {
@@ -47,7 +60,7 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     });
     let stdin = input == Path::new("-");
     let name = input.display().to_string();
-    let (mut reader, total): (Box<dyn Read>, Option<u64>) = if stdin {
+    let (reader, total): (Box<dyn Read>, Option<u64>) = if stdin {
         (Box::new(std::io::stdin().lock()), None)
     } else {
         let file =
@@ -55,11 +68,26 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(file), size)
     };
-    let mut sink = match flags.output.as_deref() {
-        Some(path) if path != Path::new("-") => {
-            let inputs: &[&Path] = if stdin { &[] } else { &[input] };
-            Sink::File(AtomicFile::create(path, inputs, stdin, flags.force)?)
+    let mut decoded = super::input::decode(reader, &name, flags.encoding)?;
+    let inputs: &[&Path] = if stdin { &[] } else { &[input] };
+    let to_file = |path: &Path| AtomicFile::create(path, inputs, stdin, flags.force);
+    let output_path = flags.output.as_deref().filter(|p| *p != Path::new("-"));
+    let summary_file = match flags.summary.as_deref() {
+        Some(path) if output_path.is_some_and(|o| same_target(o, path)) => {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "--summary and --output name the same file `{}`; give the summary its own",
+                    path.display()
+                ),
+            ));
         }
+        Some(path) => Some(to_file(path)?),
+        None => None,
+    };
+    let started_at = std::time::SystemTime::now();
+    let mut sink = match output_path {
+        Some(path) => Sink::File(to_file(path)?),
         _ => Sink::Stdout(BufWriter::with_capacity(
             READ_BYTES,
             std::io::stdout().lock(),
@@ -68,10 +96,10 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     let started = Instant::now();
     let mut progress = Progress::new(!flags.quiet && std::io::stderr().is_terminal(), total);
 
-    let mut parser = Parser::new(scorer.schema(), options.chunk_rows);
+    let mut parser = Parser::with_options(scorer.schema(), &options);
     let mut summary = Summary::new(scorer, &options);
     let mut input = Input {
-        reader: reader.as_mut(),
+        reader: decoded.reader.as_mut(),
         name: &name,
         buf: vec![0u8; READ_BYTES],
         parser: &mut parser,
@@ -83,8 +111,12 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
         summary: &mut summary,
         progress: &mut progress,
         header_written: false,
-        scorer,
-        options: &options,
+        rows: RowFormat::new(
+            flags.format,
+            flags.keep.clone(),
+            output_columns(scorer.schema(), &options),
+        ),
+        buffer: Vec::new(),
     };
     if threads <= 1 {
         one_thread(scorer, &options, &mut input, &mut output)?;
@@ -93,10 +125,55 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     }
     sink.commit()?;
     summary.update_from(&parser);
+    if let Some(mut file) = summary_file {
+        let audit = SummaryFile {
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+                build: super::VERSION,
+            },
+            model: ModelId::of(scorer),
+            started_at: rfc3339(started_at),
+            finished_at: rfc3339(std::time::SystemTime::now()),
+            input: InputRead {
+                path: name.clone(),
+                encoding: decoded.encoding.name().to_string(),
+                encoding_from: if decoded.bom {
+                    "byte_order_mark"
+                } else if flags.encoding.is_some() {
+                    "option"
+                } else {
+                    "utf8_text"
+                },
+                delimiter: summary.delimiter.clone(),
+                decimal: match flags.decimal {
+                    Decimal::Point => ".",
+                    Decimal::Comma => ",",
+                },
+            },
+            output: OutputWritten {
+                path: output_path.map_or_else(|| "-".to_string(), |p| p.display().to_string()),
+                format: flags.format.name(),
+                kept_columns: match &flags.keep {
+                    Keep::All => "all".into(),
+                    Keep::None => "none".into(),
+                    Keep::Named(names) => names.clone().into(),
+                },
+            },
+            summary: &summary,
+        };
+        serde_json::to_writer_pretty(file.writer(), &audit)
+            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write the summary: {e}")))?;
+        file.writer()
+            .write_all(b"\n")
+            .map_err(|e| io("cannot write the summary", &e))?;
+        file.commit()?;
+    }
     progress.show(summary.rows_in, true);
     if !flags.quiet {
         let secs = started.elapsed().as_secs_f64();
         eprintln!("{}", summary.to_text());
+        eprintln!("{}", read_as(&decoded, flags, &summary));
         eprintln!(
             "{} rows in {secs:.2} s ({} rows/s, {threads} thread{})",
             thousands(summary.rows_in),
@@ -109,6 +186,44 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     } else {
         Outcome::Done
     })
+}
+
+/// Whether two output paths name the same file, existing or not: the same name in the same
+/// directory (by its canonical path, so `./x` and links to the directory count).
+fn same_target(a: &Path, b: &Path) -> bool {
+    let place = |p: &Path| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        (
+            dir.canonicalize().unwrap_or(dir),
+            p.file_name().map(ToOwned::to_owned),
+        )
+    };
+    a == b || place(a) == place(b)
+}
+
+/// How the input was read: `read as GBK, columns separated by `;`, decimal comma`.
+fn read_as(decoded: &super::input::Decoded<'_>, flags: &Flags, summary: &Summary) -> String {
+    let delimiter = summary
+        .delimiter
+        .as_deref()
+        .and_then(|d| d.bytes().next())
+        .map_or_else(|| "?".to_string(), credit_scorer::batch::delimiter_name);
+    let decimal = match flags.decimal {
+        Decimal::Point => "decimal point",
+        Decimal::Comma => "decimal comma",
+    };
+    format!(
+        "read as {}, columns separated by {delimiter}{}, {decimal}",
+        decoded.describe(flags.encoding.is_some()),
+        if flags.delimiter.is_some() {
+            " (--delimiter)"
+        } else {
+            ""
+        },
+    )
 }
 
 /// Where the scored CSV goes.
@@ -181,8 +296,9 @@ pub(super) struct Output<'a> {
     summary: &'a mut Summary,
     pub(super) progress: &'a mut Progress,
     header_written: bool,
-    scorer: &'a Scorer,
-    options: &'a BatchOptions,
+    rows: RowFormat,
+    /// Rows in the output's format, when that is not the core's CSV.
+    buffer: Vec<u8>,
 }
 
 impl Output<'_> {
@@ -191,12 +307,9 @@ impl Output<'_> {
         if !self.header_written
             && let Some(columns) = parser.columns()
         {
+            let header = self.rows.header(columns)?;
             self.writer
-                .write_all(&output_header_with(
-                    columns,
-                    self.scorer.schema(),
-                    self.options,
-                )?)
+                .write_all(&header)
                 .map_err(|e| io("cannot write the output", &e))?;
             self.header_written = true;
         }
@@ -206,8 +319,15 @@ impl Output<'_> {
     /// Counts and writes the next scored chunk in input order.
     pub(super) fn chunk(&mut self, tally: &Tally, csv: &[u8]) -> Result<(), Error> {
         self.summary.add(tally);
+        let bytes = if self.rows.passthrough() {
+            csv
+        } else {
+            self.buffer.clear();
+            self.rows.rows(csv, &mut self.buffer)?;
+            &self.buffer
+        };
         self.writer
-            .write_all(csv)
+            .write_all(bytes)
             .map_err(|e| io("cannot write the output", &e))?;
         self.progress.show(self.summary.rows_in, false);
         Ok(())

@@ -148,6 +148,37 @@ impl RowChain {
         self.one_hidden_shapley(net, applicant, baseline, work, phi)
     }
 
+    /// Per input column, the constants it is compared with, when the chain reads its input only
+    /// through comparisons (after `Gather`s): its output is then a step function of each column
+    /// that can change only where a column crosses one of them (recourse's candidate values).
+    /// `None` when the input reaches anything else first.
+    pub(crate) fn split_points(&self) -> Option<Vec<Vec<f32>>> {
+        let mut source: Vec<usize> = (0..self.k).collect();
+        for step in &self.steps {
+            match step {
+                Step::Gather(columns) => {
+                    source = columns
+                        .iter()
+                        .map(|&c| source.get(c).copied())
+                        .collect::<Option<Vec<usize>>>()?;
+                }
+                Step::Compare(_, constants) => {
+                    let mut points = vec![Vec::new(); self.k];
+                    for (o, &input) in source.iter().enumerate() {
+                        let c = match constants.as_slice() {
+                            [one] => *one,
+                            many => *many.get(o)?,
+                        };
+                        points.get_mut(input)?.push(c);
+                    }
+                    return Some(points);
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
     /// Scores `rows` (whole rows of `k` values) and hands each probability, and the log-odds when
     /// the model has that output, to `emit` in row order. `None` only on an internal mismatch.
     pub(crate) fn run(&self, rows: &[f32], mut emit: impl FnMut(f32, Option<f32>)) -> Option<()> {

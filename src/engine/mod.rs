@@ -293,6 +293,24 @@ impl Model {
         self.chain.as_ref()?.shapley(applicant, baseline, work, phi)
     }
 
+    /// Per input column, the values at which the model's output can change, when the engine
+    /// that runs it shows the output to be a step function of each column (a chain that reads
+    /// its input only through comparisons, or tree ensembles reading the input): between two
+    /// consecutive points (and beyond the ends) a column can move without changing the score.
+    /// `None` when the output may change anywhere (or tract runs the model).
+    /// Each column's points are sorted, without repeats.
+    pub fn split_points(&self) -> Option<Vec<Vec<f32>>> {
+        let mut points = match &self.trees {
+            Some(trees) => trees.split_points(),
+            None => self.chain.as_ref()?.split_points(),
+        }?;
+        for column in &mut points {
+            column.sort_by(f32::total_cmp);
+            column.dedup();
+        }
+        Some(points)
+    }
+
     /// Number of inputs per applicant.
     pub fn k(&self) -> usize {
         self.k

@@ -38,6 +38,37 @@ BANDS = [
 ]
 APPROVAL_BAND = "C"  # approve when PD <= this band's max_pd (the C/D boundary)
 
+# Recourse (docs/SCHEMA.md, "Recourse"): which characteristics "what would change the outcome" may
+# suggest changing, which way, and to which categories (by their training-data value). Anything
+# not listed here is never suggested:
+# - credit_history: the repayment record is the past; nothing the applicant does now changes it.
+# - employment_since: time in the present job only passes; telling someone to have held a job
+#   longer is no advice.
+# - purpose: the loan is for what the applicant needs; suggesting another purpose invites
+#   misstating it.
+# - property, housing: buying property or moving home to get a loan is not a reasonable step
+#   for a loan decision, and renting vs owning is close to a proxy for wealth.
+# Listed:
+# - duration_months, credit_amount: the applicant can ask for a shorter term or a smaller loan
+#   (down only; amounts suggested in steps of 50 DM).
+# - checking_status: bringing an overdrawn account into credit, or to 200 DM and more, is up to
+#   the applicant; closing the account ("no checking account") is not suggested.
+# - savings: saving more moves up the bands; "unknown / no savings account" is not suggested.
+# - other_installment_plans: paying off instalment plans at other banks or stores ("none").
+RECOURSE = {
+    "duration_months": {"direction": "decrease"},
+    "credit_amount": {"direction": "decrease", "recourse_step": 50},
+    "checking_status": {
+        "direction": "increase",
+        "targets": ["0 <= ... < 200 DM", "... >= 200 DM / salary assignments for at least 1 year"],
+    },
+    "savings": {
+        "direction": "increase",
+        "targets": ["100 <= ... < 500 DM", "500 <= ... < 1000 DM", "... >= 1000 DM"],
+    },
+    "other_installment_plans": {"direction": "increase", "targets": ["none"]},
+}
+
 TARGET = "creditability"
 EXCLUDED = [
     {

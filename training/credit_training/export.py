@@ -8,7 +8,7 @@ import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
 from .binning import numeric_baseline
-from .config import BANDS, IR_VERSION, MODEL_NAME, OPSET, PRODUCER, SCALING, VERSION, L
+from .config import BANDS, IR_VERSION, MODEL_NAME, OPSET, PRODUCER, RECOURSE, SCALING, VERSION, L
 from .metrics import r4
 
 
@@ -99,6 +99,9 @@ def session(model_bytes):
 
 
 def build_schema(specs, enc, X_all, card):
+    unused = set(RECOURSE) - {s["name"] for s in specs}
+    if unused:
+        sys.exit(f"RECOURSE names characteristics the model does not use: {sorted(unused)}")
     features = []
     for j, s in enumerate(specs):
         for key in ("label", "help", "reason"):
@@ -124,6 +127,18 @@ def build_schema(specs, enc, X_all, card):
             f["baseline"] = numeric_baseline(enc.cuts_[j], woe, lo, hi, s["round_to"])
         f["woe"] = woe
         f["train_share"] = [r4(v) for v in enc.share_[j]]
+        recourse = RECOURSE.get(s["name"])
+        if recourse is not None:
+            f["actionable"] = True
+            f["direction"] = recourse["direction"]
+            if "recourse_step" in recourse:
+                f["recourse_step"] = recourse["recourse_step"]
+            if "targets" in recourse:
+                values = [v for v, _ in s["categories"]]
+                missing = [t for t in recourse["targets"] if t not in values]
+                if missing:
+                    sys.exit(f"RECOURSE targets of {s['name']} are not among its categories: {missing}")
+                f["recourse_targets"] = [values.index(t) for t in recourse["targets"]]
         features.append(f)
     return {
         "schema_version": 1,

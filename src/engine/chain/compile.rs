@@ -12,6 +12,10 @@ use crate::engine::pb::tensor_proto::DataType;
 
 /// ONNX's `Cast` target for float32.
 const ONNX_FLOAT: i64 = 1;
+/// Widest step the chain runs, in columns (the row buffers hold this many values): tract's
+/// per-tensor limit for a run of 1,024 rows of float32 (`MAX_TENSOR_BYTES` in engine/tract.rs),
+/// so the lite build never runs a model the full build refuses for its size.
+const MAX_WIDTH: usize = 1 << 14;
 
 /// What flows between operators, for checking that the chain is well typed.
 #[derive(Clone, Copy, PartialEq)]
@@ -265,6 +269,13 @@ pub(crate) fn compile(
         _ => return None,
     };
     if kind != Kind::Float || (logit.is_some() && logit_after.is_none()) {
+        return None;
+    }
+    // Memory bounded by construction, whatever the batch: a step holds at most MAX_WIDTH
+    // columns, so a row's buffers (the run's and the Shapley routine's, `chain/shapley.rs`) are
+    // at most that wide. A wider chain is left to tract, whose plan is bounded from shape
+    // inference (engine/tract.rs); in the lite build it needs the full engine.
+    if max_width > MAX_WIDTH {
         return None;
     }
     let mut chain = RowChain {

@@ -18,6 +18,7 @@
 //! coalition differs from them by f32 rounding, ~1e-6 in log-odds).
 
 use super::{Arith, RowChain, Step, run_step};
+use crate::explain::MAX_EXACT_FEATURES;
 
 /// The shape [`RowChain::one_hidden`] recognises, with its weights in f64.
 #[derive(Clone, Debug)]
@@ -204,7 +205,7 @@ impl RowChain {
 
     /// Exact Shapley values of `applicant` against `baseline` on the log-odds into `phi` (one per
     /// raw feature), with the baseline's and the applicant's log-odds; `None` when a value is
-    /// not finite (the general path then decides).
+    /// not finite (the general path then decides), or above [`MAX_EXACT_FEATURES`] features.
     pub(crate) fn one_hidden_shapley(
         &self,
         net: &OneHidden,
@@ -214,6 +215,11 @@ impl RowChain {
         phi: &mut Vec<f64>,
     ) -> Option<(f64, f64)> {
         let (k, units) = (self.k, net.units);
+        // Bounds every buffer: 2^k coalition values, k × units differences (units and the row
+        // buffers at most the chain's MAX_WIDTH, `chain/compile.rs`).
+        if k > MAX_EXACT_FEATURES {
+            return None;
+        }
         let NetworkScratch {
             front,
             back,

@@ -29,7 +29,7 @@ mod linear;
 mod post;
 mod shap;
 
-use ensemble::Ensemble;
+use ensemble::{Ensemble, Mode};
 use linear::{Linear, Normalizer, Scaler};
 
 use crate::engine::pb;
@@ -282,6 +282,31 @@ impl Pipeline {
         self.logit.is_some_and(|form| {
             matches!(self.steps.get(form.step).map(|s| &s.op), Some(Op::Trees(_)))
         })
+    }
+
+    /// Per input column, the thresholds (and MEMBER set values) its branches compare it with,
+    /// when only tree ensembles read the input row: the output is then a step function of each
+    /// column that can change only where a column crosses one of them (recourse's candidate
+    /// values). `None` when another operator (a scaler, a linear model …) reads the input.
+    pub fn split_points(&self) -> Option<Vec<Vec<f32>>> {
+        let mut points = vec![Vec::new(); self.k];
+        for step in self.steps.iter().filter(|s| s.input == 0) {
+            let Op::Trees(e) = &step.op else {
+                return None;
+            };
+            for node in &e.nodes {
+                let column = points.get_mut(usize::from(node.feature));
+                match node.mode {
+                    Mode::Leaf => {}
+                    Mode::Member => {
+                        let &(from, to) = e.sets.get(node.threshold.to_bits() as usize)?;
+                        column?.extend(e.members.get(from as usize..to as usize)?);
+                    }
+                    _ => column?.push(node.threshold),
+                }
+            }
+        }
+        Some(points)
     }
 
     /// Exact interventional TreeSHAP values of `x` against `baseline` on the log-odds, with the
