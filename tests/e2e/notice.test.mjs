@@ -6,11 +6,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import canonicalize from 'canonicalize';
 import {
-  ROOT, BASE_URL, launch, openPage, gotoReady, shot, fillApplicant, readResult, waitForPointsChange, golden, goldenApplicant,
+  ROOT, BASE_URL, SCREENSHOT_DIR, launch, openPage, gotoReady, shot, fillApplicant, readResult, waitForPointsChange, golden, goldenApplicant,
   embeddedSchema, REFERENCE_MODEL, expectedPoints,
 } from './helpers.mjs';
 
@@ -87,6 +87,7 @@ describe('decision, adverse-action notice and decision record', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#record-download')]);
     assert.match(download.suggestedFilename(), /^decision-record-\d{8}T\d{6}Z-[0-9a-f]{12}\.json$/);
     const file = readFileSync(await download.path(), 'utf8');
+    writeFileSync(path.join(SCREENSHOT_DIR, 'decision-record.json'), file); // kept beside the screenshots
     const saved = JSON.parse(file);
     const { record_sha256: claimed, ...record } = saved;
     const hash = createHash('sha256').update(canonicalize(record), 'utf8').digest('hex');
@@ -155,7 +156,7 @@ describe('decision, adverse-action notice and decision record', () => {
     assert.equal(await page.textContent('#aa-fcra'), deployment.fcra_notice.en);
     assert.equal(await page.isVisible('#aa-banner'), true, 'the shipped placeholders are announced');
     assert.match(await page.textContent('#aa-banner'), /deployment\.json has not been filled in \(creditor\.name, /);
-    assert.equal(await page.$$eval('#adverse-notice', (els) => els[0].textContent.includes(OVERRIDE_REASON)), false,
+    assert.equal((await page.textContent('#adverse-notice')).includes(OVERRIDE_REASON), false,
       "the officer's internal reason is not on the applicant's notice");
     await shot(page, 'en-print-notice');
 
@@ -194,11 +195,20 @@ describe('decision, adverse-action notice and decision record', () => {
 
     // The page kept nothing and sent nothing: no request after ready but the record's own blob URL.
     assert.deepEqual(requests.filter((u) => !u.startsWith('blob:')), [], 'no request after ready');
-    const stored = await page.evaluate(async () => ({
-      local: Object.keys(localStorage), session: Object.keys(sessionStorage),
-      idb: (await indexedDB.databases?.())?.map((d) => d.name) ?? [],
-    }));
-    assert.deepEqual(stored, { local: ['credit-scorer.lang'], session: [], idb: [] });
+    const stored = await page.evaluate(async () => {
+      const cached = [];
+      for (const name of await caches.keys()) {
+        for (const req of await (await caches.open(name)).keys()) cached.push(new URL(req.url).pathname);
+      }
+      return {
+        local: Object.keys(localStorage), session: Object.keys(sessionStorage),
+        idb: (await indexedDB.databases?.())?.map((d) => d.name) ?? [], cached,
+      };
+    });
+    const appFiles = new Set(['/', ...walk(path.join(ROOT, 'www')).map((f) => `/${f}`)]);
+    assert.deepEqual(stored.cached.filter((p) => !appFiles.has(p)), [], 'the cache holds only the app\'s own files');
+    assert.ok(stored.cached.includes('/deployment.json'), 'the deployment file is kept offline');
+    assert.deepEqual({ ...stored, cached: [] }, { local: ['credit-scorer.lang'], session: [], idb: [], cached: [] });
     assertClean(assert);
     await context.close();
   });
@@ -251,7 +261,7 @@ describe('decision, adverse-action notice and decision record', () => {
     await page.emulateMedia({ media: 'print' });
     assert.match(await page.textContent('#aa-banner'), /^The deployment file could not be loaded \(deployment\.json: .*\): this notice has no creditor details\. Do not send it\.$/);
     assert.equal(await page.textContent('#aa-creditor-name'), '[missing]');
-    assert.equal(await page.$$eval('#adverse-notice', (els) => els[0].textContent.includes('Somebody Else')), false);
+    assert.equal((await page.textContent('#adverse-notice')).includes('Somebody Else'), false);
     // Chromium reports the refused integrity check on the console: that is the expected error.
     assert.ok(problems.some((p) => /integrity|digest/i.test(p)), `the browser refused the file:\n${problems.join('\n')}`);
     const integrity = problems.filter((p) => /integrity|digest|deployment\.json/i.test(p));
@@ -260,6 +270,13 @@ describe('decision, adverse-action notice and decision record', () => {
     await context.close();
   });
 });
+
+/** Every file under `dir`, relative to it. */
+function walk(dir, prefix = '') {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory()
+    ? walk(path.join(dir, e.name), `${prefix}${e.name}/`)
+    : [`${prefix}${e.name}`]));
+}
 
 /** A contribution as the page shows it: rounded, with a sign and a true minus. */
 function formatSigned(v) {
