@@ -16,6 +16,10 @@ import { renderGovernance } from './governance.js';
 import { renderRecord } from './record.js';
 import { setUpUpload, loadReference } from './upload.js';
 import { setUpBatch } from './batch.js';
+import { DecisionPanel } from './decision.js';
+import { buildRecord } from './decision-record.js';
+import { renderNotice } from './notice.js';
+import { loadDeployment } from './deployment.js';
 
 const state = {
   model: null, // { k, sha256, engine, build, schema, edgePoints, source: { kind: 'reference' } | { kind: 'file', name } }
@@ -27,10 +31,28 @@ const state = {
   stale: false,
   seq: 0,
   busy: false,
+  deployment: null, // the lender's texts for the notice (js/deployment.js)
 };
 
 let engine;
 const form = new ApplicantForm(() => requestScore());
+
+const decisions = new DecisionPanel({
+  record: (decision) => buildRecord({
+    model: state.model,
+    result: state.result,
+    values: state.resultValues,
+    scoredAt: state.scoredAt,
+    decision,
+    recordedAt: new Date(),
+    recourse: [], // the engine gives no recourse options yet
+  }),
+  printNotice: () => {
+    renderNoticeNow();
+    document.body.dataset.print = 'notice';
+    window.print();
+  },
+});
 
 const view = () => ({
   model: state.model,
@@ -39,6 +61,7 @@ const view = () => ({
   stale: state.stale,
   delta: state.delta,
   scoredAt: state.scoredAt,
+  decision: decisions.current,
   form,
 });
 
@@ -69,6 +92,12 @@ function renderStatic() {
 
 const renderErrors = () => form.renderErrors(state.result !== null);
 const renderRecordNow = () => renderRecord(view());
+const renderNoticeNow = () => renderNotice({ recorded: decisions.current, deployment: state.deployment, model: state.model });
+/** The result panel and the decision panel that follows it (a new result drops a recorded decision). */
+function renderResultNow() {
+  renderResult(view());
+  decisions.update({ model: state.model, result: state.result, stale: state.stale });
+}
 
 // ---------------------------------------------------------------- scoring
 
@@ -103,7 +132,7 @@ function applyResult(res, values) {
     state.stale = state.result !== null;
   }
   renderErrors();
-  renderResult(view());
+  renderResultNow();
   renderRecordNow();
 }
 
@@ -140,7 +169,7 @@ async function loadModel(bytes, source) {
   form.build(info.schema);
   renderErrors();
   renderModel();
-  renderResult(view());
+  renderResultNow();
   renderRecordNow();
   document.body.dataset.modelSha = info.sha256;
   show($('reference-btn'), source.kind === 'file');
@@ -154,7 +183,7 @@ function clearAll() {
   form.clear();
   resetApplicant();
   renderErrors();
-  renderResult(view());
+  renderResultNow();
   renderRecordNow();
   form.focusFirst();
 }
@@ -169,9 +198,14 @@ function setUpForm() {
   $('clear-btn').addEventListener('click', clearAll);
   $('print-btn').addEventListener('click', () => {
     renderRecordNow();
+    delete document.body.dataset.print; // the record, not the notice
     window.print();
   });
-  window.addEventListener('beforeprint', renderRecordNow);
+  window.addEventListener('beforeprint', () => {
+    renderRecordNow();
+    renderNoticeNow();
+  });
+  window.addEventListener('afterprint', () => delete document.body.dataset.print);
 }
 
 function rerenderAll() {
@@ -180,9 +214,10 @@ function rerenderAll() {
   if (!state.model) return;
   form.renderTexts();
   renderErrors();
-  renderResult(view());
+  renderResultNow();
   renderModel();
   renderRecordNow();
+  renderNoticeNow();
 }
 
 // ---------------------------------------------------------------- start
@@ -219,6 +254,8 @@ async function start() {
   }, () => {});
   setStatus(() => t('app.loading'));
   setBusy(true);
+  // Pinned like the model (js/pins.js), and fetched before ready: no request is made after that.
+  const deployment = loadDeployment().then((d) => { state.deployment = d; });
   try {
     await loadReference(modelHost);
     setStatus('');
@@ -228,6 +265,7 @@ async function start() {
   } finally {
     setBusy(false);
   }
+  await deployment;
   // Cache the app and the lite engine for offline use before saying ready; the full engine once
   // the page is idle (only the service worker fetches it: SECURITY.md, "Network").
   document.body.dataset.offline = await registerOffline(new URL('sw.js', document.baseURI));

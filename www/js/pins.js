@@ -5,6 +5,10 @@
 export const REFERENCE_MODEL_INTEGRITY = 'sha256-WDnhPTUnBgWHN5o/URvhKBmS3osb1iMuQRhrptYXTJM=';
 export const REFERENCE_MODEL_SHA256 = '5839e13d3527060587379a3f511be1281992de8b1bd6232e41186ba6d6174c93';
 
+// The lender's deployment file (creditor and notice texts): fetched with `integrity` too, so
+// after editing it run `cargo xtask build` and deploy the new pins with it.
+export const DEPLOYMENT_INTEGRITY = 'sha384-Hw38LcUeb8QWucbGYVtw1V0yNC2CYIczD/hWRro9JHH03k4RHkuKLd9lE7q2W7dG';
+
 // The engine builds, from a byte-reproducible release build (rust-toolchain.toml, Cargo.lock):
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
