@@ -8,7 +8,8 @@
 pub enum ErrorKind {
     /// The bytes are not a readable ONNX model (empty, truncated, not protobuf).
     ModelFormat,
-    /// The model is larger than the configured cap, or declares allocations above it.
+    /// The model is larger than the configured cap, or declares allocations above it (its
+    /// tensors, from shape inference, above the memory budget for a batch, see SECURITY.md).
     ModelTooLarge,
     /// The model is readable but breaks the input/output contract (one float `[batch, k]` input,
     /// a probability output).

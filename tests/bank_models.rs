@@ -42,6 +42,15 @@ struct Fixture {
     rows: Vec<Vec<Option<f32>>>,
     pd: Vec<f64>,
     shap: Option<Shap>,
+    /// The rows that cover the model without its schema (the baseline 0, each input at ±10) and
+    /// onnxruntime's scores of them on `NAME.noschema.onnx`.
+    coverage: Coverage,
+}
+
+#[derive(serde::Deserialize)]
+struct Coverage {
+    rows: Vec<Vec<f32>>,
+    pd: Vec<f64>,
 }
 
 fn fixture(name: &str) -> (Vec<u8>, Fixture) {
@@ -277,7 +286,8 @@ fn with_metadata(bytes: &[u8], key: &str, value: &str) -> Vec<u8> {
     proto.encode_to_vec()
 }
 
-/// A model without a schema (or metadata) and its onnxruntime rows as reference scores.
+/// A model without a schema (or metadata) and its onnxruntime rows, with the rows that cover
+/// it, as reference scores.
 fn noschema_with_reference(name: &str) -> Vec<u8> {
     let bytes = read(&format!("tests/fixtures/bank/{name}.noschema.onnx"));
     let (_, f) = fixture(name);
@@ -287,6 +297,13 @@ fn noschema_with_reference(name: &str) -> Vec<u8> {
         .zip(&f.pd)
         .filter(|(r, _)| !r.contains(&None))
         .map(|(r, p)| (row(r), *p))
+        .chain(
+            f.coverage
+                .rows
+                .iter()
+                .cloned()
+                .zip(f.coverage.pd.iter().copied()),
+        )
         .unzip();
     let reference = json!({ "runtime": "onnxruntime", "rows": rows, "pd": pd });
     with_metadata(

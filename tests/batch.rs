@@ -904,7 +904,11 @@ fn an_applicant_on_a_band_cut_off_gets_one_band_from_assess_and_the_batch_in_eve
     // the engines (up to 1e-5 apart) could otherwise disagree.
     let cut_offs = [0.05, 0.10, 0.20, 0.35];
     let ln_odds = |p: f64| (p / (1.0 - p)).ln();
-    let probe: Vec<Vec<f32>> = [-3.0f32, -1.0, 0.0, 2.0].iter().map(|&x| vec![x]).collect();
+    // The reference rows cover the model: the baseline 0 and ±10 (ReferenceScores::uncovered).
+    let probe: Vec<Vec<f32>> = [-10.0f32, -3.0, -1.0, 0.0, 2.0, 10.0]
+        .iter()
+        .map(|&x| vec![x])
+        .collect();
     let probe_pds: Vec<f64> = probe
         .iter()
         .map(|x| 1.0 / (1.0 + (-f64::from(x[0])).exp()))

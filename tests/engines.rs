@@ -37,13 +37,16 @@ fn without_reference(bytes: &[u8]) -> Vec<u8> {
     proto.encode_to_vec()
 }
 
-/// A foreign fixture with its golden rows recorded as its reference scores.
+/// A foreign fixture with its golden rows and the rows that cover it recorded as its reference
+/// scores.
 fn foreign_with_reference(name: &str) -> (Vec<u8>, ForeignGolden) {
     let (bytes, golden) = foreign(name);
+    assert!(!golden.coverage.is_empty(), "{name}: no coverage rows");
+    let rows = golden.rows.iter().chain(&golden.coverage);
     let reference = json!({
         "runtime": "onnxruntime (training/train.py)",
-        "rows": golden.rows.iter().map(|r| &r.x).collect::<Vec<_>>(),
-        "pd": golden.rows.iter().map(|r| r.pd).collect::<Vec<_>>(),
+        "rows": rows.clone().map(|r| &r.x).collect::<Vec<_>>(),
+        "pd": rows.map(|r| r.pd).collect::<Vec<_>>(),
     });
     let bytes = with_metadata(
         &bytes,
@@ -372,12 +375,21 @@ fn rank_one_onnx(w: &[f32], b: f32) -> Vec<u8> {
 #[test]
 fn a_rank_one_probability_output_scores_like_n_by_1_in_every_engine() {
     let (w, b) = ([0.8f32, -0.3, 0.05], -0.4f32);
-    let rows: Vec<[f32; 3]> = (0..12)
+    let mut rows: Vec<[f32; 3]> = (0..12)
         .map(|i| {
             let i = i as f32;
             [i * 0.7 - 4.0, i % 5.0, 100.0 - i * 9.0]
         })
         .collect();
+    // The rows that cover a model without schema: the baseline 0, each input at ±10.
+    rows.push([0.0; 3]);
+    for j in 0..3 {
+        for v in [-10.0, 10.0] {
+            let mut row = [0.0; 3];
+            row[j] = v;
+            rows.push(row);
+        }
+    }
     // Independent of every engine: the sigmoid of x·w + b in f64.
     let logit = |x: &[f32; 3]| {
         x.iter()
@@ -444,4 +456,294 @@ fn an_input_whose_batch_dimension_is_fixed_to_zero_is_refused_at_load_in_both_bu
         e.message().contains("batch dimension") && e.message().contains("fixed to 0"),
         "{e}"
     );
+}
+
+/// The reference model with only the reference rows `keep` accepts (by index).
+fn reference_model_keeping(keep: impl Fn(usize) -> bool) -> Vec<u8> {
+    let mut reference = recorded_reference();
+    for key in ["rows", "pd"] {
+        let kept: Vec<serde_json::Value> = reference[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, v)| v.clone())
+            .collect();
+        reference[key] = json!(kept);
+    }
+    with_metadata(
+        &read(REFERENCE_MODEL),
+        REFERENCE_SCORES_METADATA_KEY,
+        &reference.to_string(),
+    )
+}
+
+/// Issue 21, item 4: one reference row (or all but one of the rows that cover the model) is no
+/// reason for the lite engine to trust its evaluator; the full engine still checks the chain
+/// against tract and loads the model.
+#[test]
+fn reference_scores_that_do_not_cover_the_model_do_not_make_it_lite() {
+    let golden = reference_golden();
+    let golden_rows: Vec<(&[f32], f64)> = golden.rows.iter().map(|r| (&r.x[..], r.pd)).collect();
+    let full = Model::from_bytes(&read(REFERENCE_MODEL)).unwrap();
+    let schema = full.schema();
+    let baseline = schema.baseline();
+    let rows = recorded_reference()["rows"].clone();
+    let row = |i: usize| -> Vec<f32> {
+        rows[i]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap() as f32)
+            .collect()
+    };
+    // The row that holds the first numeric feature at its maximum, the others at the baseline.
+    let (j, feature, max) = schema
+        .features
+        .iter()
+        .enumerate()
+        .find_map(|(j, f)| match f.kind {
+            credit_scorer::schema::FeatureKind::Numeric { max: Some(max), .. } => {
+                Some((j, f, max as f32))
+            }
+            _ => None,
+        })
+        .expect("the reference model has a numeric feature with a range");
+    let at_max = (0..rows.as_array().unwrap().len())
+        .find(|&i| {
+            let r = row(i);
+            r[j] == max
+                && r.iter()
+                    .zip(&baseline)
+                    .enumerate()
+                    .all(|(c, (a, b))| c == j || a == b)
+        })
+        .expect("the reference model's rows hold each range end");
+    let cases = [
+        (
+            "one row",
+            reference_model_keeping(|i| i == 0),
+            "the baseline applicant".to_string(),
+        ),
+        (
+            "no row at a maximum",
+            reference_model_keeping(|i| i != at_max),
+            format!(
+                "1 of the rows they need is missing, first: `{}` at its maximum",
+                feature.name
+            ),
+        ),
+    ];
+    for (what, bytes, says) in cases {
+        if LITE {
+            let e = load_error(&bytes);
+            assert_eq!(e.kind(), ErrorKind::NeedsFullEngine, "{what}: {e}");
+            for needle in ["do not cover", &says, "credit-scorer reference-scores"] {
+                assert!(e.message().contains(needle), "{what}: no {needle:?} in {e}");
+            }
+        } else {
+            let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(model.engine(), Engine::Direct, "{what}");
+            assert_pds_match(what, &model, &golden_rows);
+        }
+    }
+}
+
+/// A bank fixture with only its first reference row (`row`: the one kept).
+fn bank_with_one_reference_row(name: &str) -> Vec<u8> {
+    let bytes = read(&format!("tests/fixtures/bank/{name}.onnx"));
+    let proto = pb::ModelProto::decode(&bytes[..]).unwrap();
+    let entry = proto
+        .metadata_props
+        .iter()
+        .find(|p| p.key == REFERENCE_SCORES_METADATA_KEY)
+        .expect("bank fixtures carry reference scores");
+    let mut reference: serde_json::Value = serde_json::from_str(&entry.value).unwrap();
+    reference["rows"] = json!([reference["rows"][0]]);
+    reference["pd"] = json!([reference["pd"][0]]);
+    with_metadata(
+        &bytes,
+        REFERENCE_SCORES_METADATA_KEY,
+        &reference.to_string(),
+    )
+}
+
+/// Tree models: one reference row is not enough in either build. XGBoost's export is one tract
+/// runs, so the full engine checks the trees against tract; LightGBM's ZipMap export tract cannot
+/// run, so with too few reference rows nothing can check the tree evaluator and it is refused.
+#[test]
+fn tree_models_with_one_reference_row_are_checked_by_tract_or_refused() {
+    for (name, tract_runs_it) in [("xgboost", true), ("lightgbm_zipmap", false)] {
+        let bytes = bank_with_one_reference_row(name);
+        if LITE {
+            let e = load_error(&bytes);
+            assert_eq!(e.kind(), ErrorKind::NeedsFullEngine, "{name}: {e}");
+            assert!(e.message().contains("do not cover"), "{name}: {e}");
+            assert_eq!(
+                e.message().contains("credit-scorer reference-scores"),
+                tract_runs_it,
+                "{name}: {e}"
+            );
+        } else if tract_runs_it {
+            let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                model.engine(),
+                Engine::Trees,
+                "{name}: kept after tract's check"
+            );
+        } else {
+            let e = load_error(&bytes);
+            assert_eq!(e.kind(), ErrorKind::ModelUnsupported, "{name}: {e}");
+            assert!(e.message().contains("do not cover"), "{name}: {e}");
+            assert!(e.message().contains("docs/SCHEMA.md"), "{name}: {e}");
+        }
+    }
+}
+
+/// `credit-scorer reference-scores` replaces reference scores that do not cover the model with
+/// tract's scores of the probe rows, which do.
+#[cfg(feature = "tract")]
+#[test]
+fn reference_scores_replaces_rows_that_do_not_cover_the_model() {
+    use credit_scorer::model::with_reference_scores;
+    let one_row = reference_model_keeping(|i| i == 0);
+    let made = with_reference_scores(&one_row).unwrap_or_else(|e| panic!("{e}"));
+    assert!(made.lite);
+    assert!(made.rows > 48, "{} rows", made.rows);
+    let proto = pb::ModelProto::decode(&made.bytes[..]).unwrap();
+    let entries: Vec<_> = proto
+        .metadata_props
+        .iter()
+        .filter(|p| p.key == REFERENCE_SCORES_METADATA_KEY)
+        .collect();
+    assert_eq!(entries.len(), 1, "the old entry is gone");
+    assert!(entries[0].value.contains("\"runtime\":\"tract "));
+    // Every other entry is kept as it was.
+    let before = pb::ModelProto::decode(&one_row[..]).unwrap();
+    assert_eq!(proto.metadata_props.len(), before.metadata_props.len());
+    assert_eq!(proto.graph, before.graph);
+    // The reference model's own rows cover it: nothing to replace.
+    let e = with_reference_scores(&read(REFERENCE_MODEL)).unwrap_err();
+    assert!(e.message().contains("already carries"), "{e}");
+}
+
+/// A two-layer chain whose hidden layer is `width` columns wide (every weight 1e-3), without
+/// schema.
+fn wide_chain_onnx(width: usize) -> Vec<u8> {
+    let tensor = |name: &str, dims: Vec<i64>| pb::TensorProto {
+        name: name.into(),
+        dims,
+        data_type: 1,
+        float_data: vec![1e-3; width],
+        ..Default::default()
+    };
+    let node = |op: &str, inputs: &[&str], output: &str| pb::NodeProto {
+        op_type: op.into(),
+        name: output.into(),
+        input: inputs.iter().map(|s| s.to_string()).collect(),
+        output: vec![output.into()],
+        ..Default::default()
+    };
+    let graph = pb::GraphProto {
+        name: "wide".into(),
+        node: vec![
+            node("MatMul", &["x", "w1"], "h0"),
+            node("Relu", &["h0"], "h"),
+            node("MatMul", &["h", "w2"], "logit"),
+            node("Sigmoid", &["logit"], "pd"),
+        ],
+        initializer: vec![
+            tensor("w1", vec![1, width as i64]),
+            tensor("w2", vec![width as i64, 1]),
+        ],
+        input: vec![value_info("x", 1)],
+        output: vec![value_info("pd", 1)],
+        ..Default::default()
+    };
+    pb::ModelProto {
+        ir_version: 8,
+        opset_import: vec![pb::OperatorSetIdProto {
+            domain: String::new(),
+            version: 17,
+        }],
+        graph: Some(graph),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
+
+/// Issue 21, item 1: the direct evaluator's buffers are bounded by construction (a step at most
+/// 16,384 columns, tract's per-tensor limit for 1,024 rows): a wider chain is not run directly,
+/// so the lite build defers it and the full build refuses it from tract's shape inference. A
+/// chain within the bound runs directly in both builds. PDs: x ≥ 0 gives width · x · 1e-6.
+#[test]
+fn a_chain_wider_than_the_memory_bound_is_not_run_directly() {
+    let sigmoid = |z: f64| 1.0 / (1.0 + (-z).exp());
+    for (width, fits) in [(8_192, true), (20_000, false)] {
+        let pd = |x: f64| sigmoid(width as f64 * x.max(0.0) * 1e-6);
+        let rows = [[0.0f32], [-10.0], [10.0], [3.0]];
+        let reference = json!({
+            "runtime": "the sigmoid of width · relu(x) · 1e-6 in f64 (tests/engines.rs)",
+            "rows": rows,
+            "pd": rows.iter().map(|r| pd(f64::from(r[0]))).collect::<Vec<_>>(),
+        });
+        let bytes = with_metadata(
+            &wide_chain_onnx(width),
+            REFERENCE_SCORES_METADATA_KEY,
+            &reference.to_string(),
+        );
+        match (fits, LITE) {
+            (true, _) => {
+                let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{width}: {e}"));
+                assert_eq!(model.engine(), Engine::Direct, "{width}");
+                let got = model.predict(&[3.0]).unwrap()[0].pd;
+                assert!(close(got, pd(3.0), 1e-5), "{width}: {got} vs {}", pd(3.0));
+            }
+            (false, true) => {
+                let e = load_error(&bytes);
+                assert_eq!(e.kind(), ErrorKind::NeedsFullEngine, "{width}: {e}");
+            }
+            (false, false) => {
+                let e = load_error(&bytes);
+                assert_eq!(e.kind(), ErrorKind::ModelTooLarge, "{width}: {e}");
+                assert!(e.message().contains("batch of 1024 applicants"), "{e}");
+            }
+        }
+    }
+}
+
+/// Coverage of a feature without a range (a model without schema: every input unbounded, the
+/// baseline 0): a row below and a row above the baseline, any values. PDs: the sigmoid of x.
+#[test]
+fn an_unbounded_feature_is_covered_by_a_row_on_each_side_of_its_baseline() {
+    let sigmoid = |x: f32| 1.0 / (1.0 + (-f64::from(x)).exp());
+    for (rows, missing) in [
+        (vec![0.0f32, 10.0], Some("`x0` below its baseline")),
+        (vec![0.0, -3.0], Some("`x0` above its baseline")),
+        (vec![-10.0, 10.0], Some("the baseline applicant")),
+        (vec![0.0, -3.0, 0.5], None),
+    ] {
+        let reference = json!({
+            "runtime": "the sigmoid of x in f64 (tests/engines.rs)",
+            "rows": rows.iter().map(|&x| [x]).collect::<Vec<_>>(),
+            "pd": rows.iter().map(|&x| sigmoid(x)).collect::<Vec<_>>(),
+        });
+        let bytes = with_metadata(
+            &linear_onnx(&[1.0], 0.0),
+            REFERENCE_SCORES_METADATA_KEY,
+            &reference.to_string(),
+        );
+        match missing {
+            Some(says) if LITE => {
+                let e = load_error(&bytes);
+                assert_eq!(e.kind(), ErrorKind::NeedsFullEngine, "{rows:?}: {e}");
+                assert!(e.message().contains(says), "{rows:?}: {e}");
+            }
+            _ => {
+                let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{rows:?}: {e}"));
+                assert_eq!(model.engine(), Engine::Direct, "{rows:?}");
+            }
+        }
+    }
 }

@@ -18,7 +18,12 @@ struct Entry {
 fn expected_kind(file: &str) -> ErrorKind {
     match file.trim_end_matches(".onnx") {
         "empty" | "random" | "truncated" | "text" | "cycle" => ErrorKind::ModelFormat,
-        "constant_of_shape_bomb" | "expand_bomb" => ErrorKind::ModelTooLarge,
+        "constant_of_shape_bomb"
+        | "expand_bomb"
+        | "pad_bomb"
+        | "concat_bomb"
+        | "resize_bomb"
+        | "matmul_chain" => ErrorKind::ModelTooLarge,
         "nan_weights"
         | "inf_weights"
         | "linear_classifier_bad_coefficients"
@@ -91,5 +96,52 @@ fn every_prefix_of_the_reference_model_is_refused_or_loads_without_panic() {
         let prefix = &bytes[..len];
         let result = std::panic::catch_unwind(|| Model::from_bytes(prefix));
         assert!(result.is_ok(), "prefix of {len} bytes panicked");
+    }
+}
+
+/// Issue 21, item 1: a model that grows a tensor past any memory by its shapes alone (`Pad`,
+/// `Concat`, `Resize`, a chain of wide `MatMul`s) is refused from tract's shape inference, before
+/// anything runs: the command line loads each under a 1 GiB address-space limit and exits with
+/// the refusal (code 1), where it aborted (`Pad`: 16 GB asked for) or scored with 2.5 GB
+/// (`Concat`) before. The reference model loads under the same limit.
+#[cfg(all(unix, feature = "tract"))]
+#[test]
+fn memory_bombs_are_refused_under_a_memory_limit_before_anything_runs() {
+    let run = |model: &str| {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 1048576 && exec \"$0\" schema --model \"$1\"")
+            .arg(env!("CARGO_BIN_EXE_credit-scorer"))
+            .arg(repo(model))
+            .output()
+            .expect("sh runs")
+    };
+    let control = run(REFERENCE_MODEL);
+    assert!(
+        control.status.success(),
+        "the reference model under the limit: {:?} {}",
+        control.status,
+        String::from_utf8_lossy(&control.stderr)
+    );
+    for file in [
+        "pad_bomb",
+        "concat_bomb",
+        "resize_bomb",
+        "matmul_chain",
+        "pad_constant_bomb",
+    ] {
+        let out = run(&format!("tests/fixtures/hostile/{file}.onnx"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{file}: {:?} {stderr}",
+            out.status
+        );
+        assert!(
+            stderr.contains("for a batch of 1024 applicants, above the limit of")
+                || stderr.contains("computes a tensor from constants only"),
+            "{file}: {stderr}"
+        );
     }
 }

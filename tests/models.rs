@@ -63,10 +63,12 @@ fn zipmap_and_scaler_need_reference_scores_and_then_run_on_trees() {
     assert!(e.message().contains("reference scores"), "{e}");
 
     let mut proto = pb::ModelProto::decode(&bytes[..]).expect("decodes");
+    // The golden rows and the rows that cover the model (ReferenceScores::uncovered).
+    let rows = golden.rows.iter().chain(&golden.coverage);
     let reference = serde_json::json!({
         "runtime": "onnxruntime (training/train.py)",
-        "rows": golden.rows.iter().map(|r| &r.x).collect::<Vec<_>>(),
-        "pd": golden.rows.iter().map(|r| r.pd).collect::<Vec<_>>(),
+        "rows": rows.clone().map(|r| &r.x).collect::<Vec<_>>(),
+        "pd": rows.map(|r| r.pd).collect::<Vec<_>>(),
     });
     proto.metadata_props.push(pb::StringStringEntryProto {
         key: REFERENCE_SCORES_METADATA_KEY.into(),

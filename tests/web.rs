@@ -210,7 +210,13 @@ fn broken_models_are_refused_cleanly_and_the_instance_keeps_working() {
         "gather_batch_axis",
         "expand_negative_shape",
         "tree_ensemble_corrupt",
-        "zero_batch"
+        "zero_batch",
+        "pad_bomb",
+        "concat_bomb",
+        "resize_bomb",
+        "upsample_bomb",
+        "matmul_chain",
+        "pad_constant_bomb"
     );
     for (name, bytes) in corpus {
         let Err(e) = Scorer::new(bytes) else {

@@ -104,6 +104,18 @@ def coverage_rows(features, baseline):
     return np.array(rows, dtype=np.float32)
 
 
+def generic_coverage_rows(k):
+    """The rows that cover a model without schema (src/engine/reference.rs, docs/SCHEMA.md): the
+    baseline (all 0), then each input at -10 and at +10 with the others at 0."""
+    rows = [[0.0] * k]
+    for j in range(k):
+        for v in (-10.0, 10.0):
+            r = [0.0] * k
+            r[j] = v
+            rows.append(r)
+    return np.array(rows, dtype=np.float32)
+
+
 def ort_pd(model_bytes, X, default_class):
     """onnxruntime's probability of `default_class`, whatever shape the export gives it."""
     sess = ort.InferenceSession(model_bytes, providers=["CPUExecutionProvider"])
@@ -155,7 +167,8 @@ def save(name, model, features, baseline, X_test, default_class=1, shap_values=N
     fixture = {"model": f"{name}.onnx", "runtime": f"onnxruntime {ort.__version__}",
                "pd_output": out_name, "default_class": default_class,
                "baseline": [float(v) for v in baseline],
-               "rows": null_rows(X_test), "pd": [round(float(p), 9) for p in pd]}
+               "rows": null_rows(X_test), "pd": [round(float(p), 9) for p in pd],
+               "coverage": generic_coverage(plain, X_test.shape[1], default_class)}
     if shap_values is not None:
         fixture["shap"] = shap_values
     if margin_note:
@@ -164,6 +177,14 @@ def save(name, model, features, baseline, X_test, default_class=1, shap_values=N
         json.dump(fixture, f, separators=(",", ":"))
     print(f"{name}: {os.path.getsize(os.path.join(OUT, name + '.onnx'))} bytes, "
           f"pd[0..3]={pd[:3]}")
+
+
+def generic_coverage(plain, k, default_class):
+    """`generic_coverage_rows(k)` and onnxruntime's scores of them on the model without metadata:
+    reference scores the lite engine trusts for it (tests/bank_models.rs)."""
+    rows = generic_coverage_rows(k)
+    _, pd = ort_pd(plain, rows, default_class)
+    return {"rows": rows.tolist(), "pd": [round(float(p), 9) for p in pd]}
 
 
 def shap_fixture(model, baseline, X_rows):

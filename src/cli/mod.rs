@@ -172,8 +172,9 @@ struct SchemaArgs {
 /// Record tract's scores of probe applicants in a model, for the page's lite engine
 ///
 /// Writes a copy of the model with tract's scores of probe applicants in its metadata, so
-/// that the page's lite engine can run it; the original bytes are kept as they were
-/// (docs/SCHEMA.md, "Reference scores"). Needs the full build (with tract).
+/// that the page's lite engine can run it; the original bytes are kept as they were, but for
+/// reference scores that do not cover the model, which are replaced (docs/SCHEMA.md,
+/// "Reference scores"). Needs the full build (with tract).
 #[derive(Args)]
 #[command(verbatim_doc_comment, after_help = concat!(
     "Example:\n",

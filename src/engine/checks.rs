@@ -21,7 +21,9 @@ use crate::schema::{SCHEMA_METADATA_KEY, Schema};
 use ml::{check_linear_model, check_tree_ensemble};
 
 pub(super) use tensors::tensor_values;
-use tensors::{check_allocation, check_gather, check_tensor};
+use tensors::{
+    check_allocation, check_constant_folding, check_gather, check_tensor, element_count,
+};
 
 /// Most inputs a model may take.
 pub const MAX_FEATURES: usize = 256;
@@ -163,6 +165,12 @@ fn check_graph(graph: &pb::GraphProto, options: &LoadOptions, input: &InputInfo)
     }
     let mut known: HashSet<&str> = graph.input.iter().map(|i| i.name.as_str()).collect();
     known.extend(constants.keys().copied());
+    // Sizes of what is computed from constants only (see `check_constant_folding`).
+    let mut folded: HashMap<&str, u64> = graph
+        .initializer
+        .iter()
+        .map(|t| (t.name.as_str(), element_count(&t.dims).unwrap_or(u64::MAX)))
+        .collect();
     let mut producers: HashMap<&str, &pb::NodeProto> = HashMap::new();
     for node in &graph.node {
         let node_name = if node.name.is_empty() {
@@ -198,6 +206,7 @@ fn check_graph(graph: &pb::GraphProto, options: &LoadOptions, input: &InputInfo)
             constants.insert(out.as_str(), t);
         }
         check_allocation(node, node_name, &constants, &producers, options)?;
+        check_constant_folding(node, node_name, &mut folded, options)?;
         check_linear_model(node, node_name, input_width)?;
         check_gather(node, node_name, input_width, &constants)?;
         check_tree_ensemble(node, node_name, input_width)?;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::reference::{REFERENCE_SCORES_METADATA_KEY, ReferenceScores};
+use super::reference::{REFERENCE_SCORES_METADATA_KEY, ReferenceScores, not_covered};
 use super::{Compiled, Model, pb, trees_do_not_reproduce, trees_need_reference_scores};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -25,17 +25,27 @@ impl Plan {
 
 impl Model {
     /// The engine choice without tract: the model must be trees or a chain that reproduce the
-    /// reference scores it carries.
+    /// reference scores it carries, and those must cover the model
+    /// ([`ReferenceScores::uncovered`]).
     pub(super) fn choose_engine(
         mut self,
-        _proto: &pb::ModelProto,
+        proto: &pb::ModelProto,
         _outputs: (&str, Option<&str>),
         Compiled { chain, trees }: Compiled,
         reference: Option<&ReferenceScores>,
     ) -> Result<Model> {
+        // `credit-scorer reference-scores` needs tract to run the model.
+        let tract_runs_it = !proto.graph.as_ref().is_some_and(|g| {
+            g.node
+                .iter()
+                .any(|n| super::trees::BEYOND_TRACT.contains(&n.op_type.as_str()))
+        });
         if let Some(trees) = trees {
             let reference =
                 reference.ok_or_else(|| trees_need_reference_scores(ErrorKind::NeedsFullEngine))?;
+            if let Some(gap) = reference.uncovered(&self.schema) {
+                return Err(not_covered(ErrorKind::NeedsFullEngine, &gap, tract_runs_it));
+            }
             self.trees = Some(Arc::new(trees));
             if let Some(mismatch) = reference.mismatch(&self)? {
                 return Err(trees_do_not_reproduce(
@@ -61,6 +71,9 @@ impl Model {
                 "the model carries no reference scores (`{REFERENCE_SCORES_METADATA_KEY}`)"
             ))
         })?;
+        if let Some(gap) = reference.uncovered(&self.schema) {
+            return Err(not_covered(ErrorKind::NeedsFullEngine, &gap, tract_runs_it));
+        }
         self.chain = Some(Arc::new(chain));
         if let Some(mismatch) = reference.mismatch(&self)? {
             return Err(needs_full(&format!(

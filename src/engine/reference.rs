@@ -2,10 +2,11 @@
 //! in the model's metadata. Every engine must reproduce them; they are what lets the lite build
 //! trust its direct evaluator without tract to compare with. With tract also the probe rows (which
 //! a chain must score as tract does before it is used) and the writer that records tract's scores
-//! of them in a model that has none (`credit-scorer reference-scores`).
+//! of them in a model that has none that cover it (`credit-scorer reference-scores`).
 
 use super::{Model, Prediction, pb};
 use crate::error::{Error, ErrorKind, Result};
+use crate::schema::{FeatureKind, Schema};
 
 /// Metadata key of the reference scores: applicant rows and the probabilities a reference runtime
 /// (the training pipeline's onnxruntime) gave them, as JSON
@@ -110,6 +111,111 @@ impl ReferenceScores {
     }
 }
 
+/// One row the reference scores must hold for the lite engine to trust its evaluator: the baseline
+/// with one feature changed to a value (see docs/SCHEMA.md, "Coverage").
+#[derive(Clone, Copy, Debug)]
+enum Needed {
+    /// Exactly this value: a range end or a code (`what` names it in messages).
+    At(f32, &'static str),
+    /// Any value below the baseline: a numeric feature without a minimum.
+    Below,
+    /// Any value above the baseline: a numeric feature without a maximum.
+    Above,
+}
+
+/// The values a feature must take in the reference rows: both ends of a numeric range (a missing
+/// end: any value beyond the baseline on that side), every code of a categorical.
+fn needed(kind: &FeatureKind) -> Vec<Needed> {
+    match kind {
+        FeatureKind::Numeric { min, max, .. } => vec![
+            min.map_or(Needed::Below, |v| Needed::At(v as f32, "minimum")),
+            max.map_or(Needed::Above, |v| Needed::At(v as f32, "maximum")),
+        ],
+        FeatureKind::Categorical { categories } => categories
+            .iter()
+            .map(|c| Needed::At(c.code as f32, "code"))
+            .collect(),
+    }
+}
+
+impl ReferenceScores {
+    /// What the rows lack to cover the model of `schema`, as a message; `None` when they cover
+    /// it. Covered: one row is the baseline, and for every feature and every value [`needed`]
+    /// names, a row is the baseline with that feature (only) at that value.
+    pub(super) fn uncovered(&self, schema: &Schema) -> Option<String> {
+        let baseline = schema.baseline();
+        let mut has_baseline = false;
+        // Per feature, the values of rows that differ from the baseline in that feature only.
+        let mut seen: Vec<Vec<f32>> = vec![Vec::new(); baseline.len()];
+        for row in &self.rows {
+            let mut changed = row
+                .iter()
+                .zip(&baseline)
+                .enumerate()
+                .filter(|(_, (v, b))| v != b);
+            match (changed.next(), changed.next()) {
+                (None, _) => has_baseline = true,
+                (Some((j, (&v, _))), None) => {
+                    if let Some(values) = seen.get_mut(j) {
+                        values.push(v);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut missing = Vec::new();
+        if !has_baseline {
+            missing.push("the baseline applicant".to_string());
+        }
+        for ((feature, &base), values) in schema.features.iter().zip(&baseline).zip(&seen) {
+            for need in needed(&feature.kind) {
+                let (covered, what) = match need {
+                    Needed::At(v, what) => (
+                        v == base || values.contains(&v),
+                        format!("at its {what} {v}"),
+                    ),
+                    Needed::Below => (
+                        values.iter().any(|&v| v < base),
+                        "below its baseline (it has no minimum)".to_string(),
+                    ),
+                    Needed::Above => (
+                        values.iter().any(|&v| v > base),
+                        "above its baseline (it has no maximum)".to_string(),
+                    ),
+                };
+                if !covered {
+                    missing.push(format!(
+                        "`{}` {what}, the other features at the baseline",
+                        feature.name
+                    ));
+                }
+            }
+        }
+        let first = missing.first()?;
+        Some(format!(
+            "{} of the rows they need {} missing, first: {first}",
+            missing.len(),
+            if missing.len() == 1 { "is" } else { "are" }
+        ))
+    }
+}
+
+/// The message for reference scores that do not cover the model (`gap`: what
+/// [`ReferenceScores::uncovered`] found), saying how to add them.
+pub(super) fn not_covered(kind: ErrorKind, gap: &str, tract_runs_it: bool) -> Error {
+    let how = if tract_runs_it {
+        "record them with `credit-scorer reference-scores --model MODEL.onnx -o MODEL-lite.onnx` (it replaces rows that do not cover the model), or add onnxruntime's scores of them as docs/SCHEMA.md shows"
+    } else {
+        "add onnxruntime's scores of them as docs/SCHEMA.md shows (training/bank_models.py's `coverage_rows`)"
+    };
+    Error::new(
+        kind,
+        format!(
+            "the model's reference scores (`{REFERENCE_SCORES_METADATA_KEY}`) do not cover it ({gap}); a direct evaluator is trusted only on reference rows that hold the baseline applicant and, for each feature, the baseline with only that feature changed to both ends of its range or to each of its codes: {how}"
+        ),
+    )
+}
+
 // With tract: the probe rows and the writer.
 
 /// Random rows, besides the baseline and the range ends, that a chain must score as tract does.
@@ -119,10 +225,10 @@ const PROBE_RANDOM_ROWS: usize = 48;
 /// Rows that exercise the whole schema: the baseline, each feature at each end of its range or at
 /// each of its codes, and random rows inside the ranges (fixed seed).
 #[cfg(feature = "tract")]
-pub(super) fn probe_rows(schema: &crate::schema::Schema, k: usize) -> Vec<f32> {
-    use crate::schema::FeatureKind;
+pub(super) fn probe_rows(schema: &Schema, k: usize) -> Vec<f32> {
     let baseline = schema.baseline();
     let mut rows = baseline.clone();
+    // An end a numeric feature lacks: 10 beyond the baseline (or the other end).
     let range = |kind: &FeatureKind, baseline: f64| -> (f64, f64) {
         match kind {
             FeatureKind::Numeric { min, max, .. } => {
@@ -138,20 +244,18 @@ pub(super) fn probe_rows(schema: &crate::schema::Schema, k: usize) -> Vec<f32> {
             }
         }
     };
+    // The rows that cover the model (`ReferenceScores::uncovered`).
     for (j, feature) in schema.features.iter().enumerate() {
-        let values: Vec<f64> = match &feature.kind {
-            FeatureKind::Categorical { categories } => {
-                categories.iter().map(|c| c.code as f64).collect()
-            }
-            kind => {
-                let (lo, hi) = range(kind, feature.baseline);
-                vec![lo, hi]
-            }
-        };
-        for v in values {
+        let (lo, hi) = range(&feature.kind, feature.baseline);
+        for need in needed(&feature.kind) {
+            let v = match need {
+                Needed::At(v, _) => v,
+                Needed::Below => lo as f32,
+                Needed::Above => hi as f32,
+            };
             let mut row = baseline.clone();
             if let Some(slot) = row.get_mut(j) {
-                *slot = v as f32;
+                *slot = v;
             }
             rows.extend_from_slice(&row);
         }
@@ -181,8 +285,9 @@ pub(super) fn probe_rows(schema: &crate::schema::Schema, k: usize) -> Vec<f32> {
 #[cfg(feature = "tract")]
 #[derive(Debug)]
 pub struct WithReferenceScores {
-    /// The model file with the reference scores appended: the input bytes unchanged, then one
-    /// more `metadata_props` entry.
+    /// The model file with the reference scores appended: the input bytes unchanged (but for an
+    /// entry of reference scores that did not cover the model, taken out), then one more
+    /// `metadata_props` entry.
     pub bytes: Vec<u8>,
     /// How many rows were scored and recorded.
     pub rows: usize,
@@ -191,7 +296,8 @@ pub struct WithReferenceScores {
     pub lite: bool,
 }
 
-/// Records reference scores in a model that has none: the probe rows (the baseline, each feature
+/// Records reference scores in a model that has none, or none that cover it (those are
+/// replaced; tract must reproduce them first): the probe rows (the baseline, each feature
 /// at its range ends or codes, fixed-seed random rows) scored by tract's plan. With them the
 /// page's lite engine runs the model when the direct evaluator reproduces tract's scores, the
 /// same check the full engine makes at load.
@@ -206,18 +312,21 @@ pub fn with_reference_scores(bytes: &[u8]) -> Result<WithReferenceScores> {
             ..LoadOptions::default()
         },
     )?;
-    if checks::decode(bytes)?
-        .metadata_props
-        .iter()
-        .any(|p| p.key == REFERENCE_SCORES_METADATA_KEY)
-    {
-        return Err(Error::new(
-            ErrorKind::Input,
-            format!(
-                "the model already carries reference scores (`{REFERENCE_SCORES_METADATA_KEY}`), and they match this engine; nothing to add"
-            ),
-        ));
-    }
+    // Reference scores that cover the model leave nothing to add; ones that do not (tract
+    // reproduced them while loading) are replaced.
+    let proto = checks::decode(bytes)?;
+    let bytes = match ReferenceScores::from_metadata(&proto, by_tract.k)? {
+        Some(recorded) if recorded.uncovered(&by_tract.schema).is_none() => {
+            return Err(Error::new(
+                ErrorKind::Input,
+                format!(
+                    "the model already carries reference scores (`{REFERENCE_SCORES_METADATA_KEY}`) that cover it, and they match this engine; nothing to add"
+                ),
+            ));
+        }
+        Some(_) => without_metadata_entry(bytes, REFERENCE_SCORES_METADATA_KEY)?,
+        None => bytes.to_vec(),
+    };
     let rows = probe_rows(&by_tract.schema, by_tract.k);
     let scored = by_tract.predict(&rows)?;
     let value = serde_json::json!({
@@ -234,7 +343,7 @@ pub fn with_reference_scores(bytes: &[u8]) -> Result<WithReferenceScores> {
     // A repeated field may be appended to an encoded message: the file stays byte for byte what
     // it was (no re-encoding, no field this copy of onnx.proto does not know is lost).
     const METADATA_PROPS_TAG: u8 = (14 << 3) | 2; // field 14, length-delimited
-    let mut out = bytes.to_vec();
+    let mut out = bytes;
     out.push(METADATA_PROPS_TAG);
     prost::encoding::encode_varint(entry.len() as u64, &mut out);
     out.extend_from_slice(&entry);
@@ -244,4 +353,52 @@ pub fn with_reference_scores(bytes: &[u8]) -> Result<WithReferenceScores> {
         rows: scored.len(),
         lite: matches!(model.engine(), Engine::Direct | Engine::Trees),
     })
+}
+
+/// `bytes` (an encoded `ModelProto`) without its `metadata_props` entries named `key`, every other
+/// field kept byte for byte.
+#[cfg(feature = "tract")]
+fn without_metadata_entry(bytes: &[u8], key: &str) -> Result<Vec<u8>> {
+    use prost::Message;
+    use prost::encoding::{WireType, decode_key, decode_varint};
+    let corrupt = || {
+        Error::new(
+            ErrorKind::ModelFormat,
+            "the model's bytes are not a well-formed ONNX file; export it again",
+        )
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let start = rest;
+        let (field, wire) = decode_key(&mut rest).map_err(|_| corrupt())?;
+        let body = match wire {
+            WireType::Varint => {
+                decode_varint(&mut rest).map_err(|_| corrupt())?;
+                None
+            }
+            WireType::SixtyFourBit | WireType::ThirtyTwoBit => {
+                let n = if wire == WireType::SixtyFourBit { 8 } else { 4 };
+                rest = rest.get(n..).ok_or_else(corrupt)?;
+                None
+            }
+            WireType::LengthDelimited => {
+                let len = usize::try_from(decode_varint(&mut rest).map_err(|_| corrupt())?)
+                    .map_err(|_| corrupt())?;
+                let body = rest.get(..len).ok_or_else(corrupt)?;
+                rest = rest.get(len..).ok_or_else(corrupt)?;
+                Some(body)
+            }
+            WireType::StartGroup | WireType::EndGroup => return Err(corrupt()),
+        };
+        const METADATA_PROPS_FIELD: u32 = 14;
+        let dropped = field == METADATA_PROPS_FIELD
+            && body
+                .is_some_and(|b| pb::StringStringEntryProto::decode(b).is_ok_and(|e| e.key == key));
+        if !dropped {
+            let taken = start.len() - rest.len();
+            out.extend_from_slice(start.get(..taken).ok_or_else(corrupt)?);
+        }
+    }
+    Ok(out)
 }

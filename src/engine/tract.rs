@@ -3,8 +3,9 @@
 //! tract to compare against.
 //!
 //! The choice, in order: trees that reproduce the model's reference scores run it (no plan is
-//! built); trees that do not, or trees without reference scores, are refused for a model with
-//! operators tract does not run ([`trees::BEYOND_TRACT`]); otherwise tract's plan must reproduce
+//! built) when those cover the model; trees that do not, or trees without reference scores that
+//! cover the model, are refused for a model with operators tract does not run
+//! ([`trees::BEYOND_TRACT`]); otherwise tract's plan must reproduce
 //! the reference scores, the chain is kept if it scores the probe and reference rows as the plan
 //! does, and else trees compiled for a model without reference scores are kept if they score the
 //! probe rows as the plan does.
@@ -16,14 +17,21 @@ use tract_onnx::prelude::*;
 
 use super::chain::RowChain;
 use super::checks::MAX_OPSET;
-use super::reference::{ReferenceScores, probe_rows};
+use super::reference::{ReferenceScores, not_covered, probe_rows};
 use super::{
     Compiled, Model, Prediction, pb, trees, trees_do_not_reproduce, trees_need_reference_scores,
 };
 use crate::error::{Error, ErrorKind, Result};
 
-/// Rows per tract run: larger calls are split into runs of this size.
+/// Rows per tract run: larger calls are split into runs of this size, the largest batch tract
+/// ever sees (what the tensor sizes are bounded for).
 const RUN_ROWS: usize = 1024;
+/// Largest tensor a model may make (intermediate, output or constant), in bytes, for a run of
+/// [`RUN_ROWS`] rows.
+pub const MAX_TENSOR_BYTES: u64 = 64 << 20;
+/// Largest sum of all of a run's tensors (every node's output, constants included), in bytes,
+/// for a run of [`RUN_ROWS`] rows: a bound on what one run holds at once.
+pub const MAX_RUN_BYTES: u64 = 256 << 20;
 /// How far a direct evaluator's probabilities may be from tract's on the probe rows (they
 /// differ only in summation order and in the exp approximation).
 const PROBE_PD_TOLERANCE: f64 = 1e-5;
@@ -186,16 +194,24 @@ impl Model {
                 return Err(trees_need_reference_scores(ErrorKind::ModelUnsupported));
             }
             (Some(trees), None) => pending = Some(trees),
-            (Some(trees), Some(reference)) => {
-                self.trees = Some(Arc::new(trees));
-                match reference.mismatch(&self)? {
-                    None => return Ok(self),
-                    Some(mismatch) if beyond_tract => {
-                        return Err(trees_do_not_reproduce(ErrorKind::ModelInvalid, &mismatch));
-                    }
-                    Some(_) => self.trees = None,
+            // Reference scores that do not cover the model vouch for nothing alone: tract checks
+            // the trees on the probe rows, or a model tract cannot run is refused.
+            (Some(trees), Some(reference)) => match reference.uncovered(&self.schema) {
+                Some(gap) if beyond_tract => {
+                    return Err(not_covered(ErrorKind::ModelUnsupported, &gap, false));
                 }
-            }
+                Some(_) => pending = Some(trees),
+                None => {
+                    self.trees = Some(Arc::new(trees));
+                    match reference.mismatch(&self)? {
+                        None => return Ok(self),
+                        Some(mismatch) if beyond_tract => {
+                            return Err(trees_do_not_reproduce(ErrorKind::ModelInvalid, &mismatch));
+                        }
+                        Some(_) => self.trees = None,
+                    }
+                }
+            },
         }
         let plan = Plan::build(proto, self.k, pd_name, logit_name)?;
         self.plan = Some(plan.clone());
@@ -266,12 +282,70 @@ fn build_plan(
     model
         .select_outputs_by_name(&outputs)
         .map_err(|e| unsupported("read", e))?;
-    let typed = model
+    let typed = model.into_typed().map_err(|e| unsupported("prepared", e))?;
+    // Before optimizing (which folds constants) or running: bound what a run would allocate.
+    check_tensor_sizes(&typed, &batch)?;
+    let typed = typed
         .into_optimized()
         .map_err(|e| unsupported("prepared", e))?;
     typed
         .into_runnable()
         .map_err(|e| unsupported("prepared", e))
+}
+
+/// Refuses a model whose tensors, as tract's shape inference types them for a run of
+/// [`RUN_ROWS`] rows, would exceed [`MAX_TENSOR_BYTES`] one by one or [`MAX_RUN_BYTES`] together,
+/// whatever the operator (`Pad`, `Concat`, `Resize`, a wide `MatMul`, …); a size shape inference
+/// cannot tell is refused too.
+fn check_tensor_sizes(model: &TypedModel, batch: &Symbol) -> Result<()> {
+    let values = SymbolValues::default().with(batch, RUN_ROWS as i64);
+    let mut total: u64 = 0;
+    for node in model.nodes() {
+        for output in &node.outputs {
+            let fact = &output.fact;
+            let what = || format!("node `{}` ({})", node.name, node.op.name());
+            let mut elements: u64 = 1;
+            for dim in fact.shape.iter() {
+                let d = dim
+                    .eval_to_i64(&values)
+                    .ok()
+                    .and_then(|d| u64::try_from(d).ok())
+                    .ok_or_else(|| {
+                        Error::new(
+                            ErrorKind::ModelUnsupported,
+                            format!(
+                                "{} makes a tensor of shape {:?}, whose size is not known when the model loads; this scorer only runs models whose memory is bounded before they run",
+                                what(),
+                                fact.shape
+                            ),
+                        )
+                    })?;
+                elements = elements.saturating_mul(d);
+            }
+            let bytes = elements.saturating_mul(fact.datum_type.size_of() as u64);
+            if bytes > MAX_TENSOR_BYTES {
+                return Err(Error::new(
+                    ErrorKind::ModelTooLarge,
+                    format!(
+                        "{} makes a tensor of {elements} values ({bytes} bytes) for a batch of {RUN_ROWS} applicants, above the limit of {} MiB per tensor; the model is malformed or hostile",
+                        what(),
+                        MAX_TENSOR_BYTES >> 20
+                    ),
+                ));
+            }
+            total = total.saturating_add(bytes);
+        }
+    }
+    if total > MAX_RUN_BYTES {
+        return Err(Error::new(
+            ErrorKind::ModelTooLarge,
+            format!(
+                "the model's tensors add up to {total} bytes for a batch of {RUN_ROWS} applicants, above the limit of {} MiB; the model is malformed or hostile",
+                MAX_RUN_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn check_pd_fact(name: &str, fact: &TypedFact) -> Result<usize> {

@@ -56,6 +56,10 @@ pub struct ForeignGolden {
     #[serde(default)]
     pub ignored_feature: Option<usize>,
     pub rows: Vec<ForeignRow>,
+    /// The rows that cover a model without schema (the baseline 0, each input at ±10), scored
+    /// by onnxruntime: reference scores the lite engine trusts.
+    #[serde(default)]
+    pub coverage: Vec<ForeignRow>,
 }
 
 pub fn foreign(name: &str) -> (Vec<u8>, ForeignGolden) {

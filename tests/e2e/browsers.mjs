@@ -36,11 +36,12 @@ export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu
 export async function startProxy() {
   const proxy = { log: [], phase: 'loading', offline: false, tamper: new Map() };
   const server = http.createServer((req, res) => {
+    const at = Date.now(); // when the request arrived (tests compare it with the page's ready mark)
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const entry = { method: req.method, url: req.url, headers: req.headers, body: body.toString('latin1'), phase: proxy.phase };
+      const entry = { method: req.method, url: req.url, headers: req.headers, body: body.toString('latin1'), phase: proxy.phase, at };
       proxy.log.push(entry);
       let target;
       try {

@@ -2,7 +2,8 @@
 // it in one browser launch, one tab, step by step as a loan officer would: score a golden
 // applicant, an invalid value, the language switch, the print view, a batch file and its
 // download, a bank model that needs the full engine, then the network capture (every request the
-// browser sent, through a logging proxy: nothing after ready, no applicant value anywhere), and an
+// browser sent, through a logging proxy: after ready only pinned files the service worker caches,
+// no applicant value anywhere), and an
 // offline reload that still scores. Every step also asserts that the page recorded no CSP
 // violation and no error. The page is driven through what a user sees: fields and controls are
 // found by their label or their visible text.
@@ -346,18 +347,28 @@ export function crossBrowserSuite(name) {
       await assertNoProblems(d, 'bank model');
     });
 
-    test('the network: only the app\'s own files, nothing after ready, no applicant value anywhere', async () => {
+    test('the network: only the app\'s own files, after ready only pinned files the service worker caches, no applicant value anywhere', async () => {
       // One more applicant with a sentinel amount, typed as a what-if.
       await fillForm(d, { ...goldenApplicant(g, highRow), credit_amount: SENTINELS[0] }, labelsEn);
       await waitResult(d);
       await new Promise((res) => setTimeout(res, 500));
+      // Once the page was idle it asked the service worker to cache the full engine.
+      assert.equal(await d.waitFor(() => document.body.dataset.offlineRest, [], { timeout: 120_000, what: 'the idle caching' }),
+        'done', 'the service worker cached the rest once the page was idle');
       const own = proxy.log.filter((e) => !BROWSER_OWN_HOSTS.has(new URL(e.url.startsWith('http') ? e.url : `http://${e.url}`).hostname));
       const paths = new Set(own.map((e) => new URL(e.url).pathname));
-      // The proxy sees the Worker's and the service worker's requests too: both full engines
-      // reach the network only through the service worker's precache (the scoring Worker gets the
-      // one it runs from that cache, after ready).
-      for (const p of ['/js/worker/engine-worker.js', '/sw.js', '/models/german-credit-mlp.onnx', '/pkg/credit_scorer_bg.wasm',
-        '/pkg/simd/credit_scorer_bg.wasm']) {
+      // The moment the page said it was ready, on the machine's clock (the proxy's too).
+      const readyAt = await d.evaluate(() => performance.timeOrigin + performance.getEntriesByName('credit-scorer:ready')[0].startTime);
+      // The files the service worker's manifest pins, and when it caches them (xtask/src/integrity.rs).
+      const groups = new Map([...readFileSync(path.join(ROOT, 'www', 'pkg', 'sw-manifest.js'), 'utf8')
+        .matchAll(/path: '([^']+)', integrity: '[^']+', group: '([^']+)'/g)].map(([, p, grp]) => [new URL(p, `${ORIGIN}/`).pathname, grp]));
+      // The proxy sees the Worker's and the service worker's requests too: the lite engine before
+      // ready, the full one after (the service worker caches it once the page is idle).
+      const simd = paths.has('/pkg/lite/simd/credit_scorer_bg.wasm'); // the build this browser runs
+      const lite = simd ? '/pkg/lite/simd/' : '/pkg/lite/';
+      const full = simd ? '/pkg/simd/' : '/pkg/';
+      for (const p of ['/js/worker/engine-worker.js', '/sw.js', '/models/german-credit-mlp.onnx', `${lite}credit_scorer_bg.wasm`,
+        `${full}credit_scorer_bg.wasm`]) {
         assert.ok(paths.has(p), `${p} seen by the proxy`);
       }
       for (const e of own) {
@@ -366,11 +377,22 @@ export function crossBrowserSuite(name) {
         assert.ok(APP_FILES.has(u.pathname), `one of the app's own files: ${u.pathname}`);
         assert.equal(e.method, 'GET', `${e.url} is a GET`);
         assert.equal(u.search, '', `${e.url} has no query`);
+        assert.equal(e.body, '', `${e.url} has no body`);
         const all = `${e.url} ${JSON.stringify(e.headers)} ${e.body}`;
         for (const s of SENTINELS) assert.ok(!all.includes(s), `${s} not in ${e.url}`);
       }
-      assert.deepEqual(own.filter((e) => e.phase !== 'loading').map((e) => `${e.method} ${e.url}`), [],
-        'no request reaches the network after ready (the full engine comes from the offline cache)');
+      // A light first visit: no full engine and no other variant before ready.
+      const before = own.filter((e) => e.at < readyAt).map((e) => new URL(e.url).pathname);
+      for (const p of before) {
+        assert.ok(!['simd', 'scalar', simd ? 'liteScalar' : 'liteSimd'].includes(groups.get(p)),
+          `${p} is not fetched before ready`);
+      }
+      // After ready, only pinned files the service worker caches later reach the network: the
+      // full engine and the install icons (never the app, the model or the lite engine again).
+      const after = own.filter((e) => e.at >= readyAt).map((e) => new URL(e.url).pathname);
+      for (const p of after) {
+        assert.ok(['simd', 'scalar', 'later'].includes(groups.get(p)), `after ready only the full engine or the icons: ${p}`);
+      }
       await assertNoProblems(d, 'network');
     });
 

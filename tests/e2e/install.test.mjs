@@ -1,6 +1,7 @@
 // Installable: the page links a web app manifest whose icons exist at their declared sizes,
-// Chromium's own installability check finds nothing missing, and the manifest, its icons and its
-// start URL are in the offline cache, so the installed app opens without a network.
+// Chromium's own installability check finds nothing missing, and the manifest and its start URL
+// (before ready) and its icons (once the page is idle) are in the offline cache, so the installed
+// app opens without a network.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -35,6 +36,8 @@ describe('installing the app', () => {
     page.on('pageerror', (e) => problems.push(e.message));
     await gotoReady(page);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.waitForSelector('body[data-offline-rest]', { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.offlineRest), 'done', 'the icons are cached once idle');
     const cdp = await context.newCDPSession(page);
     const manifest = await cdp.send('Page.getAppManifest');
     assert.equal(manifest.url, new URL('manifest.webmanifest', BASE_URL).href);

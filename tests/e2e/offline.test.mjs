@@ -1,8 +1,10 @@
-// Offline: after one visit the service worker has cached the app, the wasm and the model, so with
-// the network cut a reload still loads and scores an applicant and a CSV file, and an own model
-// that needs the full engine loads too (the full engine is cached with the lite one). The cache is
-// versioned: a new deployment (a changed file and the pkg/sw-manifest.js its build writes)
-// replaces the old cache entirely.
+// Offline: after one visit the service worker has cached the app, the lite engine and the model
+// before ready, and the full engine once the page was idle, so with the network cut a reload still
+// loads and scores an applicant and a CSV file, and an own model that needs the full engine loads
+// too. When the browser asks to save data, nothing more is cached while idle, but a bank model
+// that needed the full engine once still loads and scores offline (the full engine was cached when
+// first used). The cache is versioned: a new deployment (a changed file and the
+// pkg/sw-manifest.js its build writes) replaces the old cache entirely.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,10 +17,11 @@ import {
 
 const g = golden();
 const mlp = JSON.parse(readFileSync(fixture('models', 'mlp_dynamic.json'), 'utf8'));
-// Every engine build: lite and full, SIMD and scalar, each a wasm and its glue.
-const ENGINE_FILES = ['lite/simd/', 'lite/', 'simd/', ''].flatMap((dir) => [
-  `/pkg/${dir}credit_scorer.js`, `/pkg/${dir}credit_scorer_bg.wasm`,
-]);
+// Each engine build (Chromium here runs the SIMD ones), a wasm and its glue.
+const build = (dir) => [`/pkg/${dir}credit_scorer.js`, `/pkg/${dir}credit_scorer_bg.wasm`];
+const LITE = build('lite/simd/');
+const FULL = build('simd/');
+const SCALAR = [...build('lite/'), ...build('')];
 
 function manifestVersion(www) {
   return readFileSync(path.join(www, 'pkg', 'sw-manifest.js'), 'utf8').match(/VERSION = '([0-9a-f]+)'/)[1];
@@ -33,10 +36,10 @@ function rewriteManifest(www) {
   const text = readFileSync(file, 'utf8');
   const sri = (rel) => `sha384-${createHash('sha384').update(readFileSync(path.join(www, rel === './' ? 'index.html' : rel))).digest('base64')}`;
   let all = '';
-  const updated = text.replace(/\{ path: '([^']+)', integrity: '[^']+' \}/g, (_, rel) => {
+  const updated = text.replace(/\{ path: '([^']+)', integrity: '[^']+', group: '([^']+)' \}/g, (_, rel, group) => {
     const hash = sri(rel);
     if (rel !== './') all += `${rel} ${hash}\n`;
-    return `{ path: '${rel}', integrity: '${hash}' }`;
+    return `{ path: '${rel}', integrity: '${hash}', group: '${group}' }`;
   });
   const version = createHash('sha256').update(all).digest('hex').slice(0, 16);
   writeFileSync(file, updated.replace(/VERSION = '[0-9a-f]+'/, `VERSION = '${version}'`));
@@ -69,15 +72,18 @@ describe('offline', () => {
     await gotoReady(page);
     assert.equal(await page.evaluate(() => document.body.dataset.offline), 'ready', 'the service worker is installed before ready');
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await page.waitForSelector('body[data-offline-rest]', { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.offlineRest), 'done', 'the full engine is cached once idle');
 
     const contents = await cacheContents(page);
     const names = Object.keys(contents);
     assert.equal(names.length, 1, `one cache: ${names}`);
     assert.match(names[0], /^credit-scorer-[0-9a-f]{16}$/);
-    for (const p of ['/', '/index.html', '/js/main.js', '/js/worker/engine-worker.js', ...ENGINE_FILES, '/models/german-credit-mlp.onnx',
-      '/css/app.css']) {
+    for (const p of ['/', '/index.html', '/js/main.js', '/js/worker/engine-worker.js', ...LITE, ...FULL, '/models/german-credit-mlp.onnx',
+      '/css/app.css', '/icons/icon-512.png']) {
       assert.ok(contents[names[0]].includes(p), `${p} is cached`);
     }
+    for (const p of SCALAR) assert.ok(!contents[names[0]].includes(p), `${p} (a build this browser does not run) is not cached`);
 
     await context.setOffline(true);
     const network = [];
@@ -120,6 +126,54 @@ describe('offline', () => {
     await context.close();
   });
 
+  test('saving data: nothing more is cached while idle, and a bank model used once works offline', async () => {
+    const { page, context, assertClean } = await openPage(browser);
+    // The browser asks to save data (navigator.connection.saveData), from the first navigation on.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setDataSaverOverride', { dataSaverEnabled: true });
+    await gotoReady(page);
+    assert.equal(await page.evaluate(() => navigator.connection.saveData), true);
+    await page.waitForSelector('body[data-offline-rest]', { timeout: 60_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.offlineRest), 'save-data', 'nothing cached while idle');
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    let [cached] = Object.values(await cacheContents(page));
+    for (const p of LITE) assert.ok(cached.includes(p), `${p} is cached before ready`);
+    for (const p of [...FULL, ...SCALAR]) assert.ok(!cached.includes(p), `${p} is not cached`);
+
+    // A bank model that needs the full engine, used once online: the engine is cached on first use.
+    const loadOwn = async () => {
+      await page.setInputFiles('#model-file', fixture('models', 'mlp_dynamic.onnx'));
+      await page.waitForSelector('body[data-busy="false"]');
+      await page.waitForFunction(() => !document.getElementById('model-status').hidden
+        || !document.getElementById('model-error').hidden);
+      assert.equal(await page.locator('#model-error').isHidden(), true, 'the own model loads');
+      assert.equal(await page.textContent('#model-sha'), mlp.model_sha256);
+      assert.equal(await page.getAttribute('#model-engine', 'data-build'), 'full', 'on the full engine');
+      const sample = mlp.rows[1];
+      await fillApplicant(page, Object.fromEntries(sample.x.map((v, i) => [`x${i}`, String(v)])));
+      const own = await readResult(page);
+      assert.ok(Math.abs(own.pd - sample.pd) < 1e-5, `own model PD ${own.pd} vs golden ${sample.pd}`);
+    };
+    await loadOwn();
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+      [cached] = Object.values(await cacheContents(page));
+      if (FULL.every((p) => cached.includes(p))) break;
+      await page.waitForTimeout(250);
+    }
+    for (const p of FULL) assert.ok(cached.includes(p), `${p} is cached once used`);
+    for (const p of SCALAR) assert.ok(!cached.includes(p), `${p} is still not cached`);
+
+    // Offline: reload, and the same bank model loads and scores again.
+    await context.setOffline(true);
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    assert.equal(await page.locator('#app-alert').isHidden(), true, 'no error shown offline');
+    await loadOwn();
+    await shot(page, 'en-wide-offline-save-data-own-model');
+    assertClean(assert);
+    await context.close();
+  });
+
   // A new deployment, for real: `cargo xtask test` serves a copy of www/ on another port
   // (UPDATE_BASE_URL, its own origin and so its own service worker) from UPDATE_WWW, which this
   // test changes on disk as an upload of a new build would. Playwright's routes cannot stand in
@@ -157,7 +211,7 @@ describe('offline', () => {
     }
     const contents = await cacheContents(page);
     assert.deepEqual(Object.keys(contents), [newCache], `the old cache credit-scorer-${oldVersion} is gone`);
-    for (const p of ENGINE_FILES) assert.ok(contents[newCache].includes(p), `the new cache holds the engine file ${p}`);
+    for (const p of LITE) assert.ok(contents[newCache].includes(p), `the new cache holds the engine file ${p}`);
     const cachedCss = await page.evaluate(async (name) => {
       const r = await (await caches.open(name)).match(new URL('css/app.css', location.href).href);
       return r.text();

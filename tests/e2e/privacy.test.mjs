@@ -1,7 +1,9 @@
-// No data leaves the page: every request before ready is same-origin and one of the app's own
-// files; none reaches the network after ready while scoring (single, what-if, own model: the full
-// engine an own model needs comes from the service worker's cache); no sentinel value anywhere in
-// a request; nothing stored but the language choice; the CSP is sent.
+// No data leaves the page: every request is a same-origin GET of one of the app's own files, with
+// no query and no body; before ready only the app, the lite engine this browser runs and the model
+// are downloaded (no full engine, no scalar build); after ready the only requests that reach the
+// network are the service worker's, for files its manifest pins (the full engine, cached once the
+// page is idle), and every request of the page and its Workers is answered by the service worker;
+// no sentinel value anywhere in a request; nothing stored but the language choice; the CSP is sent.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +26,7 @@ const ALLOWED = new Set([
   '/pkg/lite/credit_scorer.js', '/pkg/lite/credit_scorer_bg.wasm',
   '/pkg/simd/credit_scorer.js', '/pkg/simd/credit_scorer_bg.wasm',
   '/pkg/credit_scorer.js', '/pkg/credit_scorer_bg.wasm',
-  // The offline service worker and its manifest; it caches the files above before ready.
+  // The offline service worker and its manifest; it caches the files above.
   '/sw.js', '/pkg/sw-manifest.js',
 ]);
 
@@ -37,20 +39,30 @@ describe('privacy and security', () => {
     await browser?.close();
   });
 
-  test('no request leaves the page after it is ready, and none carries applicant data', async () => {
+  test('after ready only the service worker fetches pinned files, and no request carries applicant data', async () => {
     const { page, context, assertClean } = await openPage(browser);
     const log = [];
-    let ready = false;
-    // The context sees requests from the page and from its worker.
+    // The context sees requests from the page, its Workers and the service worker.
     context.on('request', (r) => log.push({
-      url: r.url(), method: r.method(), headers: r.headers(), body: r.postData() ?? '', afterReady: ready, request: r,
+      url: r.url(), method: r.method(), headers: r.headers(), body: r.postData() ?? '', request: r, seen: Date.now(),
     }));
-    page.on('websocket', (ws) => log.push({ url: ws.url(), method: 'WEBSOCKET', headers: {}, body: '', afterReady: ready }));
+    page.on('websocket', (ws) => log.push({ url: ws.url(), method: 'WEBSOCKET', headers: {}, body: '', seen: Date.now() }));
+    // The moment the page says it is ready, on the browser's clock (requests are timed on it too).
+    await page.addInitScript(() => {
+      new MutationObserver((_, observer) => {
+        if (document.body?.dataset.ready === 'true') {
+          globalThis.__readyAt = performance.timeOrigin + performance.now();
+          observer.disconnect();
+        }
+      }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-ready'] });
+    });
 
-    // (gotoReady navigates again when a fresh Chromium's first navigation stalls; the abandoned
-    // attempt's requests are the app's own files, before ready, and are checked like the others.)
     const response = await gotoReady(page);
-    ready = true;
+    // The rest of the app (the full engine) is cached once the page is idle.
+    await page.waitForSelector('body[data-offline-rest]', { timeout: 120_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.offlineRest), 'done', 'the full engine is cached after ready');
+    const readyAt = await page.evaluate(() => globalThis.__readyAt);
+    assert.ok(readyAt > 0, 'the moment of ready was recorded');
 
     const csp = response.headers()['content-security-policy'];
     for (const directive of ["default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", "connect-src 'self'",
@@ -80,21 +92,42 @@ describe('privacy and security', () => {
     await readResult(page);
     await shot(page, 'en-wide-privacy-own-model');
 
-    // The recorder sees the worker's own fetches too (otherwise this test would prove little).
-    const paths = new Set(log.map((r) => new URL(r.url).pathname));
+    // When each request started, on the browser's clock (known once it is answered); one still
+    // unanswered, or never timed, counts as after ready.
+    for (const r of log) {
+      const answered = r.request ? await r.request.response() : null;
+      r.fromServiceWorker = answered?.fromServiceWorker() ?? false;
+      const start = r.request?.timing().startTime ?? -1;
+      r.afterReady = !(start > 0 && start < readyAt);
+      r.path = new URL(r.url).pathname;
+      r.bySw = !!r.request?.serviceWorker();
+    }
+    // The recorder sees the Workers' and the service worker's own fetches too (otherwise this
+    // test would prove little).
+    const paths = new Set(log.map((r) => r.path));
     for (const p of ['/js/worker/engine-worker.js', '/pkg/lite/simd/credit_scorer.js', '/pkg/lite/simd/credit_scorer_bg.wasm', '/models/german-credit-mlp.onnx']) {
       assert.ok(paths.has(p), `request for ${p} recorded`);
     }
-    // After ready, the only requests are the scoring worker's for the full engine the own model
-    // needs (the lite engine defers it), and the service worker answers them from its cache:
-    // nothing goes to the network, and the service worker itself fetches nothing.
+    // A light first visit: before ready, neither full engine nor any scalar build is requested.
+    const before = log.filter((r) => !r.afterReady).map((r) => r.path);
+    for (const p of before) {
+      assert.ok(!/^\/pkg\/(simd\/|lite\/credit|credit)/.test(p), `${p} is not requested before ready`);
+    }
+    // After ready, the only requests that reach the network are the service worker's, for files
+    // its manifest pins (here the full SIMD engine, cached while the page is idle); every request
+    // of the page and its Workers (the full engine the own model needs) is answered by the
+    // service worker.
+    const pinned = new Set((await (await fetch(new URL('pkg/sw-manifest.js', `${ORIGIN}/`))).text())
+      .match(/path: '[^']+'/g).map((m) => new URL(m.slice(7, -1), `${ORIGIN}/`).pathname));
     const after = log.filter((r) => r.afterReady);
-    assert.deepEqual(after.map((r) => `${r.method} ${new URL(r.url).pathname}`).sort(),
-      ['GET /pkg/simd/credit_scorer.js', 'GET /pkg/simd/credit_scorer_bg.wasm'], 'after ready: only the full engine');
-    for (const r of after) {
-      assert.equal(r.request.serviceWorker(), null, `${r.url} is the scoring worker's request`);
-      const response = await r.request.response();
-      assert.equal(response?.fromServiceWorker(), true, `${r.url} is answered from the service worker's cache`);
+    const bySw = after.filter((r) => r.bySw);
+    assert.ok(bySw.some((r) => r.path === '/pkg/simd/credit_scorer_bg.wasm'), 'the service worker fetched the full engine after ready');
+    for (const r of bySw) {
+      assert.ok(pinned.has(r.path), `after ready the service worker fetches only pinned files: ${r.path}`);
+      assert.ok(!r.path.startsWith('/pkg/') || r.path.startsWith('/pkg/simd/'), `only the engine this browser runs: ${r.path}`);
+    }
+    for (const r of after.filter((e) => !e.bySw)) {
+      assert.equal(r.fromServiceWorker, true, `${r.method} ${r.url} after ready is answered by the service worker`);
     }
     for (const r of log) {
       const u = new URL(r.url);
@@ -102,6 +135,7 @@ describe('privacy and security', () => {
       assert.ok(ALLOWED.has(u.pathname), `one of the app's own files: ${u.pathname}`);
       assert.equal(r.method, 'GET', `${r.url} is a GET`);
       assert.equal(u.search, '', `${r.url} has no query`);
+      assert.equal(r.body, '', `${r.url} has no body`);
       const all = `${r.url} ${JSON.stringify(r.headers)} ${r.body}`;
       for (const sentinel of ['13579', '12345', '24680']) assert.ok(!all.includes(sentinel), `${sentinel} not in ${r.url}`);
     }
@@ -119,7 +153,7 @@ describe('privacy and security', () => {
     const cached = await page.evaluate(async (name) => (await (await caches.open(name)).keys()).map((r) => r.url), stored.caches[0]);
     for (const url of cached) {
       assert.equal(new URL(url).origin, ORIGIN, `cached ${url} is same-origin`);
-      assert.ok(ALLOWED.has(new URL(url).pathname), `cached ${url} is one of the app's own files`);
+      assert.ok(pinned.has(new URL(url).pathname), `cached ${url} is one of the app's pinned files`);
     }
     assert.deepEqual({ ...stored, caches: [] }, { local: ['credit-scorer.lang'], session: [], cookie: '', idb: [], caches: [] });
     assertClean(assert);

@@ -44,26 +44,50 @@ def seeded_weights(rng, *shape, scale=0.5):
     return (rng.standard_normal(shape) * scale).astype(np.float32)
 
 
+def foreign_pd(sess, input_name, X):
+    """onnxruntime's probability of default (class 1) for rows X, whatever form the export gives."""
+    outs = sess.run(None, {input_name: X.astype(np.float32)})
+    names = [o.name for o in sess.get_outputs()]
+    for name, v in zip(names, outs):
+        if name in ("pd", "probability", "probabilities", "output_probability"):
+            if isinstance(v, list):  # ZipMap: list of {class: probability}
+                return np.array([d[1] for d in v], dtype=np.float32)
+            v = np.asarray(v)
+            return v[:, 1] if v.shape[1] == 2 else v[:, 0]
+    raise ValueError("no probability output")
+
+
+def coverage_rows(k):
+    """The rows that cover a model without schema (src/engine/reference.rs, docs/SCHEMA.md): the
+    baseline (all 0), then each input at -10 and at +10 with the others at 0."""
+    rows = [np.zeros(k, dtype=np.float32)]
+    for j in range(k):
+        for v in (-10.0, 10.0):
+            r = np.zeros(k, dtype=np.float32)
+            r[j] = v
+            rows.append(r)
+    return np.array(rows, dtype=np.float32)
+
+
 def golden_foreign(path, model, input_name, k, X, extra=None):
     data = model.SerializeToString()
     write_bytes(path, data)
     sess = session(data)
-    outs = sess.run(None, {input_name: X.astype(np.float32)})
-    names = [o.name for o in sess.get_outputs()]
-    pd = None
-    for name, v in zip(names, outs):
-        if name in ("pd", "probability", "probabilities", "output_probability"):
-            if isinstance(v, list):  # ZipMap: list of {class: probability}
-                pd = np.array([d[1] for d in v], dtype=np.float32)
-            else:
-                v = np.asarray(v)
-                pd = v[:, 1] if v.shape[1] == 2 else v[:, 0]
-            break
+    pd = foreign_pd(sess, input_name, X)
     g = {"model": path.name, "model_sha256": sha256(data), "input_name": input_name, "k": k}
     g.update(extra or {})
     g["rows"] = [{"x": [f32(v) for v in X[i]], "pd": f32(pd[i])} for i in range(len(X))]
+    g["coverage"] = coverage_golden(sess, input_name, k)
     write_json(path.with_suffix(".json"), g)
     return g
+
+
+def coverage_golden(sess, input_name, k):
+    """`coverage_rows(k)` with onnxruntime's probabilities: reference scores that let the lite
+    engine trust a foreign model (tests/engines.rs)."""
+    C = coverage_rows(k)
+    pd = foreign_pd(sess, input_name, C)
+    return [{"x": [f32(v) for v in C[i]], "pd": f32(pd[i])} for i in range(len(C))]
 
 
 def build_foreign(X_train, y_train, X_rows):

@@ -261,5 +261,65 @@ def hostile_files(reference_bytes):
         manifest.append({"file": name, "what": what})
     g = logistic(inputs=[helper.make_tensor_value_info("x", TensorProto.FLOAT, [0, 4])])
     put("zero_batch.onnx", finish_model(g), "input declared [0, 4]: a batch dimension fixed to 0, so no applicant can ever be scored")
+    memory_bombs(put)
     write_json(out / "manifest.json", manifest)
     return manifest
+
+
+def memory_bombs(put):
+    """Tiny graphs that grow a tensor past any memory by shape alone (issue 21, item 1): refused
+    from tract's shape inference for a batch of 1,024 rows (src/engine/tract.rs), never run."""
+    axes = t("axes", [1], np.int64)
+
+    def squash(top, nodes, inits, name, axes_input=True):
+        """`nodes` make `top` [N, wide]; its row sum's sigmoid is the probability (`axes_input`:
+        ReduceSum's axes as an input, opset 13 on, else as an attribute)."""
+        reduce = (helper.make_node("ReduceSum", [top, "axes"], ["s"], keepdims=1) if axes_input
+                  else helper.make_node("ReduceSum", [top], ["s"], keepdims=1, axes=[1]))
+        return helper.make_graph(
+            nodes + [reduce, helper.make_node("Sigmoid", ["s"], ["pd"])],
+            name,
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+            [helper.make_tensor_value_info("pd", TensorProto.FLOAT, ["N", 1])],
+            ([axes] if axes_input else []) + inits,
+        )
+
+    g = squash("p", [helper.make_node("Pad", ["x", "pads"], ["p"])],
+               [t("pads", [0, 0, 0, 400_000_000], np.int64)], "pad_bomb")
+    put("pad_bomb.onnx", finish_model(g), "Pad widens the input [N,4] by 400 million columns (1.6 GB a row; tract aborted the process)")
+    nodes = [helper.make_node("Concat", ["x", "x"], ["c1"], axis=1)]
+    nodes += [helper.make_node("Concat", [f"c{i}", f"c{i}"], [f"c{i + 1}"], axis=1) for i in range(1, 22)]
+    put("concat_bomb.onnx", finish_model(squash("c22", nodes, [], "concat_bomb")),
+        "Concat doubles the input's width 22 times: [N, 16777216] (64 MiB a row; accepted before, 2.5 GB for one row)")
+    g = squash("r", [helper.make_node("Resize", ["x", "", "scales"], ["r"], mode="nearest")],
+               [t("scales", [1.0, 1.0e8])], "resize_bomb")
+    put("resize_bomb.onnx", finish_model(g), "Resize scales the input's width by 1e8: [N, 400000000]")
+    g = squash("u", [helper.make_node("Upsample", ["x", "scales"], ["u"], mode="nearest")],
+               [t("scales", [1.0, 1.0e8])], "upsample_bomb", axes_input=False)
+    put("upsample_bomb.onnx", finish_model(g, opset=9), "Upsample (opset 9) scales the input's width by 1e8: [N, 400000000] (tract has no Upsample: refused as unsupported before any size is computed)")
+    # A constant padded: tract evaluates nodes of constants while reading the model, before any
+    # size check of its own (it aborted asking for 1.6 GB).
+    nodes = [
+        helper.make_node("Pad", ["c", "pads"], ["p"]),
+        helper.make_node("ReduceSum", ["p", "axes"], ["ps"], keepdims=1),
+        helper.make_node("MatMul", ["x", "w"], ["z0"]),
+        helper.make_node("Add", ["z0", "ps"], ["s"]),
+        helper.make_node("Sigmoid", ["s"], ["pd"]),
+    ]
+    g = helper.make_graph(
+        nodes, "pad_constant_bomb",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+        [helper.make_tensor_value_info("pd", TensorProto.FLOAT, ["N", 1])],
+        [axes, t("c", [[0.0]]), t("pads", [0, 0, 0, 400_000_000], np.int64), t("w", np.ones((4, 1)))],
+    )
+    put("pad_constant_bomb.onnx", finish_model(g),
+        "Pad widens a [1,1] constant by 400 million columns (tract folds constants while reading the model: it aborted asking for 1.6 GB)")
+    # 24 MatMuls [N,4096] x [4096,4096]: each 16 MiB for 1,024 rows, 448 MiB together.
+    nodes = [
+        helper.make_node("MatMul", ["x", "w0"], ["h0"]),
+        helper.make_node("Expand", ["one", "square"], ["w"]),
+    ]
+    nodes += [helper.make_node("MatMul", [f"h{i}", "w"], [f"h{i + 1}"]) for i in range(24)]
+    inits = [t("w0", np.full((4, 4096), 1e-4)), t("one", [[1e-4]]), t("square", [4096, 4096], np.int64)]
+    put("matmul_chain.onnx", finish_model(squash("h24", nodes, inits, "matmul_chain")),
+        "24 MatMuls of [N,4096] by a [4096,4096] weight (expanded from one value): 16 MiB each for 1,024 rows, 448 MiB together")

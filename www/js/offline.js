@@ -3,8 +3,8 @@
 import { scriptURL } from './trusted.js';
 
 /**
- * Registers the service worker at `url` and waits until it has cached the app, so that nothing
- * is fetched for it once the page says it is ready. Resolves with 'ready', 'unsupported' or
+ * Registers the service worker at `url` and waits until it has cached the app and the lite
+ * engine, so that the page runs offline once it says it is ready. Resolves with 'ready', 'unsupported' or
  * 'failed'; never rejects (the app works without it, only not offline).
  */
 export async function registerOffline(url, timeoutMs = 60_000) {
@@ -27,6 +27,33 @@ export async function registerOffline(url, timeoutMs = 60_000) {
       ]);
     }
     return reg.active ? 'ready' : 'failed';
+  } catch {
+    return 'failed';
+  }
+}
+
+/**
+ * Once the page is idle, asks the service worker to cache the rest of the app for offline use:
+ * the full engine (which a bank model may need) and the install icons. Not when the browser asks
+ * to save data (those files are then cached only when first used). Resolves with 'done',
+ * 'failed', 'save-data' or 'unsupported'; never rejects.
+ */
+export async function cacheRestWhenIdle(timeoutMs = 120_000) {
+  if (!('serviceWorker' in navigator)) return 'unsupported';
+  if (navigator.connection?.saveData) return 'save-data';
+  await new Promise((resolve) => {
+    if ('requestIdleCallback' in window) requestIdleCallback(resolve, { timeout: 5_000 });
+    else setTimeout(resolve, 1_000); // no requestIdleCallback (Safari): after the page settles
+  });
+  try {
+    const reg = await navigator.serviceWorker.ready;
+    const channel = new MessageChannel();
+    const answer = new Promise((resolve) => {
+      channel.port1.onmessage = (e) => resolve(e.data?.cached === 'done' ? 'done' : 'failed');
+      setTimeout(() => resolve('failed'), timeoutMs);
+    });
+    reg.active.postMessage({ type: 'cache-rest' }, [channel.port2]);
+    return await answer;
   } catch {
     return 'failed';
   }

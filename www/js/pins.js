@@ -9,8 +9,8 @@ export const REFERENCE_MODEL_SHA256 = '5839e13d3527060587379a3f511be1281992de8b1
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-0OPHJ9igf8jr8ZwVVihHpO0HSkgItiXrqnQD94zr1H/LhBp+WogBOznY/chMhgB0', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-+CZ1HM9FKDbC56GeCkf7v3u5EvItWK5r4Xo0cuCb4qfuFfnZFe/d3xvrBaHK9aKN', // pkg/simd/credit_scorer_bg.wasm
-  liteScalar: 'sha384-WlSq/+v5CmUo2FeeMKv1h7H+rZhs+pFMX2vUNhZ4SI/ocJ0nvUFRfJAv7eIyNfbd', // pkg/lite/credit_scorer_bg.wasm
-  liteSimd: 'sha384-XvsLG92R/CGeK4Haz4ayaGliveho4jXEcBhgFk5GTqw2+2xQcLnI9FOi9WQ8Q5ar', // pkg/lite/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-KFeW2soW/tciLlbxEwfECvbW6c3NB2hVylC316r1OoinU1DaenUQ1xDZbQzqIJGW', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-fp3AVMVrE0DhZrEYo+PzYqu2jB02Sx1nZa09cC2gew+AmtOAjwt4mmzNXzEDutdU', // pkg/simd/credit_scorer_bg.wasm
+  liteScalar: 'sha384-pa8m8Jt/MaJgUKZ68gItFGJ0gfTYyf6NmWDQJ2nmkHdQc+KIY3TYRQii0DDGV7eX', // pkg/lite/credit_scorer_bg.wasm
+  liteSimd: 'sha384-svpBKvOL81jTSQ/9KLkQKYdOkejmx0amW6STpmnXvPLGi8hYBy5/6XbtEw+rtm2j', // pkg/lite/simd/credit_scorer_bg.wasm
 });

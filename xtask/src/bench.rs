@@ -4,7 +4,9 @@
 //! model, onnxruntime-web's plain wasm backend from node_modules and the benchmark page (bench/),
 //! runs tract natively on the same inputs (src/bin/bench-native.rs), serves the site with
 //! cross-origin isolation and lets bench/run.mjs drive headless Chromium through it. Results:
-//! `$CARGO_TARGET_DIR/bench/results.{md,json}`.
+//! `$CARGO_TARGET_DIR/bench/results.{md,json}`. Then a cold first visit of the app (www/ as built)
+//! and of onnxruntime-web doing the same job (bench/first-visit.mjs): bytes (brotli) and time to
+//! ready, in `$CARGO_TARGET_DIR/bench/first-visit.{md,json}`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,19 +28,27 @@ const ORT_FILES: &[&str] = &[
 /// Rows in the generated CSV for the command-line figure.
 const CLI_ROWS: usize = 1_000_000;
 
-const USAGE: &str = "cargo xtask bench [--dist] [--no-build] [--reps N] [--only csv|cli]
+const USAGE: &str =
+    "cargo xtask bench [--dist] [--no-build] [--reps N] [--only csv|cli|first-visit]
   --dist      run wasm-opt on the benchmarked module (as `build --dist`)
   --no-build  reuse the module already in the bench site
   --reps N    cold/warm start repetitions per runtime (default 5)
   --only csv  only the 1,000,000-row CSV through the page's BatchJob in Chromium
   --only cli  only the command line on the 1,000,000-row CSV
-              (both print their figures and leave results.md as it is)";
+              (both print their figures and leave results.md as it is)
+  --only first-visit
+              only the cold first visit of www/ (as built: run `cargo xtask build` first) and of
+              onnxruntime-web: bytes before ready (brotli) and time to ready
+  --only lighthouse
+              only Lighthouse's four category scores for www/ (as built), as a phone and a desktop";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Only {
     All,
     Csv,
     Cli,
+    FirstVisit,
+    Lighthouse,
 }
 
 struct Options {
@@ -71,7 +81,14 @@ fn parse(args: &[String]) -> Result<Options> {
                 o.only = match it.next().map(String::as_str) {
                     Some("csv") => Only::Csv,
                     Some("cli") => Only::Cli,
-                    _ => return Err(format!("--only needs `csv` or `cli`\n{USAGE}").into()),
+                    Some("first-visit") => Only::FirstVisit,
+                    Some("lighthouse") => Only::Lighthouse,
+                    _ => {
+                        return Err(format!(
+                            "--only needs `csv`, `cli`, `first-visit` or `lighthouse`\n{USAGE}"
+                        )
+                        .into());
+                    }
                 };
             }
             other => return Err(format!("unknown option `{other}`\n{USAGE}").into()),
@@ -103,6 +120,18 @@ pub fn run(args: &[String]) -> Result {
         ensure_chromium()?;
         ensure_npm()
     })?;
+    if options.only == Only::FirstVisit {
+        step("first visit, cold (bench/first-visit.mjs)", || {
+            first_visit(&root, &out, options.reps.min(5))
+        })?;
+        return Ok(());
+    }
+    if options.only == Only::Lighthouse {
+        step("Lighthouse (bench/lighthouse.mjs)", || {
+            lighthouse(&root, &out)
+        })?;
+        return Ok(());
+    }
     if options.build || !site.join("pkg").join(format!("{CRATE}_bg.wasm")).exists() {
         build_wasm(&site.join("pkg"), options.dist)?;
     }
@@ -148,6 +177,25 @@ pub fn run(args: &[String]) -> Result {
         server.stop();
         result
     })?;
+    if options.only == Only::All {
+        // Both measure www/ as built (the app's real files, pins and service worker).
+        if root
+            .join("www/pkg/lite/simd")
+            .join(format!("{CRATE}_bg.wasm"))
+            .exists()
+        {
+            step("first visit, cold (bench/first-visit.mjs)", || {
+                first_visit(&root, &out, options.reps.min(5))
+            })?;
+            step("Lighthouse (bench/lighthouse.mjs)", || {
+                lighthouse(&root, &out)
+            })?;
+        } else {
+            println!(
+                "www/pkg is not built: skipping the first visit and Lighthouse (cargo xtask build)"
+            );
+        }
+    }
     println!(
         "\nbench done in {:.1} min: {}",
         start.elapsed().as_secs_f64() / 60.0,
@@ -181,6 +229,67 @@ fn build_wasm(pkg: &Path, dist: bool) -> Result {
         }
     }
     Ok(())
+}
+
+/// A cold first visit of www/ as built and of onnxruntime-web's benchmark page (its own site:
+/// the benchmark page, the model and onnxruntime-web's files), each served as `cargo xtask serve`
+/// serves www/; figures in `out/first-visit.{md,json}`.
+fn first_visit(root: &Path, out: &Path, reps: u32) -> Result {
+    let www = root.join("www");
+    if !www
+        .join("pkg/lite/simd")
+        .join(format!("{CRATE}_bg.wasm"))
+        .exists()
+    {
+        return Err("www/pkg has no engine build: run `cargo xtask build` first".into());
+    }
+    let site = target_dir().join("bench-first-visit");
+    fs::create_dir_all(site.join("ort"))?;
+    copy(&root.join(MODEL), &site.join("model.onnx"))?;
+    copy(&root.join("bench/index.html"), &site.join("index.html"))?;
+    copy(&root.join("bench/bench.js"), &site.join("bench.js"))?;
+    let dist = root.join("node_modules/onnxruntime-web/dist");
+    for f in ORT_FILES {
+        copy(&dist.join(f), &site.join("ort").join(f))?;
+    }
+    let app = serve::Server::start(&www, 0)?;
+    let ort = serve::Server::start(&site, 0)?;
+    let result = crate::util::run(
+        Command::new("node")
+            .arg("bench/first-visit.mjs")
+            .current_dir(root)
+            .env("APP_URL", app.url())
+            .env("ORT_URL", ort.url())
+            .env("OUT_DIR", out)
+            .env("REPS", reps.to_string()),
+    );
+    app.stop();
+    ort.stop();
+    result
+}
+
+/// Lighthouse on www/ as built, served as `cargo xtask serve` serves it; figures in
+/// `out/lighthouse.{md,json}` and its HTML reports beside them.
+fn lighthouse(root: &Path, out: &Path) -> Result {
+    let www = root.join("www");
+    if !www
+        .join("pkg/lite/simd")
+        .join(format!("{CRATE}_bg.wasm"))
+        .exists()
+    {
+        return Err("www/pkg has no engine build: run `cargo xtask build` first".into());
+    }
+    let app = serve::Server::start(&www, 0)?;
+    let result = crate::util::run(
+        Command::new("node")
+            .arg("bench/lighthouse.mjs")
+            .current_dir(root)
+            .env("APP_URL", app.url())
+            .env("OUT_DIR", out)
+            .env("CHROME_PATH", "/usr/bin/chromium"),
+    );
+    app.stop();
+    result
 }
 
 fn copy(from: &Path, to: &Path) -> Result {

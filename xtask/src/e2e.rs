@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::tools::{ensure_chromium, ensure_npm};
 use crate::util::{self, Result, root, step, target_dir};
 use crate::wasm::{DEBUG_ENGINE, build, build_debug_engine};
-use crate::{browsers, serve};
+use crate::{browsers, integrity, serve};
 
 /// Chromium, the npm packages, the pinned release builds, which every end-to-end test loads (in
 /// CI the build fails when they differ from the committed pins), then the unpinned debug engine
@@ -22,9 +22,30 @@ pub fn prepare_browser_tests() -> Result {
     build_debug_engine()
 }
 
-/// `cargo xtask e2e [FILE…]`: the builds the end-to-end tests need, then those tests.
-pub fn run(files: &[String]) -> Result {
-    prepare_browser_tests()?;
+/// `cargo xtask e2e [--no-build] [FILE…]`: the builds the end-to-end tests need, then those
+/// tests. `--no-build` skips the wasm builds (www/pkg/ as last built, e.g. copied from another
+/// clone) and only rewrites the pins, so a second clone can run its page tests without
+/// rebuilding the shared wasm cache for its own path.
+pub fn run(args: &[String]) -> Result {
+    let no_build = args.iter().any(|a| a == "--no-build");
+    let files: Vec<String> = args
+        .iter()
+        .filter(|a| *a != "--no-build")
+        .cloned()
+        .collect();
+    if no_build {
+        step("browser toolchain", || {
+            ensure_chromium()?;
+            ensure_npm()
+        })?;
+        // Page modules may have changed since the last build: pin them to the wasm as built.
+        step("integrity pins and offline manifest", || {
+            integrity::update(&root().join("www"), integrity::Pins::Write)
+        })?;
+    } else {
+        prepare_browser_tests()?;
+    }
+    let files = files.as_slice();
     step("end-to-end tests (playwright-core + Chromium)", || {
         e2e(files)
     })
@@ -55,8 +76,16 @@ pub fn e2e(files: &[String]) -> Result {
             .env("SCREENSHOT_DIR", &screenshots)
             .env("UPDATE_BASE_URL", update_server.url())
             .env("UPDATE_WWW", &update_www)
-            // The crash test must find the debug engine (against a deployment it skips instead).
-            .env("REQUIRE_DEBUG_ENGINE", "1")
+            // The crash test must find the debug engine (against a deployment, or with
+            // `--no-build` and no debug engine built, it skips instead).
+            .env(
+                "REQUIRE_DEBUG_ENGINE",
+                if www.join("pkg").join(DEBUG_ENGINE).exists() {
+                    "1"
+                } else {
+                    ""
+                },
+            )
             // The batch test compares the page's output with the CLI's (built by the native tests).
             .env(
                 "CREDIT_SCORER_CLI",

@@ -234,8 +234,9 @@ pub fn expected(www: &Path, engines: &EnginePins) -> Result<Vec<(PathBuf, String
 }
 
 /// The build output the page loads: both engines (lite and full), each as SIMD and the scalar
-/// fallback. The service worker keeps all four, so a model that needs the full engine also
-/// loads offline.
+/// fallback. The service worker caches the lite build the browser runs before the page is
+/// ready, the full engine of that variant once the page is idle (or when a model first needs
+/// it), and the other variant only when a page asks for it (see [`offline_group`]).
 const ENGINE_FILES: [&str; 8] = [
     "pkg/credit_scorer.js",
     "pkg/credit_scorer_bg.wasm",
@@ -272,6 +273,29 @@ fn offline_files(www: &Path) -> Result<Vec<String>> {
     walk(www, www, &mut files)?;
     files.sort();
     Ok(files)
+}
+
+/// When the service worker caches a file (the manifest's `group`; sw.js decides by it):
+/// - `app`: at install, before the page says it is ready (the page and its modules, the model);
+/// - `liteSimd` / `liteScalar`: at install, the one the browser runs (its SIMD probe);
+/// - `simd` / `scalar` (the full engine) and `later` (the install icons): the full engine of the
+///   browser's variant and the icons once the page is ready and idle (not when the browser asks
+///   to save data); any of them, and the other variant, also when a page first requests it.
+fn offline_group(rel: &str) -> &'static str {
+    if let Some(engine) = rel.strip_prefix("pkg/") {
+        match engine.split_once('/') {
+            Some(("lite", rest)) if rest.starts_with("simd/") => "liteSimd",
+            Some(("lite", _)) => "liteScalar",
+            Some(("simd", _)) => "simd",
+            Some(_) => "later",
+            None if ENGINE_FILES.contains(&rel) => "scalar",
+            None => "app", // sw-manifest.js
+        }
+    } else if rel.starts_with("icons/") {
+        "later"
+    } else {
+        "app"
+    }
 }
 
 /// What [`update`] may do with the committed files.
@@ -353,10 +377,15 @@ pub fn update(www: &Path, mode: Pins) -> Result {
     let mut all = String::new();
     for rel in offline_files(www)? {
         let hash = sha384(&read(&www.join(&rel))?);
+        let group = offline_group(&rel);
         if rel == "index.html" {
-            entries.push(format!("  {{ path: './', integrity: '{hash}' }},"));
+            entries.push(format!(
+                "  {{ path: './', integrity: '{hash}', group: '{group}' }},"
+            ));
         }
-        entries.push(format!("  {{ path: '{rel}', integrity: '{hash}' }},"));
+        entries.push(format!(
+            "  {{ path: '{rel}', integrity: '{hash}', group: '{group}' }},"
+        ));
         all.push_str(&format!("{rel} {hash}\n"));
     }
     let version: String = Sha256::digest(all.as_bytes())
@@ -365,7 +394,8 @@ pub fn update(www: &Path, mode: Pins) -> Result {
         .map(|b| format!("{b:02x}"))
         .collect();
     let manifest = format!(
-        "// Written by `cargo xtask build`: the files the service worker (sw.js) keeps for offline use.\n\
+        "// Written by `cargo xtask build`: the files the service worker (sw.js) keeps for offline use,\n\
+         // each with its SHA-384 and the group that says when it is cached (xtask/src/integrity.rs).\n\
          export const VERSION = '{version}';\n\
          export const FILES = [\n{}\n];\n",
         entries.join("\n")
@@ -464,6 +494,25 @@ mod tests {
             sha384(b"\0asm lite simd")
         )));
         assert!(!manifest.contains("debug"));
+        // Only the app and the lite engine are cached before ready; the full engine later.
+        for (file, group) in [
+            ("js/main.js", "app"),
+            ("models/german-credit-mlp.onnx", "app"),
+            ("pkg/lite/simd/credit_scorer_bg.wasm", "liteSimd"),
+            ("pkg/lite/credit_scorer.js", "liteScalar"),
+            ("pkg/simd/credit_scorer_bg.wasm", "simd"),
+            ("pkg/credit_scorer_bg.wasm", "scalar"),
+        ] {
+            assert!(
+                manifest.contains(&format!(
+                    "path: '{file}', integrity: '{}', group: '{group}' }}",
+                    sha384(&fs::read(www.join(file)).unwrap())
+                )),
+                "{file} in {group}: {manifest}"
+            );
+        }
+        assert_eq!(offline_group("icons/icon-512.png"), "later");
+        assert_eq!(offline_group("pkg/sw-manifest.js"), "app");
         fs::remove_dir_all(&www).unwrap();
     }
 

@@ -31,10 +31,13 @@ const HELP: &str = "cargo xtask <command>
                                  integrity pins (in CI, with CI set: check them instead)
                                  (--dist adds wasm-opt and keeps it only if it is smaller
                                  compressed; its pins differ from the committed ones)
+                                 (--lite-only builds only the lite engines, no tract, and pins
+                                 the full ones already in www/pkg/: for page work in a clone)
   test [--fuzz]                  fmt, clippy, native tests, in-browser wasm tests, end-to-end tests
                                  (also builds the unpinned debug engine into www/pkg/debug/)
-  e2e [FILE…]                    build as `test` does, then only the end-to-end tests (all, or
-                                 the given tests/e2e/*.test.mjs files)
+  e2e [--no-build] [FILE…]       build as `test` does, then only the end-to-end tests (all, or
+                                 the given tests/e2e/*.test.mjs files); --no-build keeps
+                                 www/pkg/ as last built and only rewrites the pins
   train                          rebuild the reference model in training/.venv and check it is byte-identical
   bench [--dist] [--no-build]    credit-scorer vs onnxruntime-web in headless Chromium, and tract
                                  natively; table and JSON in $CARGO_TARGET_DIR/bench/
@@ -53,7 +56,7 @@ fn main() -> ExitCode {
         .map_or(("help", &[][..]), |(c, r)| (c.as_str(), r));
     let result = match cmd {
         "serve" => serve_args(rest).and_then(|port| serve::run(port, has_flag(rest, "--dist"))),
-        "build" => wasm::build(has_flag(rest, "--dist")),
+        "build" => wasm::build_engines(has_flag(rest, "--dist"), has_flag(rest, "--lite-only")),
         "test" => test::run(has_flag(rest, "--fuzz")),
         "e2e" => e2e::run(rest),
         "train" => train::run(),

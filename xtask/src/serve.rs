@@ -114,6 +114,8 @@ struct RequestHead {
     close: bool,
     /// The length of a body to skip (GET and HEAD requests have none in practice).
     body_len: u64,
+    /// The `If-None-Match` header: the ETags of a copy the client already has.
+    if_none_match: Option<String>,
 }
 
 /// Reads the next request head from a connection; `Ok(None)` when the client closed it (or went
@@ -172,6 +174,7 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> io::Result<Option<RequestHead
     };
     let mut close = version == "HTTP/1.0";
     let mut body_len = 0;
+    let mut if_none_match = None;
     for line in lines {
         let Some((name, value)) = line.split_once(':') else {
             continue;
@@ -188,6 +191,8 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> io::Result<Option<RequestHead
             body_len = value
                 .parse()
                 .map_err(|_| io::Error::new(ErrorKind::InvalidData, "bad Content-Length"))?;
+        } else if name.eq_ignore_ascii_case("if-none-match") {
+            if_none_match = Some(value.to_string());
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
             // Never sent with the GETs a browser makes for static files.
             return Err(io::Error::new(
@@ -201,6 +206,7 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> io::Result<Option<RequestHead
         target: target.to_string(),
         close,
         body_len,
+        if_none_match,
     }))
 }
 
@@ -226,9 +232,21 @@ fn response(
     } else {
         match resolve(root, &request.target).and_then(|f| fs::read(&f).ok().map(|b| (f, b))) {
             Some((file, bytes)) => {
+                // An ETag, as static hosts send: a revalidation (`no-cache`) of an unchanged
+                // file is a 304 without the body, not a second download.
+                let etag = etag(&bytes);
                 headers.push(("Content-Type".to_string(), mime(&file).to_string()));
                 headers.push(("Cache-Control".to_string(), "no-cache".to_string()));
-                (200, bytes)
+                headers.push(("ETag".to_string(), etag.clone()));
+                let unchanged = request
+                    .if_none_match
+                    .as_deref()
+                    .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag));
+                if unchanged {
+                    (304, Vec::new())
+                } else {
+                    (200, bytes)
+                }
             }
             None => {
                 headers.push((
@@ -250,6 +268,16 @@ fn response(
     (status, headers, body)
 }
 
+/// A strong ETag for a file's content: the first 16 bytes of its SHA-256, in hex.
+fn etag(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let hex: String = Sha256::digest(bytes)[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("\"{hex}\"")
+}
+
 fn valid_header(name: &str, value: &str) -> bool {
     !name.is_empty()
         && name
@@ -263,6 +291,7 @@ fn valid_header(name: &str, value: &str) -> bool {
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        304 => "Not Modified",
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
@@ -299,7 +328,9 @@ fn serve_connection(stream: TcpStream, root: &Path, rules: &[Rule]) -> io::Resul
         for (name, value) in &headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
-        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        if status != 304 {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
         head.push_str(if request.close {
             "Connection: close\r\n\r\n"
         } else {
@@ -473,6 +504,40 @@ mod tests {
         assert!(head.contains("Content-Type: text/javascript; charset=utf-8\r\n"));
         assert!(head.contains("Connection: close\r\n"));
         assert!(head.ends_with("\r\n\r\n"), "HEAD sends no body");
+    }
+
+    /// A revalidation of an unchanged file (its ETag in `If-None-Match`) is a 304 without a body;
+    /// another ETag gets the file.
+    #[test]
+    fn an_unchanged_file_is_revalidated_without_its_body() {
+        use std::io::{Read, Write};
+        use std::net::TcpStream;
+
+        let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("../www");
+        let tag = etag(&fs::read(www.join("sw.js")).unwrap());
+        let server = Server::start(&www, 0).unwrap();
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        let requests = format!(
+            "GET /sw.js HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"other\", {tag}\r\n\r\n\
+             GET /sw.js HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"other\"\r\nConnection: close\r\n\r\n"
+        );
+        stream.write_all(requests.as_bytes()).unwrap();
+        let mut all = Vec::new();
+        stream.read_to_end(&mut all).unwrap();
+        server.stop();
+        let text = String::from_utf8_lossy(&all);
+        let (first, rest) = text.split_once("\r\n\r\n").unwrap();
+        assert!(
+            first.starts_with("HTTP/1.1 304 Not Modified\r\n"),
+            "{first}"
+        );
+        assert!(first.contains(&format!("ETag: {tag}\r\n")), "{first}");
+        assert!(!first.contains("Content-Length"), "{first}");
+        assert!(
+            rest.starts_with("HTTP/1.1 200 OK\r\n"),
+            "no body after the 304: {rest}"
+        );
+        assert!(rest.contains(&format!("ETag: {tag}\r\n")));
     }
 
     #[test]

@@ -289,6 +289,13 @@ pub const DEBUG_ENGINE: &str = "debug";
 /// pins (in CI: checks them, see `integrity::update`) and the offline manifest. A debug engine
 /// left by `cargo xtask test` is removed, so a built www/ is always fit to deploy.
 pub fn build(dist: bool) -> Result {
+    build_engines(dist, false)
+}
+
+/// [`build`], or with `lite_only` only the two lite engines (no tract: minutes even in a cold
+/// target directory), for page work in a second clone on a model the lite engine runs; the full
+/// engines already in www/pkg/ stay as they were and the pins follow what is there.
+pub fn build_engines(dist: bool, lite_only: bool) -> Result {
     if dist && in_ci() {
         return Err(
             "--dist builds a wasm other than the pinned release build; CI checks the \
@@ -307,6 +314,9 @@ pub fn build(dist: bool) -> Result {
         debug_panic: false,
     };
     for variant in Variant::ALL {
+        if lite_only && !variant.lite() {
+            continue;
+        }
         build_variant(&pkg, variant, &options)?;
     }
     let debug = pkg.join(DEBUG_ENGINE);

@@ -12,6 +12,14 @@ use crate::engine::pb::tensor_proto::DataType;
 
 /// ONNX's `Cast` target for float32.
 const ONNX_FLOAT: i64 = 1;
+/// Widest step the chain runs, in columns (the row buffers hold this many values): tract's
+/// per-tensor limit for a run of 1,024 rows of float32 (`MAX_TENSOR_BYTES` in engine/tract.rs),
+/// so the lite build never runs a model the full build refuses for its size.
+const MAX_WIDTH: usize = 1 << 14;
+/// Most values of one row's trace (every step's output of a row, for leave-one-out): half of
+/// tract's limit for all of a run's tensors (`MAX_RUN_BYTES`), the other half left to the
+/// weights (a model file is at most 64 MiB).
+const MAX_TRACE_VALUES: usize = 1 << 15;
 
 /// What flows between operators, for checking that the chain is well typed.
 #[derive(Clone, Copy, PartialEq)]
@@ -285,6 +293,13 @@ pub(crate) fn compile(
         };
         gather_sources.push(sources);
         offsets.push(offsets.last()? + width);
+    }
+    // Memory bounded by construction, whatever the batch: a row's trace holds at most
+    // MAX_TRACE_VALUES, a step at most MAX_WIDTH columns (a row's leave-one-out variants, one per
+    // feature, at most 256 × MAX_WIDTH values: 16 MiB). A wider chain is left to tract, whose plan is bounded
+    // from shape inference (engine/tract.rs); in the lite build it needs the full engine.
+    if *offsets.last()? > MAX_TRACE_VALUES || max_width > MAX_WIDTH {
+        return None;
     }
     Some(RowChain {
         steps,

@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorKind, Result};
 const SIZED_BY_VALUES: &[(&str, usize)] = &[("ConstantOfShape", 0), ("Expand", 1), ("Tile", 1)];
 
 /// Element count of a tensor shape, refusing negative or overflowing dimensions.
-fn element_count(dims: &[i64]) -> Option<u64> {
+pub(super) fn element_count(dims: &[i64]) -> Option<u64> {
     dims.iter().try_fold(1u64, |acc, &d| {
         u64::try_from(d).ok().and_then(|d| acc.checked_mul(d))
     })
@@ -297,4 +297,173 @@ pub(in crate::engine) fn tensor_values(t: &pb::TensorProto) -> Option<Vec<f64>> 
         _ => return None,
     };
     Some(values)
+}
+
+/// Operators whose output has at most as many values as their largest input.
+const FOLD_KEEPS_SIZE: &[&str] = &[
+    "Abs",
+    "Acos",
+    "Acosh",
+    "ArgMax",
+    "ArgMin",
+    "Asin",
+    "Asinh",
+    "Atan",
+    "Atanh",
+    "Cast",
+    "CastLike",
+    "Ceil",
+    "Clip",
+    "Cos",
+    "Cosh",
+    "Erf",
+    "Exp",
+    "Flatten",
+    "Floor",
+    "HardSigmoid",
+    "Identity",
+    "IsInf",
+    "IsNaN",
+    "LeakyRelu",
+    "Log",
+    "LogSoftmax",
+    "Neg",
+    "NonZero",
+    "Not",
+    "ReduceL1",
+    "ReduceL2",
+    "ReduceLogSum",
+    "ReduceLogSumExp",
+    "ReduceMax",
+    "ReduceMean",
+    "ReduceMin",
+    "ReduceProd",
+    "ReduceSum",
+    "ReduceSumSquare",
+    "Reciprocal",
+    "Relu",
+    "Reshape",
+    "Round",
+    "Shape",
+    "Sigmoid",
+    "Sign",
+    "Sin",
+    "Sinh",
+    "Size",
+    "Slice",
+    "Softmax",
+    "Softplus",
+    "Softsign",
+    "Sqrt",
+    "Squeeze",
+    "Tan",
+    "Tanh",
+    "Transpose",
+    "Unsqueeze",
+];
+
+/// Operators whose output has at most the product of their inputs' sizes (broadcasting,
+/// matrix products).
+const FOLD_MULTIPLIES_SIZE: &[&str] = &[
+    "Add",
+    "And",
+    "BitShift",
+    "Div",
+    "Equal",
+    "Gemm",
+    "Greater",
+    "GreaterOrEqual",
+    "Less",
+    "LessOrEqual",
+    "MatMul",
+    "Max",
+    "Mean",
+    "Min",
+    "Mod",
+    "Mul",
+    "Or",
+    "Pow",
+    "PRelu",
+    "Sub",
+    "Sum",
+    "Where",
+    "Xor",
+];
+
+/// tract evaluates a node whose inputs are all constants while it reads the model (constant
+/// folding), before any size check of its own: such a node must have an output bounded here, by
+/// its inputs' sizes, or it is refused. `folded` holds an upper bound of the number of values of
+/// every tensor computed from constants only (initializers and `Constant` outputs included);
+/// this node's outputs are added when they are.
+pub(super) fn check_constant_folding<'g>(
+    node: &'g pb::NodeProto,
+    node_name: &str,
+    folded: &mut HashMap<&'g str, u64>,
+    options: &LoadOptions,
+) -> Result<()> {
+    let op = node.op_type.as_str();
+    let bound = if node.domain.is_empty() && (op == "Shape" || op == "Size") {
+        // The input's shape is known when tract reads the model (but for the batch size), so
+        // what is computed from it may be folded too: count it as a constant of a few values.
+        Some(64)
+    } else if op == "Constant" {
+        Some(node.attribute.iter().fold(1u64, |acc, a| {
+            let listed = a.floats.len().max(a.ints.len()).max(a.strings.len()) as u64;
+            let tensor =
+                a.t.as_ref()
+                    .and_then(|t| element_count(&t.dims))
+                    .unwrap_or(0);
+            acc.max(listed).max(tensor)
+        }))
+    } else {
+        let inputs: Option<Vec<u64>> = node
+            .input
+            .iter()
+            .filter(|i| !i.is_empty())
+            .map(|i| folded.get(i.as_str()).copied())
+            .collect();
+        let Some(inputs) = inputs.filter(|i| !i.is_empty()) else {
+            // Some input is computed while scoring: nothing is folded at load.
+            return Ok(());
+        };
+        let largest = inputs.iter().copied().max().unwrap_or(1);
+        if node.domain.is_empty() && FOLD_KEEPS_SIZE.contains(&op) {
+            Some(largest)
+        } else if node.domain.is_empty() && FOLD_MULTIPLIES_SIZE.contains(&op) {
+            Some(
+                inputs
+                    .iter()
+                    .fold(1u64, |acc, &n| acc.saturating_mul(n.max(1))),
+            )
+        } else if node.domain.is_empty() && op == "Concat" {
+            Some(inputs.iter().fold(0u64, |acc, &n| acc.saturating_add(n)))
+        } else if node.domain.is_empty() && SIZED_BY_VALUES.iter().any(|(n, _)| *n == op)
+            || op == "Range"
+        {
+            // Bounded by `check_allocation`.
+            Some(options.max_elements)
+        } else {
+            return Err(Error::new(
+                ErrorKind::ModelUnsupported,
+                format!(
+                    "node `{node_name}` ({op}) computes a tensor from constants only, which the engine would evaluate while loading the model without a bound on its size; fold the model's constants before exporting it (e.g. onnxsim, or onnxruntime's offline optimization)"
+                ),
+            ));
+        }
+    };
+    if let Some(bound) = bound {
+        if bound > options.max_elements {
+            return Err(Error::new(
+                ErrorKind::ModelTooLarge,
+                format!(
+                    "node `{node_name}` ({op}) computes a tensor from constants that may hold up to {bound} values, above the limit of {}; the model is malformed or hostile",
+                    options.max_elements
+                ),
+            ));
+        }
+        for out in node.output.iter().filter(|o| !o.is_empty()) {
+            folded.insert(out.as_str(), bound);
+        }
+    }
+    Ok(())
 }
