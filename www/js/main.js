@@ -16,6 +16,7 @@ import { renderGovernance } from './governance.js';
 import { renderRecord } from './record.js';
 import { setUpUpload, loadReference } from './upload.js';
 import { setUpBatch } from './batch.js';
+import { RecoursePanel } from './recourse.js';
 
 const state = {
   model: null, // { k, sha256, engine, build, schema, edgePoints, source: { kind: 'reference' } | { kind: 'file', name } }
@@ -30,6 +31,7 @@ const state = {
 };
 
 let engine;
+let recourse;
 const form = new ApplicantForm(() => requestScore());
 
 const view = () => ({
@@ -105,6 +107,7 @@ function applyResult(res, values) {
   renderErrors();
   renderResult(view());
   renderRecordNow();
+  recourse.update(view());
 }
 
 // ---------------------------------------------------------------- the session
@@ -138,6 +141,8 @@ async function loadModel(bytes, source) {
   state.model = { ...info, source };
   resetApplicant();
   form.build(info.schema);
+  recourse.setModel(state.model);
+  recourse.update(view());
   renderErrors();
   renderModel();
   renderResult(view());
@@ -156,6 +161,7 @@ function clearAll() {
   renderErrors();
   renderResult(view());
   renderRecordNow();
+  recourse.update(view());
   form.focusFirst();
 }
 
@@ -183,6 +189,7 @@ function rerenderAll() {
   renderResult(view());
   renderModel();
   renderRecordNow();
+  recourse.renderTexts();
 }
 
 // ---------------------------------------------------------------- start
@@ -213,6 +220,8 @@ async function start() {
     },
   });
   setUpBatch(engine);
+  // One click applies a recourse option: the what-if view then scores the changed applicant.
+  recourse = new RecoursePanel({ engine, onApply: (values) => form.setValues(values) });
   engine.started.then((info) => {
     // The test-only debug engine (`?engine=debug`) is not pinned: say so on the page.
     if (!info.pinned) notice('engine-note', () => t('app.debug_engine', { file: info.file }));
