@@ -232,7 +232,7 @@ export class RecoursePanel {
     return h('li', {
       class: 'recourse-option', 'data-pd': String(option.pd), 'data-points': String(option.points), 'data-band': option.band.id,
     },
-    h('h4', { id: headingId, class: 'recourse-option__title' },
+    h('h3', { id: headingId, class: 'recourse-option__title' },
       t('recourse.option', { n: i + 1 }), ' · ', t('recourse.changes', { count: option.changes.length })),
     changes,
     h('p', { class: 'recourse-option__outcome' },
