@@ -9,7 +9,7 @@
 // the `credit-scorer:recourse` event on `document` (its `detail` is the same object).
 
 import { $, h, show, safeColor } from './dom.js';
-import { t, loc, formatPercent, formatPoints } from './i18n.js';
+import { t, loc, lang, formatPercent, formatPoints } from './i18n.js';
 import { displayValue } from './form.js';
 
 /** How long the form must stay unchanged after a score before the search starts. */
@@ -59,6 +59,7 @@ export class RecoursePanel {
     this.timer = null;
     this.asked = null; // the key of the search in flight or answered
     this.answer = null; // { key, result } | { key, error }
+    this.shown = null; // the answer and language the options on screen were drawn for
     $('recourse-target').addEventListener('change', (e) => {
       this.target = e.target.value || null;
       this.update(this.view);
@@ -179,6 +180,10 @@ export class RecoursePanel {
   render(state) {
     const status = $('recourse-status');
     const list = $('recourse-options');
+    // The options on screen stay the same elements while their answer does (a click on Apply
+    // must not land on a button that was just replaced).
+    if (state === 'answer' && this.shown?.answer === this.answer && this.shown.lang === lang()) return;
+    this.shown = null;
     list.replaceChildren();
     show(list, false);
     $('recourse').dataset.state = state;
@@ -212,6 +217,7 @@ export class RecoursePanel {
     say(t('recourse.found', { count: result.options.length, band: bandText(band) }));
     result.options.forEach((o, i) => list.append(this.optionItem(o, i)));
     show(list, true);
+    this.shown = { answer: this.answer, lang: lang() };
   }
 
   optionItem(option, i) {
