@@ -50,8 +50,9 @@ describe('accessibility (axe-core, Chromium)', () => {
     await check('field errors');
     await fillApplicant(page, goldenApplicant(g, row));
     await readResult(page);
+    await page.waitForSelector('#recourse[data-state="answer"]'); // a declined row: recourse options
     await page.click('#all-contributions summary');
-    await check('result, all contributions');
+    await check('result, all contributions, recourse options');
     await page.check('#override');
     await page.click('#decision-record-btn');
     await page.locator('#decision-action-error').waitFor({ state: 'visible' });

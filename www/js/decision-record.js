@@ -54,7 +54,7 @@ const bandOf = (b) => (b ? { id: b.id, label: b.label ?? null } : null);
  * @param {Date} p.scoredAt when the result was computed
  * @param {object} p.decision { action, counterOffer, override: null | { band, reason } }
  * @param {Date} p.recordedAt when the officer recorded the decision
- * @param {object[]} [p.recourse] the recourse options the engine gave (none yet)
+ * @param {object[]} [p.recourse] the recourse options the page showed for these values
  * @returns {Promise<{ record: object, sha256: string, json: string }>} `json` is the file's text
  */
 export async function buildRecord({ model, result, values, scoredAt, decision, recordedAt, recourse = [] }) {

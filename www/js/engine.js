@@ -57,6 +57,14 @@ export class Engine {
   }
 
   /**
+   * What would change the outcome: { result: RecourseResult | null, errors } (src/wasm.rs), the
+   * smallest sets of changes to actionable characteristics that reach band `targetBand`.
+   */
+  recourse(values, targetBand) {
+    return this.channel.request('recourse', { values, targetBand: targetBand ?? null });
+  }
+
+  /**
    * Scores a CSV file in the Worker (and its helpers); resolves with { summary, blob, workers }.
    * An abort of `signal` rejects it with an error named `cancelled`.
    */

@@ -20,6 +20,7 @@ import { DecisionPanel } from './decision.js';
 import { buildRecord } from './decision-record.js';
 import { renderNotice } from './notice.js';
 import { loadDeployment } from './deployment.js';
+import { RecoursePanel, lastRecourse } from './recourse.js';
 
 const state = {
   model: null, // { k, sha256, engine, build, schema, edgePoints, source: { kind: 'reference' } | { kind: 'file', name } }
@@ -35,6 +36,13 @@ const state = {
 };
 
 let engine;
+let recourse;
+
+/** The recourse options shown for exactly these values (none if the search has not answered). */
+function recourseOptionsFor(values) {
+  const last = lastRecourse();
+  return last && last.values === values ? (last.result?.options ?? []) : [];
+}
 const form = new ApplicantForm(() => requestScore());
 
 const decisions = new DecisionPanel({
@@ -45,7 +53,7 @@ const decisions = new DecisionPanel({
     scoredAt: state.scoredAt,
     decision,
     recordedAt: new Date(),
-    recourse: [], // the engine gives no recourse options yet
+    recourse: recourseOptionsFor(state.resultValues),
   }),
   printNotice: () => {
     renderNoticeNow();
@@ -134,6 +142,7 @@ function applyResult(res, values) {
   renderErrors();
   renderResultNow();
   renderRecordNow();
+  recourse.update(view());
 }
 
 // ---------------------------------------------------------------- the session
@@ -167,6 +176,8 @@ async function loadModel(bytes, source) {
   state.model = { ...info, source };
   resetApplicant();
   form.build(info.schema);
+  recourse.setModel(state.model);
+  recourse.update(view());
   renderErrors();
   renderModel();
   renderResultNow();
@@ -185,6 +196,7 @@ function clearAll() {
   renderErrors();
   renderResultNow();
   renderRecordNow();
+  recourse.update(view());
   form.focusFirst();
 }
 
@@ -218,6 +230,7 @@ function rerenderAll() {
   renderModel();
   renderRecordNow();
   renderNoticeNow();
+  recourse.renderTexts();
 }
 
 // ---------------------------------------------------------------- start
@@ -248,6 +261,8 @@ async function start() {
     },
   });
   setUpBatch(engine);
+  // One click applies a recourse option: the what-if view then scores the changed applicant.
+  recourse = new RecoursePanel({ engine, onApply: (values) => form.setValues(values) });
   engine.started.then((info) => {
     // The test-only debug engine (`?engine=debug`) is not pinned: say so on the page.
     if (!info.pinned) notice('engine-note', () => t('app.debug_engine', { file: info.file }));

@@ -6,6 +6,8 @@
 //   load       { bytes: ArrayBuffer } -> the model (below); a refused model leaves the current one
 //   schema     {} -> the model
 //   score      { values: { field: raw value } } -> { pd, points, band, reasons, contributions, errors, … }
+//   recourse  { values, targetBand: band id | null } -> { result: RecourseResult | null, errors }
+//              (null: the model card's approval cut-off)
 //   scoreFile  { file: File, reasons, encoding } -> { summary, blob, bytes, workers }, progress
 //              { rows, bytes, total, workers } meanwhile (file-batch.js)
 //   cancel     { of: id of a scoreFile } -> true
@@ -89,6 +91,9 @@ export const handlers = {
   },
   async score({ values }) {
     return (await model()).score(values);
+  },
+  async recourse({ values, targetBand }) {
+    return (await model()).recourse(values, targetBand ?? undefined);
   },
   async scoreFile({ id, file, reasons, encoding }, { progress }) {
     const scorer = await model();
