@@ -52,6 +52,13 @@ describe('decision, adverse-action notice and decision record', () => {
     await fillApplicant(page, applicant);
     const r = await readResult(page);
     assert.equal(r.reasons.length, 4);
+    // What would change the outcome: the options the page shows go into the record and the notice.
+    await page.waitForSelector('#recourse[data-state="answer"]', { timeout: 30_000 });
+    const shownOptions = await page.$$eval('#recourse-options > li', (lis) => lis.map((li) => ({
+      pd: Number(li.dataset.pd), points: Number(li.dataset.points), band: li.dataset.band,
+      changes: [...li.querySelectorAll('li[data-feature]')].map((c) => c.dataset.feature),
+    })));
+    assert.ok(shownOptions.length >= 1 && shownOptions.length <= 3, `options shown: ${shownOptions.length}`);
     await page.click('#all-contributions summary');
     const shownContributions = await page.$$eval('#contrib-body tr', (trs) => trs.map((tr) => ({
       feature: tr.dataset.feature, value: tr.querySelector('.contrib__value').textContent,
@@ -120,7 +127,9 @@ describe('decision, adverse-action notice and decision record', () => {
     const sum = out.contributions.reduce((s, c) => s + c.contribution, 0);
     assert.ok(Math.abs(out.baseline_points + sum - out.points) < 1e-6, 'contributions add up to points − baseline');
     assert.equal(out.approximate, false);
-    assert.deepEqual(record.recourse, [], 'no recourse options yet');
+    assert.deepEqual(record.recourse.map((o) => ({
+      pd: o.pd, points: o.points, band: o.band.id, changes: o.changes.map((c) => c.feature),
+    })), shownOptions, 'the recourse options the page showed, in order');
     assert.deepEqual(record.decision, {
       action: 'decline',
       counter_offer: null,
@@ -150,7 +159,8 @@ describe('decision, adverse-action notice and decision record', () => {
     assert.equal(await page.textContent('#aa-score-date'), longDate(out.scored_at, 'en'));
     assert.equal(await page.textContent('#aa-date'), longDate(record.recorded_at, 'en'));
     assert.equal(await page.textContent('#aa-record-sha'), claimed);
-    assert.equal(await page.isVisible('#aa-recourse'), false, 'no recourse section without options');
+    assert.equal(await page.isVisible('#aa-recourse'), true, 'the recourse options are on the notice');
+    assert.equal((await texts(page, '#aa-recourse li')).length, shownOptions.length);
     assert.equal(await page.textContent('#aa-creditor-name'), deployment.creditor.name.en);
     assert.equal(await page.textContent('#aa-ecoa'), deployment.ecoa_notice.en);
     assert.equal(await page.textContent('#aa-fcra'), deployment.fcra_notice.en);
