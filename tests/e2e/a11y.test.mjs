@@ -50,8 +50,19 @@ describe('accessibility (axe-core, Chromium)', () => {
     await check('field errors');
     await fillApplicant(page, goldenApplicant(g, row));
     await readResult(page);
+    await page.waitForSelector('#recourse[data-state="answer"]'); // a declined row: recourse options
     await page.click('#all-contributions summary');
-    await check('result, all contributions');
+    await check('result, all contributions, recourse options');
+    await page.check('#override');
+    await page.click('#decision-record-btn');
+    await page.locator('#decision-action-error').waitFor({ state: 'visible' });
+    await check('decision errors');
+    await page.check('#action-decline');
+    await page.selectOption('#override-band', 'D');
+    await page.fill('#override-reason', 'Collateral not in the model.');
+    await page.click('#decision-record-btn');
+    await page.locator('#decision-done').waitFor({ state: 'visible' });
+    await check('decision recorded');
     await page.fill('#f-duration_months', '999');
     await page.press('#f-duration_months', 'Tab');
     await page.locator('#f-duration_months-error').waitFor({ state: 'visible' });

@@ -18,9 +18,11 @@ const ALLOWED = new Set([
   '/manifest.webmanifest', '/icons/icon-192.png', '/icons/icon-512.png', '/icons/maskable-512.png',
   '/js/main.js', '/js/engine.js', '/js/i18n.js', '/js/pins.js', '/js/batch.js', '/js/governance.js',
   '/js/channel.js', '/js/dom.js', '/js/form.js', '/js/model-card.js', '/js/offline.js', '/js/record.js', '/js/result.js',
-  '/js/trusted.js', '/js/upload.js',
-  '/js/worker/engine-worker.js', '/js/worker/engine-loader.js', '/js/worker/file-batch.js', '/js/worker/helper-worker.js',
+  '/js/trusted.js', '/js/upload.js', '/js/decision.js', '/js/decision-record.js', '/js/notice.js', '/js/deployment.js', '/js/recourse.js',
+  '/js/worker/engine-worker.js', '/js/worker/engine-loader.js', '/js/worker/file-batch.js', '/js/worker/decode.js', '/js/worker/helper-worker.js',
   '/models/german-credit-mlp.onnx',
+  // The lender's deployment file (creditor and notice texts for the adverse-action notice).
+  '/deployment.json',
   // The engines: lite (the reference model's) and full (an own model's), SIMD and scalar builds.
   '/pkg/lite/simd/credit_scorer.js', '/pkg/lite/simd/credit_scorer_bg.wasm',
   '/pkg/lite/credit_scorer.js', '/pkg/lite/credit_scorer_bg.wasm',

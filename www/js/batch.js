@@ -7,6 +7,15 @@ import { $, h, svg, safeColor } from './dom.js';
 import { t, loc, formatNumber, onLangChange } from './i18n.js';
 
 const LISTED_LINES = 20;
+/** The delimiters the core detects, by the key of their name in the translation table. */
+const DELIMITER_NAMES = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+const METHOD_KEYS = {
+  'exact Shapley': 'exact', 'exact TreeSHAP': 'treeshap', 'sampled Shapley (128 permutations)': 'sampled',
+};
+const ENCODING_NAMES = {
+  'utf-8': 'UTF-8', gbk: 'GBK', gb18030: 'GB18030', big5: 'Big5', 'windows-1252': 'Windows-1252',
+  'utf-16le': 'UTF-16LE', 'utf-16be': 'UTF-16BE',
+};
 
 let engine = null;
 let run = null; // { file, started, rows, bytes, total, abort }
@@ -62,7 +71,9 @@ async function start(file) {
   document.body.dataset.batch = 'running';
   renderProgress();
   try {
-    const result = await engine.scoreFile(file, { reasons: $('batch-reasons').checked, onProgress, signal: abort.signal });
+    const result = await engine.scoreFile(file, {
+      reasons: $('batch-reasons').checked, encoding: $('batch-encoding').value, onProgress, signal: abort.signal,
+    });
     const seconds = (performance.now() - run.started) / 1000;
     last = { summary: result.summary, blob: result.blob, name: file.name, seconds, workers: result.workers ?? 1 };
     renderResult();
@@ -116,6 +127,17 @@ function renderResult() {
     const lines = s.refused_lines.slice(0, LISTED_LINES).map(n).join(', ');
     refused.textContent = t('batch.refused_lines', { lines: s.refused > LISTED_LINES ? `${lines}, …` : lines });
   }
+  $('batch-read-as').textContent = t('batch.read_as', {
+    encoding: ENCODING_NAMES[s.encoding] ?? s.encoding,
+    how: t(`batch.encoding_how.${s.encoding_how}`),
+    delimiter: t(`batch.delimiter.${DELIMITER_NAMES[s.delimiter] ?? 'comma'}`),
+  });
+  // The core names the method in English; the page shows it in the interface's language.
+  const method = $('batch-method');
+  method.hidden = !s.reasons_method;
+  method.textContent = s.reasons_method
+    ? t('batch.method', { method: t(`batch.method.${METHOD_KEYS[s.reasons_method] ?? 'other'}`, { name: s.reasons_method }) })
+    : '';
   const ignored = $('batch-ignored');
   ignored.hidden = s.ignored_columns.length === 0;
   ignored.textContent = t('batch.ignored', { columns: s.ignored_columns.join(', ') });

@@ -57,12 +57,20 @@ export class Engine {
   }
 
   /**
+   * What would change the outcome: { result: RecourseResult | null, errors } (src/wasm.rs), the
+   * smallest sets of changes to actionable characteristics that reach band `targetBand`.
+   */
+  recourse(values, targetBand) {
+    return this.channel.request('recourse', { values, targetBand: targetBand ?? null });
+  }
+
+  /**
    * Scores a CSV file in the Worker (and its helpers); resolves with { summary, blob, workers }.
    * An abort of `signal` rejects it with an error named `cancelled`.
    */
-  scoreFile(file, { reasons = true, onProgress = null, signal = null } = {}) {
+  scoreFile(file, { reasons = true, encoding = 'auto', onProgress = null, signal = null } = {}) {
     const channel = this.channel;
-    const request = channel.request('scoreFile', { file, reasons }, [], onProgress);
+    const request = channel.request('scoreFile', { file, reasons, encoding }, [], onProgress);
     const cancel = () => channel.request('cancel', { of: request.id }).catch(() => {});
     signal?.addEventListener('abort', cancel, { once: true });
     return request.finally(() => signal?.removeEventListener('abort', cancel));

@@ -116,6 +116,19 @@ export class ApplicantForm {
     return values;
   }
 
+  /** Puts `values` ({ name: raw value }) into their fields, as if typed and left, and says so once. */
+  setValues(values) {
+    let name = null;
+    for (const [n, v] of Object.entries(values)) {
+      const r = this.fields.get(n);
+      if (!r) continue;
+      r.input.value = v;
+      this.committed.add(n);
+      name = n;
+    }
+    if (name) this.onEdit(name, true);
+  }
+
   /** A raw value of field `name` as the page shows it. */
   displayValue(name, raw) {
     return displayValue(this.fields.get(name)?.feature, raw);

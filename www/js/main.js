@@ -16,6 +16,11 @@ import { renderGovernance } from './governance.js';
 import { renderRecord } from './record.js';
 import { setUpUpload, loadReference } from './upload.js';
 import { setUpBatch } from './batch.js';
+import { DecisionPanel } from './decision.js';
+import { buildRecord } from './decision-record.js';
+import { renderNotice } from './notice.js';
+import { loadDeployment } from './deployment.js';
+import { RecoursePanel, lastRecourse } from './recourse.js';
 
 const state = {
   model: null, // { k, sha256, engine, build, schema, edgePoints, source: { kind: 'reference' } | { kind: 'file', name } }
@@ -27,10 +32,35 @@ const state = {
   stale: false,
   seq: 0,
   busy: false,
+  deployment: null, // the lender's texts for the notice (js/deployment.js)
 };
 
 let engine;
+let recourse;
+
+/** The recourse options shown for exactly these values (none if the search has not answered). */
+function recourseOptionsFor(values) {
+  const last = lastRecourse();
+  return last && last.values === values ? (last.result?.options ?? []) : [];
+}
 const form = new ApplicantForm(() => requestScore());
+
+const decisions = new DecisionPanel({
+  record: (decision) => buildRecord({
+    model: state.model,
+    result: state.result,
+    values: state.resultValues,
+    scoredAt: state.scoredAt,
+    decision,
+    recordedAt: new Date(),
+    recourse: recourseOptionsFor(state.resultValues),
+  }),
+  printNotice: () => {
+    renderNoticeNow();
+    document.body.dataset.print = 'notice';
+    window.print();
+  },
+});
 
 const view = () => ({
   model: state.model,
@@ -39,6 +69,7 @@ const view = () => ({
   stale: state.stale,
   delta: state.delta,
   scoredAt: state.scoredAt,
+  decision: decisions.current,
   form,
 });
 
@@ -69,6 +100,12 @@ function renderStatic() {
 
 const renderErrors = () => form.renderErrors(state.result !== null);
 const renderRecordNow = () => renderRecord(view());
+const renderNoticeNow = () => renderNotice({ recorded: decisions.current, deployment: state.deployment, model: state.model });
+/** The result panel and the decision panel that follows it (a new result drops a recorded decision). */
+function renderResultNow() {
+  renderResult(view());
+  decisions.update({ model: state.model, result: state.result, stale: state.stale });
+}
 
 // ---------------------------------------------------------------- scoring
 
@@ -103,8 +140,9 @@ function applyResult(res, values) {
     state.stale = state.result !== null;
   }
   renderErrors();
-  renderResult(view());
+  renderResultNow();
   renderRecordNow();
+  recourse.update(view());
 }
 
 // ---------------------------------------------------------------- the session
@@ -138,9 +176,11 @@ async function loadModel(bytes, source) {
   state.model = { ...info, source };
   resetApplicant();
   form.build(info.schema);
+  recourse.setModel(state.model);
+  recourse.update(view());
   renderErrors();
   renderModel();
-  renderResult(view());
+  renderResultNow();
   renderRecordNow();
   document.body.dataset.modelSha = info.sha256;
   show($('reference-btn'), source.kind === 'file');
@@ -154,8 +194,9 @@ function clearAll() {
   form.clear();
   resetApplicant();
   renderErrors();
-  renderResult(view());
+  renderResultNow();
   renderRecordNow();
+  recourse.update(view());
   form.focusFirst();
 }
 
@@ -169,9 +210,14 @@ function setUpForm() {
   $('clear-btn').addEventListener('click', clearAll);
   $('print-btn').addEventListener('click', () => {
     renderRecordNow();
+    delete document.body.dataset.print; // the record, not the notice
     window.print();
   });
-  window.addEventListener('beforeprint', renderRecordNow);
+  window.addEventListener('beforeprint', () => {
+    renderRecordNow();
+    renderNoticeNow();
+  });
+  window.addEventListener('afterprint', () => delete document.body.dataset.print);
 }
 
 function rerenderAll() {
@@ -180,9 +226,11 @@ function rerenderAll() {
   if (!state.model) return;
   form.renderTexts();
   renderErrors();
-  renderResult(view());
+  renderResultNow();
   renderModel();
   renderRecordNow();
+  renderNoticeNow();
+  recourse.renderTexts();
 }
 
 // ---------------------------------------------------------------- start
@@ -213,12 +261,16 @@ async function start() {
     },
   });
   setUpBatch(engine);
+  // One click applies a recourse option: the what-if view then scores the changed applicant.
+  recourse = new RecoursePanel({ engine, onApply: (values) => form.setValues(values) });
   engine.started.then((info) => {
     // The test-only debug engine (`?engine=debug`) is not pinned: say so on the page.
     if (!info.pinned) notice('engine-note', () => t('app.debug_engine', { file: info.file }));
   }, () => {});
   setStatus(() => t('app.loading'));
   setBusy(true);
+  // Pinned like the model (js/pins.js), and fetched before ready: no request is made after that.
+  const deployment = loadDeployment().then((d) => { state.deployment = d; });
   try {
     await loadReference(modelHost);
     setStatus('');
@@ -228,6 +280,7 @@ async function start() {
   } finally {
     setBusy(false);
   }
+  await deployment;
   // Cache the app and the lite engine for offline use before saying ready; the full engine once
   // the page is idle (only the service worker fetches it: SECURITY.md, "Network").
   document.body.dataset.offline = await registerOffline(new URL('sw.js', document.baseURI));

@@ -1,5 +1,6 @@
 // The credit decision record: what the print stylesheet prints (model, its hash and source, the
-// date and time of the result, the applicant's inputs, the result and its main reasons).
+// date and time of the result, the applicant's inputs, the result and its main reasons, and the
+// officer's recorded decision with the SHA-256 of its decision record).
 
 import { $, h } from './dom.js';
 import { t, loc, formatPercent, formatDateTime, formatPoints, formatSignedPoints } from './i18n.js';
@@ -12,9 +13,11 @@ import { sourceText } from './model-card.js';
  * @param {object|null} view.result the last valid result
  * @param {object|null} view.values the values that produced it (else the form's current values)
  * @param {Date|null} view.scoredAt when it was scored
+ * @param {{ record: object, sha256: string }|null} view.decision the recorded decision (js/decision.js)
  * @param {import('./form.js').ApplicantForm} view.form the form
  */
-export function renderRecord({ model: m, result: res, values, scoredAt, form }) {
+export function renderRecord({ model: m, result: res, values, scoredAt, decision, form }) {
+  renderDecisionLine(decision);
   const meta = $('record-meta');
   meta.replaceChildren();
   if (!m) return;
@@ -47,4 +50,23 @@ export function renderRecord({ model: m, result: res, values, scoredAt, form }) 
     reasons.append(h('li', {}, `${loc(r.text, r.feature)} (${t('result.pts', { value: formatSignedPoints(r.contribution) })})`));
   }
   if (!res.reasons.length) reasons.append(h('li', {}, t('result.no_reasons')));
+}
+
+/** The decision line: blank to sign by hand, or the recorded decision and its record's hash. */
+function renderDecisionLine(decision) {
+  const el = $('record-decision');
+  el.classList.toggle('record__line', !decision);
+  if (!decision) {
+    el.textContent = '';
+    return;
+  }
+  const d = decision.record.decision;
+  const override = d.override
+    ? ` ${t('decision.recorded_override', { from: d.override.model_band?.id ?? '?', to: d.override.band?.id ?? '?', reason: d.override.reason })}`
+    : '';
+  el.textContent = t('decision.record_line', {
+    action: t(`decision.${d.action}`),
+    datetime: formatDateTime(new Date(decision.record.recorded_at)),
+    hash: decision.sha256,
+  }) + override;
 }

@@ -5,7 +5,9 @@
 //! - `www/js/pins.js`: the reference model's SHA-256, which the page passes to
 //!   `fetch(…, { integrity })`, and the SHA-384 of each engine build the page runs
 //!   (`pkg/…`, `pkg/simd/…`, `pkg/lite/…`, `pkg/lite/simd/credit_scorer_bg.wasm`), which the page hands to the
-//!   Worker for its `fetch(…, { integrity })`. The release wasm is byte-reproducible (pinned
+//!   Worker for its `fetch(…, { integrity })`, and the SHA-384 of `www/deployment.json` (the
+//!   lender's name, address and notice texts for the adverse-action notice), which the page
+//!   fetches with `integrity` too. The release wasm is byte-reproducible (pinned
 //!   toolchain in `rust-toolchain.toml`, `Cargo.lock`, path-independent flags from
 //!   `crate::wasm::wasm_rustflags`), so the same commit builds the same hashes on every machine.
 //! - `www/index.html`, between `<!-- integrity:begin` and `<!-- integrity:end -->`: an import map
@@ -32,6 +34,8 @@ pub const BEGIN: &str = "<!-- integrity:begin";
 pub const END: &str = "<!-- integrity:end -->";
 const SCRIPT_SRC: &str = "script-src 'self' 'wasm-unsafe-eval'";
 const MODEL: &str = "models/german-credit-mlp.onnx";
+/// The lender's deployment file (creditor, notice texts): edited per deployment, pinned like the model.
+const DEPLOYMENT: &str = "deployment.json";
 /// Page modules that are not part of the page's module graph (import maps do not reach workers).
 const NOT_PAGE_MODULES: [&str; 1] = ["worker.js"];
 
@@ -130,6 +134,7 @@ impl EnginePins {
 
 fn pins_js(www: &Path, engines: &EnginePins) -> Result<String> {
     let model = read(&www.join(MODEL))?;
+    let deployment = read(&www.join(DEPLOYMENT))?;
     let hex: String = Sha256::digest(&model)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -146,13 +151,18 @@ fn pins_js(www: &Path, engines: &EnginePins) -> Result<String> {
          export const REFERENCE_MODEL_INTEGRITY = '{}';\n\
          export const REFERENCE_MODEL_SHA256 = '{hex}';\n\
          \n\
+         // The lender's deployment file (creditor and notice texts): fetched with `integrity` too, so\n\
+         // after editing it run `cargo xtask build` and deploy the new pins with it.\n\
+         export const DEPLOYMENT_INTEGRITY = '{}';\n\
+         \n\
          // The engine builds, from a byte-reproducible release build (rust-toolchain.toml, Cargo.lock):\n\
          // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a\n\
          // different wasm is refused before any of it runs.\n\
          export const ENGINE_INTEGRITY = Object.freeze({{\n\
          {engine_lines}\
          }});\n",
-        sha256(&model)
+        sha256(&model),
+        sha384(&deployment)
     ))
 }
 
@@ -441,7 +451,7 @@ mod tests {
     fn scratch_www(name: &str) -> PathBuf {
         let www = std::env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&www);
-        let files: [(&str, &[u8]); 14] = [
+        let files: [(&str, &[u8]); 15] = [
             ("js/main.js", b"import './pins.js';\n"),
             ("js/pins.js", b""),
             ("js/worker.js", b"// not a page module\n"),
@@ -452,6 +462,7 @@ mod tests {
             ),
             ("_headers", b"/*\n  Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'\n"),
             (MODEL, b"a model"),
+            (DEPLOYMENT, b"{}"),
             ("pkg/credit_scorer.js", b"glue"),
             ("pkg/credit_scorer_bg.wasm", b"\0asm scalar"),
             ("pkg/simd/credit_scorer.js", b"glue"),
@@ -513,6 +524,12 @@ mod tests {
         }
         assert_eq!(offline_group("icons/icon-512.png"), "later");
         assert_eq!(offline_group("pkg/sw-manifest.js"), "app");
+        // The lender's deployment file is pinned and kept offline like the model.
+        assert!(pins.contains(&format!(
+            "export const DEPLOYMENT_INTEGRITY = '{}';\n",
+            sha384(b"{}")
+        )));
+        assert!(manifest.contains("path: 'deployment.json'"));
         fs::remove_dir_all(&www).unwrap();
     }
 

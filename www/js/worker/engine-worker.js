@@ -6,7 +6,9 @@
 //   load       { bytes: ArrayBuffer } -> the model (below); a refused model leaves the current one
 //   schema     {} -> the model
 //   score      { values: { field: raw value } } -> { pd, points, band, reasons, contributions, errors, … }
-//   scoreFile  { file: File, reasons } -> { summary, blob, bytes, workers }, progress
+//   recourse  { values, targetBand: band id | null } -> { result: RecourseResult | null, errors }
+//              (null: the model card's approval cut-off)
+//   scoreFile  { file: File, reasons, encoding } -> { summary, blob, bytes, workers }, progress
 //              { rows, bytes, total, workers } meanwhile (file-batch.js)
 //   cancel     { of: id of a scoreFile } -> true
 //
@@ -90,12 +92,15 @@ export const handlers = {
   async score({ values }) {
     return (await model()).score(values);
   },
-  async scoreFile({ id, file, reasons }, { progress }) {
+  async recourse({ values, targetBand }) {
+    return (await model()).recourse(values, targetBand ?? undefined);
+  },
+  async scoreFile({ id, file, reasons, encoding }, { progress }) {
     const scorer = await model();
     const batch = new host.FileBatch({ active: host.active, scorer, modelBytes: host.modelBytes, assetsUrl: host.assetsUrl });
     host.batches.set(id, batch);
     try {
-      return await batch.run(file, { reasons: reasons !== false, onProgress: progress });
+      return await batch.run(file, { reasons: reasons !== false, encoding: encoding ?? 'auto', onProgress: progress });
     } finally {
       host.batches.delete(id);
     }

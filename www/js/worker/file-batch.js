@@ -8,6 +8,7 @@
 // JS heap).
 
 import { Channel } from '../channel.js';
+import { utf8Stream } from './decode.js';
 
 const BATCH_SLICE = 64 * 1024; // bytes pushed to wasm at a time (about 2,500 rows)
 const BLOB_PART = 4 * 1024 * 1024; // output bytes gathered before they are folded into the Blob
@@ -120,9 +121,11 @@ export class FileBatch {
    * Scores `file`; resolves with { summary, blob, bytes, workers }. `onProgress` gets
    * { rows, bytes, total, workers } every PROGRESS_MS.
    */
-  async run(file, { reasons = true, onProgress = () => {} } = {}) {
+  async run(file, { reasons = true, encoding = 'auto', onProgress = () => {} } = {}) {
+    let bytes = 0; // of the file, read so far
+    const input = await utf8Stream(file, encoding, (n) => { bytes = n; });
     const job = new this.active.glue.BatchJob(this.scorer, reasons);
-    const reader = file.stream().getReader();
+    const reader = input.stream.getReader();
     let blob = new Blob([], { type: 'text/csv' });
     let parts = [];
     let partBytes = 0;
@@ -136,7 +139,6 @@ export class FileBatch {
         partBytes = 0;
       }
     };
-    let bytes = 0;
     let lastYield = performance.now();
     let lastProgress = 0;
 
@@ -199,7 +201,6 @@ export class FileBatch {
             }
           }
           dispatch();
-          bytes += slice.length;
           const now = performance.now();
           if (now - lastProgress >= PROGRESS_MS) {
             lastProgress = now;
@@ -221,7 +222,8 @@ export class FileBatch {
       progress();
       blob = new Blob([blob, ...parts], { type: 'text/csv' });
       await this.finished();
-      return { summary: job.summary(), blob, bytes, workers: 1 + this.ready.length };
+      const summary = { ...job.summary(), encoding: input.encoding, encoding_how: input.how };
+      return { summary, blob, bytes, workers: 1 + this.ready.length };
     } finally {
       reader.cancel().catch(() => {});
       columnsKnown(null);
