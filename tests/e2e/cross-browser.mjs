@@ -260,6 +260,65 @@ export function crossBrowserSuite(name) {
       await assertNoProblems(d, 'print view');
     });
 
+    test('what would change the outcome, the officer\'s decline and the adverse-action notice', async () => {
+      // The declined golden applicant of the first step is still in the form.
+      const state = await d.waitFor(() => {
+        const s = document.getElementById('recourse')?.dataset.state;
+        return ['answer', 'none'].includes(s) ? s : null;
+      }, [], { what: 'the recourse answer' });
+      const options = await d.evaluate(() => [...document.querySelectorAll('#recourse-options > li')]
+        .map((li) => ({ band: li.dataset.band, pd: Number(li.dataset.pd) })));
+      if (state === 'answer') assert.ok(options.length >= 1 && options.length <= 3, `options: ${options.length}`);
+      else assert.equal(options.length, 0);
+      await d.screenshot('recourse');
+      await assertAccessible(d, 'recourse');
+
+      await d.click('#action-decline');
+      await d.click('#decision-record-btn');
+      const hash = await d.waitFor(() => {
+        const done = document.getElementById('decision-done');
+        return done && !done.hidden ? document.getElementById('decision-hash').textContent : null;
+      }, [], { what: 'the recorded decision' });
+      assert.match(hash, /^[0-9a-f]{64}$/, 'the record\'s SHA-256 (WebCrypto) is shown');
+
+      await d.evaluate(() => { window.__printed = 0; window.print = () => { window.__printed++; }; });
+      await d.click('#notice-btn');
+      assert.equal(await d.evaluate(() => window.__printed), 1);
+      const notice = await d.evaluate(() => {
+        for (const sheet of document.styleSheets) {
+          for (const rule of sheet.cssRules) if (rule.media?.mediaText === 'print') rule.media.mediaText = 'all';
+        }
+        const shown = (id) => { const e = document.getElementById(id); return !!e && e.getClientRects().length > 0; };
+        return {
+          notice: shown('adverse-notice'), record: shown('record'), form: shown('applicant'),
+          reasons: document.querySelectorAll('#aa-reasons li').length,
+          recourse: shown('aa-recourse') ? document.querySelectorAll('#aa-recourse li').length : 0,
+          sha: document.getElementById('aa-record-sha')?.textContent,
+        };
+      });
+      await d.screenshot('notice');
+      await d.evaluate(() => {
+        for (const sheet of document.styleSheets) {
+          for (const rule of sheet.cssRules) if (rule.media && rule.media.mediaText === 'all' && rule.cssRules) rule.media.mediaText = 'print';
+        }
+        document.body.dispatchEvent(new Event('afterprint'));
+        delete document.body.dataset.print;
+      });
+      assert.deepEqual(notice, { notice: true, record: false, form: false, reasons: 4, recourse: options.length, sha: hash });
+
+      if (state === 'answer') {
+        // One click applies the first option: the page then scores the changed applicant into
+        // the band the option promised.
+        await d.click('#recourse-options > li .recourse-option__apply');
+        const r = await d.waitFor((band) => {
+          const el = document.getElementById('band');
+          return el?.dataset.band === band && document.body.dataset.busy !== 'true' ? Number(document.getElementById('pd').dataset.value) : null;
+        }, [options[0].band], { what: `band ${options[0].band} after applying the option` });
+        assert.ok(Math.abs(r - options[0].pd) < 1e-9, `PD ${r} as the option said (${options[0].pd})`);
+      }
+      await assertNoProblems(d, 'recourse, decision and notice');
+    });
+
     test('a batch CSV file is scored in the page and downloads with the reference PDs', async () => {
       const rows = g.rows.slice(0, 200);
       const csv = [`id,${g.features.join(',')}`, ...rows.map((r) => `${r.id},${r.x.join(',')}`)].join('\n') + '\n';

@@ -13,8 +13,8 @@ export const DEPLOYMENT_INTEGRITY = 'sha384-Hw38LcUeb8QWucbGYVtw1V0yNC2CYIczD/hW
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-KFeW2soW/tciLlbxEwfECvbW6c3NB2hVylC316r1OoinU1DaenUQ1xDZbQzqIJGW', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-fp3AVMVrE0DhZrEYo+PzYqu2jB02Sx1nZa09cC2gew+AmtOAjwt4mmzNXzEDutdU', // pkg/simd/credit_scorer_bg.wasm
-  liteScalar: 'sha384-MEp2HWe2bZapdf3oHiuscvkkbvheQSfA1sikljbH83reutCkmCNu9ITO+cwIm+aW', // pkg/lite/credit_scorer_bg.wasm
-  liteSimd: 'sha384-yciZFKzjw+3ER9sMYH0GTTY1F6kNpdFMElgAAe/4bP1Q6zW1ZaDolXsMfpjtpGWa', // pkg/lite/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-MwWFhavX9h6eAz2V/3ziReNz/I1SX4hv/8uy33c+j35X9sDXkEQu9OWio1j3sr4Y', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-CL1pzQsO/GXaWbHMpyiA7hdaxsuoR1VfH3gQDjuQGad9b483YXX/k8XApZwEv39g', // pkg/simd/credit_scorer_bg.wasm
+  liteScalar: 'sha384-YISEL3U+XR0UZ4O6RYCCQJuNuYNGMtVMyDIv77wXKmRYcaAL5whMNlsA1ub8Jagm', // pkg/lite/credit_scorer_bg.wasm
+  liteSimd: 'sha384-LEQ7uWTfIYBVQETCew2yhMgJQ+5iKM4IpnfUSHLh4+RtcMwWbF5nkjZSgSFUDwju', // pkg/lite/simd/credit_scorer_bg.wasm
 });
