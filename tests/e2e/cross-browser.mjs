@@ -333,7 +333,7 @@ export function crossBrowserSuite(name) {
       assert.deepEqual(counts, { 'batch-rows-in': rows.length, 'batch-scored': rows.length, 'batch-refused': 0 });
       await d.screenshot('batch');
       await assertAccessible(d, 'batch summary');
-      await d.click(await control(d, 'Download'));
+      await d.click(await control(d, 'Download applicants-scored.csv'));
       const file = await (async () => {
         for (let i = 0; i < 300; i++) {
           const done = d.downloads();
@@ -480,8 +480,14 @@ export function crossBrowserSuite(name) {
       await d.evaluate(() => window.scrollTo(0, 0));
       const r = await waitPd(d, highRow.pd);
       assert.ok(Math.abs(r.pd - highRow.pd) < 1e-5);
-      const overflow = await d.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      assert.ok(overflow <= 0, `no horizontal scrolling (${overflow} px too wide)`);
+      const { overflow, wide } = await d.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const wide = [...document.body.querySelectorAll('*')]
+          .filter((e) => e.getClientRects().length && e.getBoundingClientRect().right > width + 0.5)
+          .slice(-5).map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`);
+        return { overflow: document.documentElement.scrollWidth - width, wide };
+      });
+      assert.ok(overflow <= 0, `no horizontal scrolling (${overflow} px too wide: ${wide.join(', ')})`);
       await d.screenshot('narrow');
       await assertAccessible(d, 'narrow screen');
       await d.resize(1280, 1600);

@@ -125,7 +125,9 @@ describe('decision, adverse-action notice and decision record', () => {
     assert.deepEqual(out.contributions.map((c) => c.feature), schema.features.map((f) => f.name));
     for (const [i, c] of out.contributions.entries()) assert.equal(formatSigned(c.contribution), shownContributions[i].value);
     const sum = out.contributions.reduce((s, c) => s + c.contribution, 0);
-    assert.ok(Math.abs(out.baseline_points + sum - out.points) < 1e-6, 'contributions add up to points − baseline');
+    // Contributions are computed in f64 from the network's weights, the points are the model's
+    // own f32 output: they agree to float32 rounding (docs/DECISION_RECORD.md).
+    assert.ok(Math.abs(out.baseline_points + sum - out.points) < 1e-4, 'contributions add up to points − baseline');
     assert.equal(out.approximate, false);
     assert.deepEqual(record.recourse.map((o) => ({
       pd: o.pd, points: o.points, band: o.band.id, changes: o.changes.map((c) => c.feature),

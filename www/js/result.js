@@ -17,7 +17,11 @@ function textOn(color) {
     return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
   };
   const lum = 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]);
-  return lum > 0.3 ? '#111' : '#fff';
+  // The text colour with the higher WCAG contrast ratio against the chip (#111 has luminance
+  // 0.0056): a fixed luminance cut-off gave white on the reference model's amber band C (3.1:1).
+  const onDark = 1.05 / (lum + 0.05);
+  const onLight = (lum + 0.05) / (0.0056 + 0.05);
+  return onLight >= onDark ? '#111' : '#fff';
 }
 
 /**
