@@ -132,6 +132,9 @@ function renderResult() {
     how: t(`batch.encoding_how.${s.encoding_how}`),
     delimiter: t(`batch.delimiter.${DELIMITER_NAMES[s.delimiter] ?? 'comma'}`),
   });
+  const model = $('batch-model');
+  model.dataset.sha256 = s.model_sha256;
+  model.textContent = t('batch.model', { sha: s.model_sha256 });
   // The core names the method in English; the page shows it in the interface's language.
   const method = $('batch-method');
   method.hidden = !s.reasons_method;

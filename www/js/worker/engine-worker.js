@@ -80,6 +80,12 @@ export const handlers = {
   },
   async load({ bytes }) {
     await started();
+    // A batch scores with the model it started with (its BatchJob and helpers hold their own
+    // copies); a new model waits until the file is done or cancelled, so the officer is never
+    // unsure which model scored it.
+    if (host.batches.size > 0) {
+      throw Object.assign(new Error('a file is being scored with the current model; wait until it is done or cancel it, then load the other model'), { name: 'batch_running' });
+    }
     const next = await host.loader.newScorer(new Uint8Array(bytes));
     host.scorer?.free();
     ({ scorer: host.scorer, engine: host.active } = next);

@@ -123,6 +123,7 @@ export class FileBatch {
    */
   async run(file, { reasons = true, encoding = 'auto', onProgress = () => {} } = {}) {
     let bytes = 0; // of the file, read so far
+    const modelSha256 = this.scorer.sha256; // the model this file is scored with, for its summary
     const input = await utf8Stream(file, encoding, (n) => { bytes = n; });
     const job = new this.active.glue.BatchJob(this.scorer, reasons);
     const reader = input.stream.getReader();
@@ -222,7 +223,7 @@ export class FileBatch {
       progress();
       blob = new Blob([blob, ...parts], { type: 'text/csv' });
       await this.finished();
-      const summary = { ...job.summary(), encoding: input.encoding, encoding_how: input.how };
+      const summary = { ...job.summary(), encoding: input.encoding, encoding_how: input.how, model_sha256: modelSha256 };
       return { summary, blob, bytes, workers: 1 + this.ready.length };
     } finally {
       reader.cancel().catch(() => {});
