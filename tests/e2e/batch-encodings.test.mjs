@@ -10,36 +10,16 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, REFERENCE_MODEL, launch, openPage, gotoReady, shot } from './helpers.mjs';
+import { ROOT, REFERENCE_MODEL, csvRecords, launch, openPage, gotoReady, shot } from './helpers.mjs';
 
 const CLI = process.env.CREDIT_SCORER_CLI
   ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug', 'credit-scorer');
 const FIXTURES = path.join(ROOT, 'tests', 'fixtures', 'encodings');
 
-/** Records of a CSV without newlines inside fields, split at `delimiter` (quotes handled). */
-function records(text, delimiter = ',') {
-  const lines = text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
-  return lines.map((line) => {
-    const out = [];
-    let field = '';
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i];
-      if (quoted) {
-        if (ch === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false;
-        else field += ch;
-      } else if (ch === '"') quoted = true;
-      else if (ch === delimiter) { out.push(field); field = ''; } else field += ch;
-    }
-    out.push(field);
-    return out;
-  });
-}
-
 /** The CLI's output for `file` (UTF-8), as records. */
 function cliOutput(file) {
   const out = execFileSync(CLI, ['score', '--quiet', '--model', REFERENCE_MODEL, path.join(FIXTURES, file), '-o', '-']);
-  return records(out.toString('utf8'));
+  return csvRecords(out.toString('utf8'));
 }
 
 /** Scores `file` in the page with `encoding` chosen; resolves with the page's status. */
@@ -54,7 +34,7 @@ async function scoreInPage(page, file, encoding) {
  * round the last bit apart), points to 0.1, everything else exact. */
 async function assertSameAsCli(page, twin) {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#batch-download')]);
-  const got = records(readFileSync(await download.path()).toString('utf8'));
+  const got = csvRecords(readFileSync(await download.path()).toString('utf8'));
   const want = cliOutput(twin);
   assert.equal(got.length, want.length, 'rows');
   assert.deepEqual(got[0], want[0], 'header');

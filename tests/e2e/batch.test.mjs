@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   ROOT, REFERENCE_MODEL, launch, openPage, gotoReady, shot, golden, goldenApplicant,
-  fillApplicant, readResult,
+  fillApplicant, readResult, csvRecords,
 } from './helpers.mjs';
 
 const ROWS = 100_000;
@@ -34,26 +34,8 @@ function generate(rows) {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** The records of a CSV without newlines inside fields (quoted commas and quotes are handled). */
-function rows(bytes) {
-  const text = bytes.toString('utf8');
-  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
-  return lines.map((line) => {
-    const out = [];
-    let field = '';
-    let quoted = false;
-    for (let i = 0; i < line.length; i++) {
-      const ch = line[i];
-      if (quoted) {
-        if (ch === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false;
-        else field += ch;
-      } else if (ch === '"') quoted = true;
-      else if (ch === ',') { out.push(field); field = ''; } else field += ch;
-    }
-    out.push(field);
-    return out;
-  });
-}
+/** The records of a CSV file's bytes. */
+const rows = (bytes) => csvRecords(bytes.toString('utf8'));
 
 /** Records the batch status line and the progress bar's row count as they change. */
 async function watchProgress(page) {

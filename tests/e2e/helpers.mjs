@@ -178,3 +178,26 @@ export function parsePercent(text) {
   if (!m) throw new Error(`not a percentage: ${text}`);
   return Number(m[1].replace(/,/g, ''));
 }
+
+/**
+ * The records of a CSV text without newlines inside fields, split at `delimiter` (quoted
+ * delimiters and doubled quotes are handled; CRLF or LF line ends).
+ */
+export function csvRecords(text, delimiter = ',') {
+  const lines = text.replace(/\r\n/g, '\n').replace(/\n$/, '').split('\n');
+  return lines.map((line) => {
+    const out = [];
+    let field = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i];
+      if (quoted) {
+        if (ch === '"' && line[i + 1] === '"') { field += '"'; i++; } else if (ch === '"') quoted = false;
+        else field += ch;
+      } else if (ch === '"') quoted = true;
+      else if (ch === delimiter) { out.push(field); field = ''; } else field += ch;
+    }
+    out.push(field);
+    return out;
+  });
+}
