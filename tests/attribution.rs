@@ -181,25 +181,6 @@ impl ReferenceNet {
     }
 }
 
-/// The 200 applicants of the held-out test split.
-fn test_split() -> Vec<Vec<f32>> {
-    let v: serde_json::Value =
-        serde_json::from_slice(&read("tests/fixtures/governance/test_split.json")).unwrap();
-    v["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r["x"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_f64().unwrap() as f32)
-                .collect()
-        })
-        .collect()
-}
-
 /// Applicants of the test split with some features at the baseline's values, and the baseline.
 fn with_baseline_features(rows: &[Vec<f32>], baseline: &[f32]) -> Vec<Vec<f32>> {
     let mut out = Vec::new();

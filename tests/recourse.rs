@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{REFERENCE_MODEL, read, repo};
+use common::{REFERENCE_MODEL, read, repo, test_split};
 use credit_scorer::model::pb;
 use credit_scorer::recourse::{self, MAX_CHANGES, RecourseResult};
 use credit_scorer::schema::{Direction, FeatureKind, Schema};
@@ -18,24 +18,6 @@ use prost::Message;
 
 fn reference() -> Scorer {
     Scorer::from_bytes(&read(REFERENCE_MODEL)).expect("reference model loads")
-}
-
-fn test_split() -> Vec<Vec<f32>> {
-    let v: serde_json::Value =
-        serde_json::from_slice(&read("tests/fixtures/governance/test_split.json")).unwrap();
-    v["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r["x"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_f64().unwrap() as f32)
-                .collect()
-        })
-        .collect()
 }
 
 /// One feature's full grid under the schema's rules, with each value's movement: numeric every

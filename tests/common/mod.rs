@@ -186,3 +186,22 @@ pub fn with_reference_pds(bytes: &[u8], runtime: &str, rows: &[Vec<f32>], pds: &
     });
     proto.encode_to_vec()
 }
+
+/// The 200 applicants of the held-out test split (their raw model inputs).
+pub fn test_split() -> Vec<Vec<f32>> {
+    let v: serde_json::Value =
+        serde_json::from_slice(&read("tests/fixtures/governance/test_split.json")).unwrap();
+    v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["x"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap() as f32)
+                .collect()
+        })
+        .collect()
+}
