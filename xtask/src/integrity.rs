@@ -272,6 +272,9 @@ fn offline_files(www: &Path) -> Result<Vec<String>> {
                 || rel.ends_with(".d.ts")
                 // The test and benchmark probes: the app never loads them.
                 || rel.starts_with("js/worker/probe")
+                // The library and its example page are for other pages, not part of the app.
+                || rel.starts_with("lib/")
+                || rel.starts_with("examples/")
                 || (rel.starts_with("pkg/") && !ENGINE_FILES.contains(&rel.as_str())))
             {
                 out.push(rel);
