@@ -9,33 +9,17 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  BASE_URL, ROOT, launch, openPage, golden, goldenApplicant, fixture, csvRecords,
+  ROOT, launch, openHostPage, golden, goldenApplicant, fixture, csvRecords,
 } from './helpers.mjs';
 
 const g = golden();
 const logreg = JSON.parse(readFileSync(fixture('models', 'logreg.json'), 'utf8'));
 
 /** The strictest policy the library is documented to need (README, "Embedding"). */
-export const HOST_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; worker-src 'self'; "
+const HOST_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; worker-src 'self'; "
   + "object-src 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types credit-scorer";
 
-/** Opens an empty host page on the app's origin, served with `csp`; fixtures under /embed-fixtures/. */
-export async function openHost(browser, csp = HOST_CSP) {
-  const opened = await openPage(browser);
-  const host = new URL('embed-host.html', BASE_URL).href;
-  await opened.page.route(host, (route) => route.fulfill({
-    status: 200,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp },
-    body: '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title></head><body></body></html>',
-  }));
-  await opened.page.route(new URL('embed-fixtures/*', BASE_URL).href, (route) => route.fulfill({
-    status: 200,
-    headers: { 'content-type': 'application/octet-stream' },
-    body: readFileSync(fixture('models', path.basename(new URL(route.request().url()).pathname))),
-  }));
-  await opened.page.goto(host);
-  return opened;
-}
+const openHost = (browser) => openHostPage(browser, { csp: HOST_CSP });
 
 describe('the library: createScorer()', () => {
   let browser;

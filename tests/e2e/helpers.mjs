@@ -201,3 +201,30 @@ export function csvRecords(text, delimiter = ',') {
     return out;
   });
 }
+
+/**
+ * Opens a host page of the embedding tests on the app's origin (its own CSP, not the app's):
+ * `html` at /embed-host.html served with `csp`, `files` ({ name: { body, type } }) under
+ * /embed-host/, and the fixture models under /embed-fixtures/. Returns what `openPage` does.
+ */
+export async function openHostPage(browser, { csp, html = '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Host</title></head><body></body></html>', files = {} }) {
+  const opened = await openPage(browser);
+  const host = new URL('embed-host.html', BASE_URL).href;
+  await opened.page.route(host, (route) => route.fulfill({
+    status: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp },
+    body: html,
+  }));
+  await opened.page.route(new URL('embed-host/*', BASE_URL).href, (route) => {
+    const name = path.basename(new URL(route.request().url()).pathname);
+    const file = files[name];
+    return file ? route.fulfill({ status: 200, headers: { 'content-type': file.type }, body: file.body }) : route.fulfill({ status: 404 });
+  });
+  await opened.page.route(new URL('embed-fixtures/*', BASE_URL).href, (route) => route.fulfill({
+    status: 200,
+    headers: { 'content-type': 'application/octet-stream' },
+    body: readFileSync(fixture('models', path.basename(new URL(route.request().url()).pathname))),
+  }));
+  await opened.page.goto(host);
+  return opened;
+}

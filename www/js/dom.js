@@ -76,7 +76,7 @@ export function rerenderNotices() {
   }
 }
 
-/** The static texts of index.html (`data-i18n` keys) in the current language. */
-export function renderStaticTexts() {
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+/** The static texts of index.html, or of `root` (`data-i18n` keys), in the current language. */
+export function renderStaticTexts(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
 }

@@ -2,7 +2,7 @@
 // and its error in the current language. An error shows once the field was left after an edit,
 // after a submit, or, once there is a result (what-if), as soon as it is typed.
 
-import { $, h, show } from './dom.js';
+import { h, show } from './dom.js';
 import { t, loc, lang, formatNumber } from './i18n.js';
 
 function numericRange(f) {
@@ -23,9 +23,14 @@ export function displayValue(f, raw) {
 }
 
 export class ApplicantForm {
-  /** @param {(name: string, committed: boolean) => void} onEdit called on every edit of a field */
-  constructor(onEdit) {
+  /**
+   * @param {(name: string, committed: boolean) => void} onEdit called on every edit of a field
+   * @param {Document|ShadowRoot} [root] where the form's elements are (`applicant`, `fields`,
+   *   `form-actions`, `form-summary`): the page, or a `<credit-score-form>`'s shadow root
+   */
+  constructor(onEdit, root = document) {
     this.onEdit = onEdit;
+    this.root = root;
     this.schema = null;
     this.fields = new Map(); // feature name -> { feature, wrap, label, input, unit, hint, error, options }
     this.committed = new Set(); // fields the user has left after editing (their errors show)
@@ -36,10 +41,10 @@ export class ApplicantForm {
   /** Replaces the fields with those of `schema`. */
   build(schema) {
     this.schema = schema;
-    const container = $('fields');
+    const container = this.root.getElementById('fields');
     container.replaceChildren();
     // No buttons under an empty form: they appear with the first model's fields.
-    show($('form-actions'), true);
+    show(this.root.getElementById('form-actions'), true);
     this.fields.clear();
     for (const f of schema.features) {
       const id = `f-${f.name}`;
@@ -143,7 +148,7 @@ export class ApplicantForm {
 
   /** Empties every field. */
   clear() {
-    $('applicant').reset();
+    this.root.getElementById('applicant').reset();
     this.reset();
   }
 
@@ -198,7 +203,7 @@ export class ApplicantForm {
         r.input.setAttribute('aria-describedby', `${r.input.id}-hint`);
       }
     }
-    const summary = $('form-summary');
+    const summary = this.root.getElementById('form-summary');
     summary.textContent = this.submitted && shown ? t('err.summary', { count: shown }) : '';
     show(summary, !!summary.textContent);
   }

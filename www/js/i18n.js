@@ -670,6 +670,25 @@ export function onLangChange(f) {
   listeners.add(f);
 }
 
+/** The table's language for a language tag (`zh`, `zh-Hans`, `zh-CN` → 'zh-CN'; else 'en'). */
+export function langOf(tag) {
+  return String(tag ?? '').toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+}
+
+/**
+ * Runs `render` in language `l` and returns its result: for a `<credit-score-form>` with its own
+ * `lang` attribute (rendering is synchronous; nothing is stored, no listener is told).
+ */
+export function inLang(l, render) {
+  const previous = current;
+  current = l in LANGS ? l : previous;
+  try {
+    return render();
+  } finally {
+    current = previous;
+  }
+}
+
 // Intl objects are costly to build and the page formats on every keystroke: one per language
 // and option set.
 const cache = new Map();

@@ -2,7 +2,7 @@
 // model's bands, the main reasons and every contribution; and the bar that keeps the score in
 // sight on a phone. Points come from the engine, band edges included (one formula, in the core).
 
-import { $, h, show, safeColor } from './dom.js';
+import { h, show, safeColor } from './dom.js';
 import { t, loc, formatNumber, formatPercent, formatPoints, formatSignedPoints } from './i18n.js';
 
 /** Black or white text, whichever reads better on `color`. */
@@ -33,8 +33,11 @@ function textOn(color) {
  * @param {boolean} view.stale whether the current inputs are invalid (the result is dimmed)
  * @param {number|null} view.delta the change in points since the previous result
  * @param {import('./form.js').ApplicantForm} view.form the form (field count, errors, values)
+ * @param {Document|ShadowRoot} [view.root] where the panel's elements are (a `<credit-score-form>`'s
+ *   shadow root has the same ids)
  */
-export function renderResult({ model, result: res, values, stale, delta, form }) {
+export function renderResult({ model, result: res, values, stale, delta, form, root = document }) {
+  const $ = (id) => root.getElementById(id);
   show($('result-empty'), !res);
   show($('mini-result'), !!res);
   show($('result-body'), !!res);
@@ -88,9 +91,9 @@ export function renderResult({ model, result: res, values, stale, delta, form })
   band.style.backgroundColor = color;
   band.style.color = textOn(color);
 
-  renderGauge(res, model);
-  renderReasons(res);
-  renderContributions(res, values, form);
+  renderGauge($, res, model);
+  renderReasons($, res);
+  renderContributions($, res, values, form);
 
   const base = $('baseline-note');
   base.textContent = t(schema.generic ? 'result.baseline_generic' : 'result.baseline', {
@@ -99,7 +102,7 @@ export function renderResult({ model, result: res, values, stale, delta, form })
   show($('approx-note'), !!res.approximate);
 }
 
-function renderGauge(res, model) {
+function renderGauge($, res, model) {
   const { schema, edgePoints } = model;
   const { min_points: min, max_points: max } = schema.scaling;
   const span = max - min;
@@ -135,7 +138,7 @@ function contributionBar(value, maxAbs) {
   return bar;
 }
 
-function renderReasons(res) {
+function renderReasons($, res) {
   const list = $('reasons');
   list.replaceChildren();
   const maxAbs = Math.max(0, ...res.reasons.map((r) => Math.abs(r.contribution)));
@@ -150,7 +153,7 @@ function renderReasons(res) {
   show($('no-reasons'), res.reasons.length === 0);
 }
 
-function renderContributions(res, values, form) {
+function renderContributions($, res, values, form) {
   const body = $('contrib-body');
   body.replaceChildren();
   const maxAbs = Math.max(0, ...res.contributions.map((c) => Math.abs(c.contribution)));
