@@ -136,4 +136,32 @@ describe('<credit-score-form>', () => {
     assert.equal(await page.$eval('#a >> #f-credit_amount', (el) => getComputedStyle(el).borderTopColor), 'rgb(200, 0, 0)');
     assertClean(assert);
   });
+
+  test('the element itself needs no style-src: its styles are a constructed stylesheet', async () => {
+    const noStyle = CSP.replace("style-src 'self'; ", '');
+    assert.doesNotMatch(noStyle, /style-src/);
+    const { page, assertClean } = await openHostPage(browser, {
+      csp: noStyle,
+      html: `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>Host</title><script type="module" src="/embed-host/host.js"></script></head>
+<body><credit-score-form id="c" model="/models/german-credit-mlp.onnx"></credit-score-form></body></html>`,
+      files: { 'host.js': { type: 'text/javascript', body: HOST_JS } },
+    });
+    await page.waitForSelector('credit-score-form#c[data-state="ready"]');
+    // Without a lang attribute of its own, the element speaks its page's language.
+    assert.equal(await page.textContent('#c >> #result-heading'), '结果');
+    // Its own styles apply: the band chip is rounded, the fields are a grid.
+    assert.equal(await page.$eval('#c >> #fields', (el) => getComputedStyle(el).display), 'grid');
+    const row = g.rows[2];
+    for (const [name, value] of Object.entries(goldenApplicant(g, row))) {
+      const sel = `#c >> #f-${name}`;
+      if (await page.$eval(sel, (el) => el.tagName) === 'SELECT') await page.selectOption(sel, value);
+      else await page.fill(sel, value);
+    }
+    await page.waitForSelector('credit-score-form#c[data-state="scored"]');
+    const scored = (await seen(page)).filter((e) => e.type === 'score');
+    assert.equal(scored.length, 1);
+    assert.ok(Math.abs(scored[0].detail.pd - row.pd) < 1e-5, `${scored[0].detail.pd} vs onnxruntime ${row.pd}`);
+    assert.equal(await page.$eval('#c >> #band', (el) => getComputedStyle(el).borderTopLeftRadius), '999px');
+    assertClean(assert);
+  });
 });

@@ -2,7 +2,8 @@
 // page. It is the app's own form and result panel (../js/form.js, ../js/result.js, the one
 // translation table ../js/i18n.js) on a scorer of ./credit-scorer.js, with the same objects in
 // its events as the library's calls:
-//   score    detail: the ScoreResult of `scorer.score(values)`, for every new valid result
+//   score    detail: the ScoreResult of `scorer.score(values)`, for each result of new values
+//            (and again once the form is valid after it was not)
 //   invalid  detail: the ScorerError (kind `invalid`, `field`, `errors`) `score` rejects with,
 //            when the form shows a field error (after a submit, a field left, or in what-if)
 //   error    detail: the ScorerError of a failed engine start, model load or score
@@ -171,7 +172,7 @@ export class CreditScoreForm extends HTMLElement {
     const engine = this.getAttribute('engine') === 'scalar' ? 'scalar' : 'auto';
     this.scorer = createScorer({ ...(assets ? { assetsUrl: new URL(assets, document.baseURI) } : {}), engine });
     this.model = null;
-    this.session = { result: null, values: null, sig: null, delta: null, stale: false, seq: 0, lastInvalid: null };
+    this.session = { result: null, values: null, sig: null, delta: null, stale: false, seq: 0, lastInvalid: null, announced: null };
     show(this.$('alert'), false);
     this.status('app.loading');
     const src = this.getAttribute('model');
@@ -236,7 +237,6 @@ export class CreditScoreForm extends HTMLElement {
       if (sig !== s.sig) {
         s.delta = s.result ? Math.round(result.points) - Math.round(s.result.points) : null;
         Object.assign(s, { result, values, sig });
-        this.emit('score', result);
       }
       s.stale = false;
       s.lastInvalid = null;
@@ -250,6 +250,14 @@ export class CreditScoreForm extends HTMLElement {
     if (invalid && shown && key !== s.lastInvalid) {
       s.lastInvalid = key;
       this.emit('invalid', invalid);
+    }
+    // `score` for every result of other values than the last one announced, and again when the
+    // form is valid after being invalid (the host may have acted on the `invalid`).
+    if (result && s.announced !== s.sig) {
+      s.announced = s.sig;
+      this.emit('score', result);
+    } else if (invalid) {
+      s.announced = null;
     }
   }
 

@@ -34,6 +34,8 @@ pub const BEGIN: &str = "<!-- integrity:begin";
 pub const END: &str = "<!-- integrity:end -->";
 const SCRIPT_SRC: &str = "script-src 'self' 'wasm-unsafe-eval'";
 const MODEL: &str = "models/german-credit-mlp.onnx";
+/// The example lender page, whose `<credit-score-form>` loads the reference model with its pin.
+const EXAMPLE: &str = "examples/index.html";
 /// The lender's deployment file (creditor, notice texts): edited per deployment, pinned like the model.
 const DEPLOYMENT: &str = "deployment.json";
 /// Page modules that are not part of the page's module graph (import maps do not reach workers).
@@ -236,11 +238,36 @@ pub fn expected(www: &Path, engines: &EnginePins) -> Result<Vec<(PathBuf, String
     let headers_path = www.join("_headers");
     let headers = with_script_hash(&read_text(&headers_path)?, &csp_hash);
 
-    Ok(vec![
+    let mut files = vec![
         (www.join("js/pins.js"), pins),
         (html_path, html),
         (headers_path, headers),
-    ])
+    ];
+    let example = www.join(EXAMPLE);
+    if example.exists() {
+        let model = sha256(&read(&www.join(MODEL))?);
+        files.push((
+            example.clone(),
+            with_model_integrity(&read_text(&example)?, &model),
+        ));
+    }
+    Ok(files)
+}
+
+/// `html` with every `model-integrity="…"` attribute set to `hash` (the example page's element).
+fn with_model_integrity(html: &str, hash: &str) -> String {
+    const ATTR: &str = "model-integrity=\"";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(ATTR) {
+        let start = at + ATTR.len();
+        out.push_str(&rest[..start]);
+        out.push_str(hash);
+        rest = &rest[start..];
+        rest = rest.find('"').map_or("", |q| &rest[q..]);
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The build output the page loads: both engines (lite and full), each as SIMD and the scalar
@@ -433,6 +460,17 @@ mod tests {
         assert_eq!(
             sha384(b""),
             "sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb"
+        );
+    }
+
+    #[test]
+    fn example_page_gets_the_model_pin() {
+        assert_eq!(
+            with_model_integrity(
+                r#"<x model="m" model-integrity="sha256-old="></x><y model-integrity="">"#,
+                "sha256-new="
+            ),
+            r#"<x model="m" model-integrity="sha256-new="></x><y model-integrity="sha256-new=">"#
         );
     }
 
