@@ -274,7 +274,7 @@ fn with_model_integrity(html: &str, hash: &str) -> String {
 /// fallback. The service worker caches the lite build the browser runs before the page is
 /// ready, the full engine of that variant once the page is idle (or when a model first needs
 /// it), and the other variant only when a page asks for it (see [`offline_group`]).
-const ENGINE_FILES: [&str; 8] = [
+pub const ENGINE_FILES: [&str; 8] = [
     "pkg/credit_scorer.js",
     "pkg/credit_scorer_bg.wasm",
     "pkg/simd/credit_scorer.js",

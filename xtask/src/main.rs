@@ -11,6 +11,7 @@ mod browsers;
 mod e2e;
 mod fuzz;
 mod integrity;
+mod pack;
 mod python;
 mod serve;
 mod test;
@@ -38,6 +39,8 @@ const HELP: &str = "cargo xtask <command>
   e2e [--no-build] [FILE…]       build as `test` does, then only the end-to-end tests (all, or
                                  the given tests/e2e/*.test.mjs files); --no-build keeps
                                  www/pkg/ as last built and only rewrites the pins
+  pack [--out DIR]               the library (www/lib/) as an npm tarball from www/ as last built
+                                 (into $CARGO_TARGET_DIR/dist/; not published)
   train                          rebuild the reference model in training/.venv and check it is byte-identical
   bench [--dist] [--no-build]    credit-scorer vs onnxruntime-web in headless Chromium, and tract
                                  natively; table and JSON in $CARGO_TARGET_DIR/bench/
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         "build" => wasm::build_engines(has_flag(rest, "--dist"), has_flag(rest, "--lite-only")),
         "test" => test::run(has_flag(rest, "--fuzz")),
         "e2e" => e2e::run(rest),
+        "pack" => pack::run_command(rest),
         "train" => train::run(),
         "bench" => bench::run(rest),
         "python" => python::command(rest),

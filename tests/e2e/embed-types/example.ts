@@ -1,6 +1,7 @@
 // A typed use of the library, compiled by tests/e2e/embed-api.test.mjs with `tsc --noEmit`:
 // every call's argument and result must have the declared type (no `any` slips through).
 import { createScorer, ScorerError } from '../../../www/lib/credit-scorer.js';
+import type { CreditScoreForm } from '../../../www/lib/credit-score-form.js';
 import type { BatchSummary, Feature, ModelInfo, ScoreResult, Schema, FieldError, RecourseResult } from '../../../www/lib/credit-scorer.js';
 
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -39,4 +40,14 @@ export async function example(modelUrl: URL, csv: File): Promise<string[]> {
   expectType<Blob>(blob);
   scorer.close();
   return names.concat(String(schema?.generic));
+}
+
+export function listen(form: CreditScoreForm): void {
+  form.addEventListener('score', (e) => expectType<number>(e.detail.points));
+  form.addEventListener('invalid', (e) => expectType<string | null>(e.detail.field));
+  form.addEventListener('error', (e) => expectType<string>(e.detail.kind));
+  form.values = { duration_months: 24 };
+  expectType<string | undefined>(form.values.duration_months);
+  const found: CreditScoreForm | null = document.querySelector('credit-score-form');
+  expectType<ScoreResult | null>(found?.result ?? null);
 }
