@@ -53,14 +53,14 @@ const PAGE = `<!doctype html>
 <script type="module" src="app.js"></script></head>
 <body><credit-score-form id="form" model="models/german-credit-mlp.onnx" model-integrity="${REFERENCE_MODEL_INTEGRITY}"></credit-score-form></body></html>`;
 
-const APP = `
+const APP = String.raw`
 import { createScorer } from './node_modules/credit-scorer/lib/credit-scorer.js';
 import './node_modules/credit-scorer/lib/credit-score-form.js';
 
 // The five lines of README's embedding example, with the package's defaults.
 globalThis.api = (async (values) => {
   const scorer = createScorer();
-  await scorer.load(new URL('models/german-credit-mlp.onnx', location.href));
+  await scorer.load(new URL('models/german-credit-mlp.onnx', document.baseURI), { integrity: '${REFERENCE_MODEL_INTEGRITY}' });
   const result = await scorer.score(values);
   scorer.close();
   return result;
