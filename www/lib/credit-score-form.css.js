@@ -47,7 +47,7 @@ input:focus-visible, select:focus-visible, .btn:focus-visible { outline: 3px sol
 .result h2 { margin: 0 0 0.5rem; font-size: 1.15em; }
 .result h3 { font-size: 1em; margin: 1rem 0 0.4rem; }
 .stale-note { color: var(--_muted); font-style: italic; }
-.result--stale #result-body { opacity: 0.5; }
+.result--stale #result-body { filter: grayscale(1); }
 .kpis { display: flex; flex-wrap: wrap; gap: var(--_gap); }
 .kpi { display: flex; flex-direction: column; }
 .kpi__label { font-size: 0.8em; color: var(--_muted); }
