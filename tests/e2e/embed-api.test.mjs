@@ -11,6 +11,7 @@ import path from 'node:path';
 import {
   ROOT, launch, openHostPage, golden, goldenApplicant, fixture, csvRecords,
 } from './helpers.mjs';
+import { REFERENCE_MODEL_INTEGRITY } from '../../www/js/pins.js';
 
 const g = golden();
 const logreg = JSON.parse(readFileSync(fixture('models', 'logreg.json'), 'utf8'));
@@ -108,7 +109,7 @@ describe('the library: createScorer()', () => {
           await p;
           return null;
         } catch (e) {
-          return { isScorerError: e instanceof ScorerError, kind: e.kind, field: e.field, message: e.message, errors: e.errors };
+          return { isScorerError: e instanceof ScorerError, kind: e.kind, field: e.field, message: e.message, errors: e.errors, detail: e.detail };
         }
       };
       const beforeLoad = await caught(s.score(applicant));
@@ -134,7 +135,8 @@ describe('the library: createScorer()', () => {
     assert.deepEqual(out.validated, out.invalid.errors, 'validate() gives the errors score() rejects with');
     assert.deepEqual(out.validOk, []);
     assert.equal(out.broken.kind, 'model_format');
-    assert.equal(out.changed.kind, 'model_unavailable_or_changed');
+    assert.equal(out.changed.kind, 'model_integrity');
+    assert.equal(out.changed.detail, `expected sha256-${'A'.repeat(43)}=, the server sent ${REFERENCE_MODEL_INTEGRITY}`);
     assert.ok(Math.abs(out.stillScores - g.rows[0].pd) < 1e-5, 'the refused models left the loaded one in place');
     assert.equal(out.recourse.current_band, out.band, 'score(values, { recourse: true }) searches from the scored band');
     assert.equal(typeof out.recourse.target_band, 'string');

@@ -63,8 +63,8 @@ describe('<credit-score-form>', () => {
     // The element that refused its model says so, in an `error` event and on the page.
     await page.waitForFunction(() => globalThis.seen.some((e) => e.type === 'error'));
     const errors = (await seen(page)).filter((e) => e.type === 'error');
-    assert.deepEqual(errors.map((e) => [e.target, e.scorerError, e.detail.kind]), [['b', true, 'model_unavailable_or_changed']]);
-    assert.match(await page.textContent('#b >> #alert'), /^model_unavailable_or_changed: /);
+    assert.deepEqual(errors.map((e) => [e.target, e.scorerError, e.detail.kind]), [['b', true, 'model_integrity']]);
+    assert.match(await page.textContent('#b >> #alert'), /^model_integrity: /);
     const refused = problems.filter((p) => /german-credit-mlp\.onnx.*(integrity|SRI)/.test(p));
     assert.equal(refused.length, 2, problems.join('\n'));
     problems.splice(0, problems.length, ...problems.filter((p) => !refused.includes(p)));

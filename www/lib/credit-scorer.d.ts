@@ -32,7 +32,7 @@ export type ErrorKind =
   | 'schema' | 'input' | 'csv' | 'io' | 'inference' | 'needs_full_engine'
   | 'invalid' | 'no_model' | 'batch_running' | 'cancelled' | 'closed' | 'bad_request'
   | 'engine_integrity' | 'engine_unavailable' | 'worker_error' | 'stopped'
-  | 'model_unavailable' | 'model_unavailable_or_changed' | 'encoding'
+  | 'model_unavailable' | 'model_integrity' | 'encoding'
   | (string & {});
 
 /** One field's problem, as the engine reports it. */
@@ -53,7 +53,7 @@ export declare class ScorerError extends Error {
   readonly errors: FieldError[];
   /** For engine and model files: which file. */
   readonly file?: string;
-  /** For `engine_integrity`: the expected and the served hash. */
+  /** For `engine_integrity` and `model_integrity`: the expected and the served hash. */
   readonly detail?: string;
 }
 

@@ -37,6 +37,28 @@ function invalid(errors) {
   return new ScorerError('invalid', `${first.field}: ${first.message}${more}`, { field: first.field, errors });
 }
 
+const DIGESTS = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
+
+/**
+ * After a pinned fetch failed: the file fetched again without the pin, only to be hashed (never
+ * loaded), so that the error can say whether it differs or could not be fetched at all (`fetch`
+ * rejects alike for both). Null when that fails too.
+ */
+async function servedDigest(url, integrity) {
+  const algorithm = DIGESTS[integrity.split('-')[0]];
+  if (!algorithm || !crypto.subtle) return null;
+  try {
+    const again = await fetch(url, { cache: 'no-store', credentials: 'same-origin' });
+    if (!again.ok) return null;
+    const digest = new Uint8Array(await crypto.subtle.digest(algorithm, await again.arrayBuffer()));
+    let s = '';
+    for (const b of digest) s += String.fromCharCode(b);
+    return `${integrity.split('-')[0]}-${btoa(s)}`;
+  } catch {
+    return null;
+  }
+}
+
 /** Model bytes from bytes, a Blob, or a URL fetched with `integrity` when given. */
 async function modelBytes(source, integrity) {
   if (source instanceof ArrayBuffer) return source;
@@ -53,9 +75,11 @@ async function modelBytes(source, integrity) {
     try {
       response = await fetch(url, integrity ? { integrity, credentials: 'same-origin' } : { credentials: 'same-origin' });
     } catch (err) {
-      const kind = integrity ? 'model_unavailable_or_changed' : 'model_unavailable';
-      const why = integrity ? 'the network failed or the file does not match its integrity' : 'the network failed';
-      throw new ScorerError(kind, `${url.href} could not be loaded (${why}): ${err?.message ?? err}`, { file: url.href, cause: err });
+      const served = integrity ? await servedDigest(url, integrity) : null;
+      if (served && served !== integrity) {
+        throw new ScorerError('model_integrity', `${url.href} is not the model this page pins (expected ${integrity}, the server sent ${served}); it was not loaded.`, { file: url.href, detail: `expected ${integrity}, the server sent ${served}` });
+      }
+      throw new ScorerError('model_unavailable', `${url.href} could not be fetched: ${err?.message ?? err}`, { file: url.href, cause: err });
     }
     if (!response.ok) throw new ScorerError('model_unavailable', `${url.href}: HTTP ${response.status}`, { file: url.href });
     return response.arrayBuffer();
