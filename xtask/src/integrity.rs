@@ -396,7 +396,7 @@ pub fn update(www: &Path, mode: Pins) -> Result {
             }
             message.push_str(
                 "Run `cargo xtask build` with the pinned toolchain and commit www/js/pins.js, \
-                 www/index.html and www/_headers. (CI checks the pins instead of rewriting them.)",
+                 www/index.html, www/_headers and www/examples/index.html. (CI checks the pins instead of rewriting them.)",
             );
             return Err(message.into());
         }
@@ -408,7 +408,7 @@ pub fn update(www: &Path, mode: Pins) -> Result {
             if engine_changed {
                 println!(
                     "the engine pins changed (src/, a dependency or the toolchain changed): \
-                     commit www/js/pins.js, www/index.html and www/_headers with the change"
+                     commit www/js/pins.js, www/index.html, www/_headers and www/examples/index.html with the change"
                 );
             }
         }
