@@ -7,6 +7,9 @@
 //   task=csv   (credit-scorer) the 1,000,000-row CSV streamed through `BatchJob`, as the page's
 //              worker does, with `reasons=1|0`: rows/s and memory growth; with `via=worker`
 //              through the app's own scoring Worker (and its helpers), as the page runs it
+//   task=recourse  (credit-scorer) what would change the outcome for the test split's declined
+//              applicants, asked of the app's own scoring Worker as the page asks it
+//              (`Scorer.recourse` towards the approval cut-off): per-applicant latency
 
 const params = new URLSearchParams(location.search);
 const rt = params.get('rt');
@@ -254,7 +257,7 @@ async function csv() {
   const wasmBefore = wasmBytes();
   const heapBefore = await sampleHeap();
   const t = performance.now();
-  const job = new glue.BatchJob(scorer, reasons);
+  const job = new glue.BatchJob(scorer, reasons, false);
   const reader = (await fetch('applicants-1m.csv')).body.getReader();
   let outBytes = 0;
   for (;;) {
@@ -287,13 +290,10 @@ async function pin(url) {
 }
 
 /**
- * The page's own batch path: the app's engine Worker (js/worker/engine-worker.js, with the helper
- * Workers it starts on a multi-core machine), started through js/worker/probe.js, which adds the
- * memory figures, and given the file as the page gives it. Memory growth is every Worker's engine
- * memory at the end (its peak) minus the engine's before the file, plus the page's JS heap growth
- * (the result is a Blob, kept out of the heap).
+ * The app's engine Worker (js/worker/engine-worker.js, through js/worker/probe.js) started as the
+ * page starts it, with the reference model on the lite engine; `request(type, fields)` asks it.
  */
-async function csvInWorker() {
+async function appWorker() {
   const worker = new Worker('js/worker/probe.js', { type: 'module' });
   let nextId = 1;
   const request = (type, fields = {}) => new Promise((resolve, reject) => {
@@ -315,6 +315,73 @@ async function csvInWorker() {
     integrity: { liteSimd: await pin('pkg/lite/simd/credit_scorer_bg.wasm'), liteScalar: none, simd: none, scalar: none },
   });
   await request('load', { bytes: (await modelBytes()).buffer });
+  return { worker, request };
+}
+
+/**
+ * Recourse as an officer triggers it: the page's `engine.recourse(values)` is one request to the
+ * engine Worker, which runs the wasm `Scorer.recourse` towards the model card's approval cut-off.
+ * The declined applicants of the test split (those whose band is worse than the cut-off), each
+ * timed from the request to its reply, in PASSES passes after one untimed pass that picks them.
+ * The same applicants' `score` requests (score + explanation) through the same Worker, timed
+ * alongside, are the in-run anchor: the ratio holds on a loaded machine where the times do not.
+ */
+async function recourse() {
+  const PASSES = 5;
+  const { worker, request } = await appWorker();
+  const split = await (await fetch('test_split.json')).json();
+  const applicants = split.rows.map((r) => Object.fromEntries(split.features.map((f, i) => [f, String(r.x[i])])));
+  const declined = [];
+  for (const values of applicants) {
+    const out = await request('recourse', { values, targetBand: null });
+    if (out.errors.length) throw new Error(`recourse refused an applicant: ${JSON.stringify(out.errors)}`);
+    if (!out.result.already_met) declined.push({ values, options: out.result.options.length, proven: out.result.proven_none });
+  }
+  const times = [];
+  const scoreTimes = [];
+  for (let pass = 0; pass < PASSES; pass++) {
+    for (const d of declined) {
+      let t = performance.now();
+      const out = await request('recourse', { values: d.values, targetBand: null });
+      times.push(performance.now() - t);
+      if (out.result.options.length !== d.options) throw new Error('recourse gave another answer on a later pass');
+      t = performance.now();
+      await request('score', { values: d.values });
+      scoreTimes.push(performance.now() - t);
+    }
+  }
+  worker.terminate();
+  const sorted = (xs) => Float64Array.from(xs).sort();
+  const pick = (xs, p) => xs[Math.min(xs.length - 1, Math.round((xs.length - 1) * p))];
+  const s = sorted(times);
+  const at = (p) => pick(s, p);
+  const scores = sorted(scoreTimes);
+  return {
+    scoreP50Ms: pick(scores, 0.5),
+    scoreP95Ms: pick(scores, 0.95),
+    applicants: applicants.length,
+    declined: declined.length,
+    withOptions: declined.filter((d) => d.options > 0).length,
+    provenNone: declined.filter((d) => d.proven).length,
+    passes: PASSES,
+    samples: s.length,
+    p50Ms: at(0.5),
+    p95Ms: at(0.95),
+    maxMs: s[s.length - 1],
+    meanMs: times.reduce((a, b) => a + b, 0) / times.length,
+    crossOriginIsolated,
+  };
+}
+
+/**
+ * The page's own batch path: the app's engine Worker (js/worker/engine-worker.js, with the helper
+ * Workers it starts on a multi-core machine), started through js/worker/probe.js, which adds the
+ * memory figures, and given the file as the page gives it. Memory growth is every Worker's engine
+ * memory at the end (its peak) minus the engine's before the file, plus the page's JS heap growth
+ * (the result is a Blob, kept out of the heap).
+ */
+async function csvInWorker() {
+  const { worker, request } = await appWorker();
   const file = await (await fetch('applicants-1m.csv')).blob();
   const reasons = params.get('reasons') === '1';
   const wasmBefore = await request('memory');
@@ -338,7 +405,13 @@ async function csvInWorker() {
   };
 }
 
-window.benchResult = (task === 'cold' ? cold() : task === 'csv' ? (params.get('via') === 'worker' ? csvInWorker() : csv()) : full()).catch((e) => ({ error: `${e?.name}: ${e?.message}\n${e?.stack}` }));
+const tasks = {
+  cold,
+  csv: () => (params.get('via') === 'worker' ? csvInWorker() : csv()),
+  recourse,
+  full,
+};
+window.benchResult = (tasks[task] ?? full)().catch((e) => ({ error: `${e?.name}: ${e?.message}\n${e?.stack}` }));
 window.benchResult.then((r) => {
   document.getElementById('out').textContent = JSON.stringify({ ...r, pds: undefined }, null, 1);
 });

@@ -228,11 +228,14 @@ pub struct BatchJob {
 #[wasm_bindgen]
 impl BatchJob {
     /// A job scoring with `scorer`'s model; `reasons: false` leaves `reason_1` … `reason_4` empty
-    /// (about `k + 1` times faster).
+    /// (about `k + 1` times faster); `contributions: true` appends each feature's contribution
+    /// in points at full precision (`contribution_<feature>` columns, as the CLI's
+    /// `score --contributions`).
     #[wasm_bindgen(constructor)]
-    pub fn new(scorer: &Scorer, reasons: bool) -> BatchJob {
+    pub fn new(scorer: &Scorer, reasons: bool, contributions: bool) -> BatchJob {
         let options = crate::batch::BatchOptions {
             reasons,
+            contributions,
             ..crate::batch::BatchOptions::default()
         };
         BatchJob {
@@ -314,11 +317,18 @@ pub struct ChunkScorer {
 
 #[wasm_bindgen]
 impl ChunkScorer {
-    /// A scorer for chunks of a file whose header mapping is `columns`.
+    /// A scorer for chunks of a file whose header mapping is `columns`, with the options of
+    /// the `BatchJob` that parsed it.
     #[wasm_bindgen(constructor)]
-    pub fn new(scorer: &Scorer, columns: &[u8], reasons: bool) -> Result<ChunkScorer, JsValue> {
+    pub fn new(
+        scorer: &Scorer,
+        columns: &[u8],
+        reasons: bool,
+        contributions: bool,
+    ) -> Result<ChunkScorer, JsValue> {
         let options = crate::batch::BatchOptions {
             reasons,
+            contributions,
             ..crate::batch::BatchOptions::default()
         };
         crate::batch::ChunkScorer::new(scorer.inner.clone(), options, columns)

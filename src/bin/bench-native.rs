@@ -2,9 +2,10 @@
 //! run natively by the same `Scorer` (the ceiling for the same code), and by tract's plan alone. It also writes the inputs both browser
 //! runtimes use, so every figure in the table comes from one set of applicants.
 //!
-//! usage: bench-native --model MODEL.onnx --out DIR [--rows 100000]
+//! usage: bench-native --model MODEL.onnx --out DIR [--rows 100000] [--inputs-only]
 //! writes DIR/inputs.bin (f32 little-endian, rows × k), DIR/values.json (applicants as
-//! `{ field: value }` for `Scorer.score`), DIR/native_pd.bin and DIR/native.json.
+//! `{ field: value }` for `Scorer.score`), DIR/native_pd.bin and DIR/native.json; with
+//! `--inputs-only` only the inputs (for the browser-only runs, from any build profile).
 
 #![forbid(unsafe_code)]
 
@@ -116,6 +117,9 @@ mod native {
         }
         values.push(']');
         std::fs::write(out.join("values.json"), values)?;
+        if args.iter().any(|a| a == "--inputs-only") {
+            return Ok(());
+        }
 
         // Single applicant: 10,000 calls, each timed.
         let singles = 10_000.min(rows);

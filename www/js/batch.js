@@ -72,7 +72,11 @@ async function start(file) {
   renderProgress();
   try {
     const result = await engine.scoreFile(file, {
-      reasons: $('batch-reasons').checked, encoding: $('batch-encoding').value, onProgress, signal: abort.signal,
+      reasons: $('batch-reasons').checked,
+      contributions: $('batch-contributions').checked,
+      encoding: $('batch-encoding').value,
+      onProgress,
+      signal: abort.signal,
     });
     const seconds = (performance.now() - run.started) / 1000;
     last = { summary: result.summary, blob: result.blob, name: file.name, seconds, workers: result.workers ?? 1 };

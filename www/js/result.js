@@ -143,7 +143,8 @@ function renderReasons($, res) {
   list.replaceChildren();
   const maxAbs = Math.max(0, ...res.reasons.map((r) => Math.abs(r.contribution)));
   for (const r of res.reasons) {
-    list.append(h('li', { class: 'reason', 'data-feature': r.feature },
+    // `data-value`: the contribution in points at full precision, as the batch writes it.
+    list.append(h('li', { class: 'reason', 'data-feature': r.feature, 'data-value': String(r.contribution) },
       h('span', { class: 'reason__text' }, loc(r.text, loc(r.label, r.feature))),
       contributionBar(r.contribution, maxAbs),
       h('span', { class: 'reason__value' }, t('result.pts', { value: formatSignedPoints(r.contribution) })),
@@ -158,7 +159,7 @@ function renderContributions($, res, values, form) {
   body.replaceChildren();
   const maxAbs = Math.max(0, ...res.contributions.map((c) => Math.abs(c.contribution)));
   for (const c of res.contributions) {
-    body.append(h('tr', { 'data-feature': c.feature },
+    body.append(h('tr', { 'data-feature': c.feature, 'data-value': String(c.contribution) },
       h('th', { scope: 'row' }, loc(c.label, c.feature)),
       h('td', {}, form.displayValue(c.feature, values?.[c.feature])),
       h('td', { class: 'num' }, h('span', { class: 'contrib-cell' },

@@ -19,6 +19,8 @@ use crate::util::{Result, cargo, root, step, target_dir};
 use crate::wasm::{self, CRATE, Sizes, mb, sizes};
 
 const MODEL: &str = "www/models/german-credit-mlp.onnx";
+/// The held-out test split: its declined applicants are the recourse figure's.
+const TEST_SPLIT: &str = "tests/fixtures/governance/test_split.json";
 /// onnxruntime-web's plain wasm backend: the ES module, the Emscripten glue it imports, the wasm.
 const ORT_FILES: &[&str] = &[
     "ort.wasm.min.mjs",
@@ -29,13 +31,17 @@ const ORT_FILES: &[&str] = &[
 const CLI_ROWS: usize = 1_000_000;
 
 const USAGE: &str =
-    "cargo xtask bench [--dist] [--no-build] [--reps N] [--only csv|cli|first-visit]
+    "cargo xtask bench [--dist] [--no-build] [--reps N] [--only csv|recourse|cli|first-visit|lighthouse]
   --dist      run wasm-opt on the benchmarked module (as `build --dist`)
   --no-build  reuse the module already in the bench site
   --reps N    cold/warm start repetitions per runtime (default 5)
   --only csv  only the 1,000,000-row CSV through the page's BatchJob in Chromium
+  --only recourse
+              only recourse (what would change the outcome) for the test split's declined
+              applicants through the page's engine Worker in Chromium: p50/p95 per applicant
   --only cli  only the command line on the 1,000,000-row CSV
-              (both print their figures and leave results.md as it is)
+              (these print their figures and leave results.md as it is; csv and recourse build
+              only the lite engine and generate the inputs without the opt-level 3 native build)
   --only first-visit
               only the cold first visit of www/ (as built: run `cargo xtask build` first) and of
               onnxruntime-web: bytes before ready (brotli) and time to ready
@@ -46,6 +52,7 @@ const USAGE: &str =
 enum Only {
     All,
     Csv,
+    Recourse,
     Cli,
     FirstVisit,
     Lighthouse,
@@ -80,12 +87,13 @@ fn parse(args: &[String]) -> Result<Options> {
             "--only" => {
                 o.only = match it.next().map(String::as_str) {
                     Some("csv") => Only::Csv,
+                    Some("recourse") => Only::Recourse,
                     Some("cli") => Only::Cli,
                     Some("first-visit") => Only::FirstVisit,
                     Some("lighthouse") => Only::Lighthouse,
                     _ => {
                         return Err(format!(
-                            "--only needs `csv`, `cli`, `first-visit` or `lighthouse`\n{USAGE}"
+                            "--only needs `csv`, `recourse`, `cli`, `first-visit` or `lighthouse`\n{USAGE}"
                         )
                         .into());
                     }
@@ -132,12 +140,17 @@ pub fn run(args: &[String]) -> Result {
         })?;
         return Ok(());
     }
+    // The browser-only runs need neither the full engine nor the native figures.
+    let browser_only = matches!(options.only, Only::Csv | Only::Recourse);
     if options.build || !site.join("pkg").join(format!("{CRATE}_bg.wasm")).exists() {
-        build_wasm(&site.join("pkg"), options.dist)?;
+        build_wasm(&site.join("pkg"), options.dist, browser_only)?;
     }
     step("bench site", || assemble(&root, &site))?;
     let csv_only = options.only == Only::Csv;
-    let native = if csv_only && site.join("values.json").exists() {
+    let native = if browser_only {
+        if !site.join("values.json").exists() {
+            step("inputs (bench-native --inputs-only)", || inputs(&site))?;
+        }
         site.join("native.json")
     } else {
         step("tract natively (bench-native)", || native(&site))?
@@ -145,12 +158,12 @@ pub fn run(args: &[String]) -> Result {
     if csv_only && !site.join("applicants-1m.csv").exists() {
         write_csv(&site, &site.join("applicants-1m.csv"))?;
     }
-    let cli = if csv_only {
+    let cli = if browser_only {
         None
     } else {
         step("command line on 1,000,000 rows", || cli(&site, &out))?
     };
-    let sizes_json = if csv_only {
+    let sizes_json = if browser_only {
         "{}".to_string()
     } else {
         step("runtime sizes (raw, gzip, brotli)", || runtime_sizes(&site))?
@@ -167,8 +180,14 @@ pub fn run(args: &[String]) -> Result {
             .env("NATIVE", &native)
             .env("MACHINE", machine())
             .env("REPS", options.reps.to_string());
-        if csv_only {
-            cmd.env("ONLY", "csv");
+        match options.only {
+            Only::Csv => {
+                cmd.env("ONLY", "csv");
+            }
+            Only::Recourse => {
+                cmd.env("ONLY", "recourse");
+            }
+            _ => {}
         }
         if let Some(cli) = &cli {
             cmd.env("CLI", cli);
@@ -196,19 +215,24 @@ pub fn run(args: &[String]) -> Result {
             );
         }
     }
+    let results = match options.only {
+        Only::Csv => "results-csv.md",
+        Only::Recourse => "results-recourse.md",
+        _ => "results.md",
+    };
     println!(
         "\nbench done in {:.1} min: {}",
         start.elapsed().as_secs_f64() / 60.0,
-        out.join("results.md").display()
+        out.join(results).display()
     );
     Ok(())
 }
 
 /// The release wasm the page runs in Chromium for the reference model (the lite engine's SIMD
-/// build, built exactly as by `cargo xtask build`) and its bindings, into `pkg`; and the full
-/// engine's SIMD build (tract, for models the lite engine defers) into `pkg/full`, whose size the
-/// results report beside it.
-fn build_wasm(pkg: &Path, dist: bool) -> Result {
+/// build, built exactly as by `cargo xtask build`) and its bindings, into `pkg`; and, unless
+/// `lite_only`, the full engine's SIMD build (tract, for models the lite engine defers) into
+/// `pkg/full`, whose size the results report beside it.
+fn build_wasm(pkg: &Path, dist: bool, lite_only: bool) -> Result {
     step("wasm toolchain", || {
         ensure_wasm_target()?;
         wasm_bindgen_bin().map(|_| ())
@@ -221,6 +245,9 @@ fn build_wasm(pkg: &Path, dist: bool) -> Result {
         (wasm::Variant::LiteSimd, pkg.to_path_buf()),
         (wasm::Variant::Simd, pkg.join("full")),
     ] {
+        if lite_only && variant != wasm::Variant::LiteSimd {
+            continue;
+        }
         let built = wasm::build_variant(pkg, variant, &options)?;
         // The bench page imports pkg/credit_scorer.js: move the files up from pkg/lite/simd.
         fs::create_dir_all(&dir)?;
@@ -318,6 +345,7 @@ fn assemble(root: &Path, site: &Path) -> Result {
     copy(&root.join(MODEL), &site.join("model.onnx"))?;
     copy(&root.join("bench/index.html"), &site.join("index.html"))?;
     copy(&root.join("bench/bench.js"), &site.join("bench.js"))?;
+    copy(&root.join(TEST_SPLIT), &site.join("test_split.json"))?;
     // The app's modules (its engine Worker and what it imports), for the CSV run through the
     // page's own path; the page hands it the lite SIMD engine at pkg/lite/simd/ as in www/.
     copy_dir(&root.join("www/js"), &site.join("js"))?;
@@ -372,6 +400,20 @@ fn native(site: &Path) -> Result<PathBuf> {
             .arg(site),
     )?;
     Ok(site.join("native.json"))
+}
+
+/// Only the inputs of [`native`] (`inputs.bin`, `values.json`: the same applicants, from a fixed
+/// seed), from the warm `dev` build: the browser-only runs need no opt-level 3 build of tract.
+fn inputs(site: &Path) -> Result {
+    crate::util::run(cargo().args(["build", "--bin", "bench-native"]))?;
+    crate::util::run(
+        Command::new(target_dir().join("debug").join("bench-native"))
+            .arg("--model")
+            .arg(root().join(MODEL))
+            .arg("--out")
+            .arg(site)
+            .arg("--inputs-only"),
+    )
 }
 
 /// `credit-scorer score` on a generated 1,000,000-row CSV, when the command exists.

@@ -97,7 +97,7 @@ export class FileBatch {
   }
 
   /** Helpers start (engine, model) at once and get the header mapping when it is known. */
-  async startHelpers(file, columnsWire, reasons) {
+  async startHelpers(file, columnsWire, reasons, contributions) {
     const n = this.helperCount(file);
     for (let i = 0; i < n; i += 1) this.helpers.push(new Helper(this.helperUrl));
     const { module, build, variant } = this.active;
@@ -107,7 +107,7 @@ export class FileBatch {
         await helper.request('load', { bytes: this.modelBytes.slice(0) });
         const columns = await columnsWire;
         if (!columns) throw new Error('the batch ended first');
-        await helper.request('chunkScorer', { columns, reasons });
+        await helper.request('chunkScorer', { columns, reasons, contributions });
         this.ready.push(helper);
       } catch (err) {
         // A helper that cannot start is left out; this Worker scores its share.
@@ -119,13 +119,14 @@ export class FileBatch {
 
   /**
    * Scores `file`; resolves with { summary, blob, bytes, workers }. `onProgress` gets
-   * { rows, bytes, total, workers } every PROGRESS_MS.
+   * { rows, bytes, total, workers } every PROGRESS_MS. `contributions` adds each feature's
+   * contribution in points (`contribution_<feature>` columns, as `score --contributions`).
    */
-  async run(file, { reasons = true, encoding = 'auto', onProgress = () => {} } = {}) {
+  async run(file, { reasons = true, contributions = false, encoding = 'auto', onProgress = () => {} } = {}) {
     let bytes = 0; // of the file, read so far
     const modelSha256 = this.scorer.sha256; // the model this file is scored with, for its summary
     const input = await utf8Stream(file, encoding, (n) => { bytes = n; });
-    const job = new this.active.glue.BatchJob(this.scorer, reasons);
+    const job = new this.active.glue.BatchJob(this.scorer, reasons, contributions);
     const reader = input.stream.getReader();
     let blob = new Blob([], { type: 'text/csv' });
     let parts = [];
@@ -149,7 +150,7 @@ export class FileBatch {
     let failure = null;
     let columnsKnown;
     const columnsWire = new Promise((resolve) => { columnsKnown = resolve; });
-    const starting = this.startHelpers(file, columnsWire, reasons);
+    const starting = this.startHelpers(file, columnsWire, reasons, contributions);
     let columnsSent = false;
     // Chunks are numbered in the order taken, by `takeChunk` (to a helper) or `scoreHere`.
     const dispatch = () => {
