@@ -13,8 +13,8 @@ export const DEPLOYMENT_INTEGRITY = 'sha384-Hw38LcUeb8QWucbGYVtw1V0yNC2CYIczD/hW
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-MwWFhavX9h6eAz2V/3ziReNz/I1SX4hv/8uy33c+j35X9sDXkEQu9OWio1j3sr4Y', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-CL1pzQsO/GXaWbHMpyiA7hdaxsuoR1VfH3gQDjuQGad9b483YXX/k8XApZwEv39g', // pkg/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-a/Bvnb2H/n/egOgLXx2/D8VjK2TGXHQGgC8yi4LDxnVnm7N1kCsEcmNGRV1v7IHw', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-9+U7gnfjsR4t0XClRorD+tdwkde7kskYq3Ocg5va1hTE3QdgbA5TCjaTLGRZwoeP', // pkg/simd/credit_scorer_bg.wasm
   liteScalar: 'sha384-3mA11B7F5MdpSgP+0TMFsSfEuikkawFjQyQ9xK8wogf0YGyfNhRjowSID7mu3em0', // pkg/lite/credit_scorer_bg.wasm
   liteSimd: 'sha384-3itc2j4dP6J/qhEzi/WuIKVCb8jJ7ZRmbq+WpDgugl5Mnwcps9gP+k8H1Uw1I8K1', // pkg/lite/simd/credit_scorer_bg.wasm
 });
