@@ -764,7 +764,7 @@ export function crossBrowserSuite(name) {
       assert.deepEqual({ kind: err.last.kind, field: err.last.field }, { kind: 'invalid', field: 'credit_amount' });
       assert.match(err.text, /must be between 250 and 18424 DM/);
       assert.equal(err.invalid, 'true');
-      assert.equal(err.outcome, 'Please check “credit_amount”.');
+      assert.equal(err.outcome, `Please check “${labelsEn.credit_amount}”.`, 'the page names the field by its label');
       await d.screenshot('example-invalid');
       await assertAccessible(d, 'example page, field error');
 
@@ -777,7 +777,7 @@ export function crossBrowserSuite(name) {
           label: text('f-credit_amount-label'), button: text('score-btn'), title: document.getElementById('title').textContent,
         } : null;
       }, [], { what: 'the element in Chinese' });
-      assert.equal(zh.outcome, '请检查“credit_amount”。');
+      assert.equal(zh.outcome, `请检查“${schema.features.find((f) => f.name === 'credit_amount').label.zh}”。`);
       assert.equal(zh.title, '示例贷款机构：查看您的资格', 'the page\'s own header follows');
       assert.match(zh.error, /^(必须介于|不得小于)/);
       assert.equal(zh.label, schema.features.find((f) => f.name === 'credit_amount').label.zh);

@@ -8,9 +8,13 @@ const outcome = document.getElementById('outcome');
 
 /** What this page says about a result (its own words: the element knows nothing of them). */
 const TEXTS = {
-  en: { score: (r) => `Indicative band ${r.band.id}: ${Math.round(r.points)} points.`, invalid: (e) => `Please check “${e.field}”.`, error: (e) => `The check is unavailable (${e.kind}).` },
-  zh: { score: (r) => `参考等级 ${r.band.id}：${Math.round(r.points)} 分。`, invalid: (e) => `请检查“${e.field}”。`, error: (e) => `暂时无法评估（${e.kind}）。` },
+  en: { score: (r) => `Indicative band ${r.band.id}: ${Math.round(r.points)} points.`, invalid: (e) => `Please check “${label(e.field, 'en')}”.`, error: (e) => `The check is unavailable (${e.kind}).` },
+  zh: { score: (r) => `参考等级 ${r.band.id}：${Math.round(r.points)} 分。`, invalid: (e) => `请检查“${label(e.field, 'zh')}”。`, error: (e) => `暂时无法评估（${e.kind}）。` },
 };
+let features = new Map(); // the model's features by name, once loaded (`ready` resolves with its schema)
+form.ready.then((model) => { features = new Map(model.schema.features.map((f) => [f.name, f])); }, () => {});
+/** A field's label in `lang`, as the form shows it (its name if the schema has none). */
+const label = (name, lang) => features.get(name)?.label?.[lang] ?? name;
 /** The page's own header in each language (the English one is in index.html). */
 const HEADER = {
   en: {
