@@ -30,11 +30,13 @@ export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu
  * A forward HTTP proxy on 127.0.0.1 that records every request (method, URL, headers, body, and
  * the `phase` current when it arrived) and forwards only those to 127.0.0.1. With `offline` set
  * it drops every connection, as a cut network does; `tamper` maps a path to a function that
- * changes its bytes on the way, as a compromised cache or network could. HTTPS tunnels (CONNECT) are recorded and
- * refused: nothing here may reach the internet.
+ * changes its bytes on the way, as a compromised cache or network could. `headers` maps a path to
+ * a function that changes its response headers (a host's own policy); `serve` maps a path to a
+ * response the proxy gives itself ({ type, body, headers }: a test's host page or fixture).
+ * HTTPS tunnels (CONNECT) are recorded and refused: nothing here may reach the internet.
  */
 export async function startProxy() {
-  const proxy = { log: [], phase: 'loading', offline: false, tamper: new Map() };
+  const proxy = { log: [], phase: 'loading', offline: false, tamper: new Map(), headers: new Map(), serve: new Map() };
   const server = http.createServer((req, res) => {
     const at = Date.now(); // when the request arrived (tests compare it with the page's ready mark)
     const chunks = [];
@@ -60,6 +62,14 @@ export async function startProxy() {
         res.writeHead(403).end();
         return;
       }
+      const own = proxy.serve.get(target.pathname);
+      if (own) {
+        entry.status = 200;
+        const bytes = Buffer.from(own.body);
+        res.writeHead(200, { 'content-type': own.type, 'content-length': bytes.length, 'cache-control': 'no-store', ...own.headers });
+        res.end(bytes);
+        return;
+      }
       const headers = { ...req.headers };
       delete headers['proxy-connection'];
       const upstream = http.request({
@@ -67,6 +77,8 @@ export async function startProxy() {
       }, (up) => {
         entry.status = up.statusCode;
         const change = proxy.tamper.get(target.pathname);
+        const rewrite = proxy.headers.get(target.pathname);
+        if (rewrite) up.headers = rewrite({ ...up.headers });
         if (!change || up.statusCode !== 200) {
           res.writeHead(up.statusCode, up.headers);
           up.pipe(res);
@@ -338,7 +350,15 @@ class WebKitDriver extends Driver {
 
   async injectScript(source) { await this.driver.executeScript(`${source}\n;return true;`); }
 
+  /** The element `selector` names; `host >>> inner` looks inside host's shadow root (as puppeteer's does). */
   async el(selector) {
+    if (selector.includes('>>>')) {
+      const found = await this.driver.executeScript(`let node = document;
+for (const part of arguments[0]) node = (node.shadowRoot ?? node).querySelector(part);
+return node;`, selector.split('>>>').map((p) => p.trim()));
+      if (!found) throw new Error(`${this.name}: no element ${selector}`);
+      return found;
+    }
     const { By } = await import('selenium-webdriver');
     return this.driver.findElement(By.css(selector));
   }

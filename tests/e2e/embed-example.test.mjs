@@ -77,11 +77,12 @@ describe('the example lender page (www/examples/)', () => {
     await page.fill('#self-check >> #f-credit_amount', '-5');
     await page.waitForSelector('#self-check[data-state="stale"]');
     await page.waitForFunction(() => document.getElementById('outcome').dataset.event === 'invalid');
-    assert.equal(await page.textContent('#outcome'), 'Please check “credit_amount”.');
+    const amount = schema.features.find((f) => f.name === 'credit_amount');
+    assert.equal(await page.textContent('#outcome'), `Please check “${amount.label.en}”.`);
     assert.notEqual(await page.textContent('#self-check >> #f-credit_amount-error'), '');
 
     await page.selectOption('#lang', 'zh');
-    assert.equal(await page.textContent('#outcome'), '请检查“credit_amount”。');
+    assert.equal(await page.textContent('#outcome'), `请检查“${amount.label.zh}”。`);
     assert.match(await page.textContent('#self-check >> #f-credit_amount-error'), /^必须介于/);
     assert.equal(await page.textContent('#self-check >> #f-credit_amount-label'), schema.features.find((f) => f.name === 'credit_amount').label.zh);
     assert.equal(await page.textContent('#self-check >> #result-heading'), '结果');

@@ -18,12 +18,15 @@ import { REFERENCE_MODEL_INTEGRITY } from '../../www/js/pins.js';
 const g = golden();
 /** The package's version: the crate's. */
 const VERSION = readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8').match(/^version = "(.+)"$/m)[1];
-/** One policy for every file the scratch site serves (README, "Embedding": a host that sends one policy). */
-const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; worker-src 'self'; "
+/**
+ * One policy for every file the scratch site serves (README, "Embedding": a host that sends one
+ * policy), with img-src for the example page's icon.
+ */
+const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; connect-src 'self'; worker-src 'self'; "
   + "object-src 'none'; base-uri 'none'; form-action 'none'; require-trusted-types-for 'script'; trusted-types credit-scorer";
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.onnx': 'application/octet-stream',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.onnx': 'application/octet-stream', '.svg': 'image/svg+xml',
 };
 
 /** A static server for `dir` that sends `CSP` with every file. */
@@ -50,6 +53,7 @@ function serveDir(dir) {
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>A lender's site</title>
+<link rel="icon" href="icon.svg" type="image/svg+xml">
 <script type="module" src="app.js"></script></head>
 <body><credit-score-form id="form" model="models/german-credit-mlp.onnx" model-integrity="${REFERENCE_MODEL_INTEGRITY}"></credit-score-form></body></html>`;
 
@@ -93,6 +97,8 @@ describe('the npm package (cargo xtask pack)', () => {
     copyFileSync(REFERENCE_MODEL, path.join(site, 'models', 'german-credit-mlp.onnx'));
     writeFileSync(path.join(site, 'index.html'), PAGE);
     writeFileSync(path.join(site, 'app.js'), APP);
+    // The site's own icon: without one the browser asks for /favicon.ico (a 404 here).
+    writeFileSync(path.join(site, 'icon.svg'), '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><rect width="8" height="8" fill="#333"/></svg>');
     writeFileSync(path.join(site, 'use.ts'), TYPED);
     writeFileSync(path.join(site, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { target: 'ES2022', module: 'ES2022', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], strict: true, noEmit: true, types: [] },

@@ -28,12 +28,15 @@ export const FORM_CSS = `
 .field { display: flex; flex-direction: column; gap: 0.25rem; }
 .field__label { font-weight: 600; }
 .field__control { display: flex; align-items: center; gap: 0.4rem; }
+.field__control input { flex: 1 1 auto; min-width: 0; }
 input, select {
   font: inherit; color: inherit; background: #fff; width: 100%; box-sizing: border-box;
   padding: 0.45rem 0.55rem; border: 1px solid var(--_border); border-radius: var(--_radius);
 }
 input:focus-visible, select:focus-visible, .btn:focus-visible { outline: 3px solid var(--_accent); outline-offset: 1px; }
 .field__unit, .field__hint, .muted { color: var(--_muted); }
+/* A unit stays on one line ("个月", "德国马克" wrapped a character per line in every browser). */
+.field__unit { flex: none; white-space: nowrap; }
 .field__hint { margin: 0; font-size: 0.875em; }
 .field__error { margin: 0; color: var(--_error); font-size: 0.875em; font-weight: 600; }
 .field--invalid input, .field--invalid select { border-color: var(--_error); }

@@ -16,7 +16,7 @@ use crate::util::{Result, root, run, step, target_dir};
 
 /// The package's files besides the engine builds, relative to www/ (what the library imports,
 /// and the Workers' scripts; the e2e test loads every one from the installed package).
-const FILES: [&str; 22] = [
+const FILES: [&str; 23] = [
     "lib/credit-scorer.js",
     "lib/credit-scorer.d.ts",
     "lib/credit-score-form.js",
@@ -38,6 +38,7 @@ const FILES: [&str; 22] = [
     "examples/index.html",
     "examples/example.js",
     "examples/example.css",
+    "examples/icon.svg",
     "models/german-credit-mlp.onnx",
 ];
 
