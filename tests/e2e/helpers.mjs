@@ -29,10 +29,11 @@ export function golden() {
   return JSON.parse(readFileSync(fixture('reference_golden.json'), 'utf8'));
 }
 
-export async function launch() {
+/** Debian's Chromium, headless, with `extraArgs` after the usual arguments. */
+export async function launch(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
   });
 }
 

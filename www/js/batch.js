@@ -3,7 +3,7 @@
 // reads the file as a stream and answers the form's requests in between, so the form stays
 // usable. Sizes are set through CSSOM (CSP-safe).
 
-import { $, h, svg, safeColor } from './dom.js';
+import { $, h, svg, safeColor, notice } from './dom.js';
 import { t, loc, formatNumber, onLangChange } from './i18n.js';
 
 const LISTED_LINES = 20;
@@ -12,6 +12,13 @@ const DELIMITER_NAMES = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pip
 const METHOD_KEYS = {
   'exact Shapley': 'exact', 'exact TreeSHAP': 'treeshap', 'sampled Shapley (128 permutations)': 'sampled',
 };
+// While a file is being scored this session-only flag is set (no name, no data): if the page is
+// reloaded or the tab dies meanwhile, the next page says that the file was not finished.
+const RUNNING_KEY = 'credit-scorer.batch-running';
+/** Error kinds of a Worker that stopped mid-file (a trap, out of memory, killed). */
+const STOPPED = new Set(['worker_stopped', 'worker_error', 'helper_stopped', 'RuntimeError']);
+/** Error kinds of a file that could not be read to its end as it was when chosen. */
+const UNREADABLE = new Set(['file_unreadable', 'NotReadableError', 'NotFoundError']);
 const ENCODING_NAMES = {
   'utf-8': 'UTF-8', gbk: 'GBK', gb18030: 'GB18030', big5: 'Big5', 'windows-1252': 'Windows-1252',
   'utf-16le': 'UTF-16LE', 'utf-16be': 'UTF-16BE',
@@ -34,10 +41,47 @@ function setStatus(text) {
   $('batch-status').textContent = text;
 }
 
+/** Shows an error (a function of the current language, so a switch re-says it), or none. */
 function showError(text) {
-  const box = $('batch-error');
-  box.textContent = text;
-  box.hidden = !text;
+  notice('batch-error', text || '');
+}
+
+/** What the officer reads when a file could not be scored. */
+function failureText(err, name) {
+  if (STOPPED.has(err?.name) || err?.fatal) return () => t('batch.stopped', { name });
+  if (UNREADABLE.has(err?.name)) return () => t('batch.unreadable', { name });
+  return () => t('batch.failed', { name, message: err?.message ?? String(err) });
+}
+
+function remember(running) {
+  try {
+    if (running) sessionStorage.setItem(RUNNING_KEY, '1');
+    else sessionStorage.removeItem(RUNNING_KEY);
+  } catch {
+    // Storage may be disabled: a reload then just shows an empty panel.
+  }
+}
+
+/** The file given to the last page of this tab was not finished (reloaded, closed, crashed). */
+function interrupted() {
+  try {
+    const was = sessionStorage.getItem(RUNNING_KEY) !== null;
+    sessionStorage.removeItem(RUNNING_KEY);
+    return was;
+  } catch {
+    return false;
+  }
+}
+
+/** Forgets the last result: its download link goes, so no other file's output is offered. */
+function forgetResult() {
+  last = null;
+  $('batch-result').hidden = true;
+  const a = $('batch-download');
+  a.removeAttribute('href');
+  a.removeAttribute('download');
+  if (url) URL.revokeObjectURL(url);
+  url = null;
 }
 
 function renderProgress() {
@@ -57,7 +101,7 @@ function renderProgress() {
 async function start(file) {
   if (!file || run || !engine) return;
   showError('');
-  $('batch-result').hidden = true;
+  forgetResult();
   const abort = new AbortController();
   run = { file, started: performance.now(), rows: 0, bytes: 0, total: file.size, abort };
   const onProgress = (p) => {
@@ -69,6 +113,7 @@ async function start(file) {
   $('batch-running').hidden = false;
   $('batch-file').disabled = true;
   document.body.dataset.batch = 'running';
+  remember(true);
   renderProgress();
   try {
     const result = await engine.scoreFile(file, {
@@ -85,8 +130,12 @@ async function start(file) {
   } catch (err) {
     document.body.dataset.batch = err?.name === 'cancelled' ? 'cancelled' : 'failed';
     if (err?.name === 'cancelled') setStatus(t('batch.cancelled', { rows: n(run.rows) }));
-    else showError(t('batch.failed', { name: file.name, message: err?.message ?? String(err) }));
+    else {
+      setStatus('');
+      showError(failureText(err, file.name));
+    }
   } finally {
+    remember(false);
     run = null;
     $('batch-running').hidden = true;
     $('batch-file').disabled = false;
@@ -252,5 +301,9 @@ export function setUpBatch(theEngine) {
     start(e.dataTransfer?.files?.[0]);
   });
   onLangChange(rerender);
+  if (interrupted()) {
+    document.body.dataset.batch = 'interrupted';
+    showError(() => t('batch.interrupted'));
+  }
 }
 

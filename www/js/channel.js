@@ -8,6 +8,11 @@
 //
 // Buffers in a reply move to the receiver (`transfer`). A trap inside wasm (`RuntimeError`)
 // leaves the instance unusable: its reply says `fatal: true` and the Worker must be replaced.
+//
+// A Worker that stops without a word (closed, killed, its process gone) fires no event: its
+// requests would wait forever. `Channel.watch()` asks the Worker to hold a Web Lock (the built-in
+// request `hold`) for its whole life, and then waits for that lock itself: the browser grants it
+// only once the Worker is gone, which breaks the channel (`worker_stopped`).
 
 /** An error a Worker reported, with the engine's kind as `name`. */
 export class EngineError extends Error {
@@ -35,6 +40,8 @@ export class Channel {
     this.onFatal = onFatal;
     this.nextId = 1;
     this.pending = new Map(); // id -> { resolve, reject, onProgress }
+    this.closed = false;
+    this.unwatch = new AbortController(); // ends the wait for the Worker's lock (`watch`)
     worker.addEventListener('message', (e) => this.receive(e.data));
     worker.addEventListener('error', (e) => {
       e.preventDefault();
@@ -64,8 +71,24 @@ export class Channel {
   }
 
   broken(err) {
+    if (this.closed) return;
     this.failAll(err);
     this.onFatal?.(err);
+  }
+
+  /**
+   * Notices the Worker stopping (see the top of this file). Resolves once the Worker holds its
+   * lock, or at once where the browser has no Web Locks (an insecure origin): then only error
+   * events and fatal replies tell.
+   */
+  async watch() {
+    const locks = globalThis.navigator?.locks;
+    if (!locks || typeof crypto?.randomUUID !== 'function') return;
+    const name = `credit-scorer-worker-${crypto.randomUUID()}`;
+    await this.request('hold', { lock: name });
+    locks.request(name, { signal: this.unwatch.signal }, () => {
+      this.broken(new EngineError({ name: 'worker_stopped', message: 'the Worker stopped without answering' }, true));
+    }).catch(() => {}); // aborted by `close`
   }
 
   /**
@@ -94,6 +117,8 @@ export class Channel {
 
   /** Stops the Worker; requests in flight fail with `err`. */
   close(err = new EngineError({ name: 'stopped', message: 'the Worker was stopped' })) {
+    this.closed = true;
+    this.unwatch.abort();
     this.worker.terminate();
     this.failAll(err);
   }
@@ -108,6 +133,18 @@ export function transfer(value, buffers) {
   return value;
 }
 
+/** Request types every Worker answers: `hold` { lock } takes the lock for the Worker's life. */
+const builtIn = {
+  hold({ lock }) {
+    return new Promise((resolve, reject) => {
+      navigator.locks.request(String(lock), () => {
+        resolve(true);
+        return new Promise(() => {}); // released when this Worker ends
+      }).catch(reject);
+    });
+  },
+};
+
 /**
  * Answers requests in a Worker: `handlers[type](msg, { progress })` for each, its result (or
  * thrown error) as the reply. A handler added to `handlers` later is served too.
@@ -121,7 +158,8 @@ export function serve(scope, handlers) {
   scope.addEventListener('message', async (event) => {
     const msg = event.data ?? {};
     try {
-      const handler = Object.hasOwn(handlers, msg.type) ? handlers[msg.type] : null;
+      const handler = Object.hasOwn(handlers, msg.type) ? handlers[msg.type]
+        : Object.hasOwn(builtIn, msg.type) ? builtIn[msg.type] : null;
       if (!handler) throw fail('bad_request', `unknown request type ${String(msg.type)}`);
       const progress = (value) => scope.postMessage({ id: msg.id, progress: value });
       const result = await handler(msg, { progress });

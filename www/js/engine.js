@@ -36,6 +36,8 @@ export class Engine {
   start() {
     const worker = new Worker(scriptURL(WORKER), { type: 'module', name: 'credit-scorer engine' });
     this.channel = new Channel(worker, (err) => this.crash(err));
+    // A Worker that stops without an error event (killed, out of memory) is noticed too.
+    this.channel.watch().catch(() => {});
     // The first message: the engine to run and the pins of its builds, which the Worker fetches
     // with `integrity`. Resolves with { build, variant, pinned, file }; a refused engine also
     // fails every request that needs it, with the same error.
@@ -70,6 +72,11 @@ export class Engine {
    * An abort of `signal` rejects it with an error named `cancelled`.
    */
   scoreFile(file, { reasons = true, contributions = false, encoding = 'auto', onProgress = null, signal = null } = {}) {
+    // Right after a crash the new Worker has no model until it is reloaded: wait for that.
+    if (this.recovering) {
+      return this.recovering.then(() => this.scoreFile(file, { reasons, contributions, encoding, onProgress, signal }));
+    }
+    if (signal?.aborted) return Promise.reject(new EngineError({ name: 'cancelled', message: 'the batch was cancelled' }));
     const channel = this.channel;
     const request = channel.request('scoreFile', { file, reasons, contributions, encoding }, [], onProgress);
     const cancel = () => channel.request('cancel', { of: request.id }).catch(() => {});
@@ -78,9 +85,12 @@ export class Engine {
   }
 
   /** Replaces a crashed Worker: fails what was in flight, restarts, reloads the current model. */
-  async crash(err) {
-    if (this.restarting) return;
-    this.restarting = true;
+  crash(err) {
+    if (this.recovering) return;
+    this.recovering = this.recover(err).finally(() => { this.recovering = null; });
+  }
+
+  async recover(err) {
     this.channel.close(err);
     this.start();
     let reloadError = null;
@@ -91,8 +101,6 @@ export class Engine {
       }
     } catch (e) {
       reloadError = e;
-    } finally {
-      this.restarting = false;
     }
     this.onCrash?.(err, reloadError);
   }

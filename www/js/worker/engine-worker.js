@@ -11,6 +11,7 @@
 //   scoreFile  { file: File, reasons, contributions, encoding } -> { summary, blob, bytes, workers }, progress
 //              { rows, bytes, total, workers } meanwhile (file-batch.js)
 //   cancel     { of: id of a scoreFile } -> true
+//   hold       { lock } -> true, once this Worker holds that Web Lock for its life (channel.js)
 //
 // The model: { k, sha256, engine, build, schema, edgePoints }, where `edgePoints` are the points
 // the engine gives the PDs the model names: each band's upper edge, and the model card's approval

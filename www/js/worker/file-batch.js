@@ -40,6 +40,22 @@ const policy = self.trustedTypes?.createPolicy('credit-scorer', {
   },
 });
 
+/**
+ * A helper's failure as this Worker reports it: `helper_stopped`, not the helper's own kind, so
+ * that a trap in a helper is not taken for a trap in this Worker (which would be replaced).
+ */
+function helperStopped(err) {
+  return Object.assign(new Error(`a helper Worker stopped (${err?.name ?? 'error'}: ${err?.message ?? err})`), { name: 'helper_stopped' });
+}
+
+/** The file could not be read to its end as it was when chosen: `file_unreadable`. */
+function unreadable(message) {
+  return Object.assign(new Error(message), { name: 'file_unreadable' });
+}
+
+/** Errors of reading a File (changed, moved, deleted or no longer permitted since it was chosen). */
+const READ_ERRORS = new Set(['NotReadableError', 'NotFoundError', 'SecurityError']);
+
 /** A helper Worker: its channel, and how many chunks it holds. */
 class Helper {
   constructor(url) {
@@ -47,7 +63,7 @@ class Helper {
     this.failed = null;
     this.inFlight = 0;
     this.channel = new Channel(worker, (err) => {
-      this.failed = new Error(`a helper Worker stopped: ${err.message}`);
+      this.failed = helperStopped(err);
     });
   }
 
@@ -103,6 +119,7 @@ export class FileBatch {
     const { module, build, variant } = this.active;
     await Promise.all(this.helpers.map(async (helper) => {
       try {
+        await helper.channel.watch();
         await helper.request('start', { module, build, variant, assetsUrl: this.assetsUrl });
         await helper.request('load', { bytes: this.modelBytes.slice(0) });
         const columns = await columnsWire;
@@ -179,7 +196,7 @@ export class FileBatch {
             } catch (err) { failure = err; }
           }
           this.arrived();
-        }, (err) => { outstanding -= 1; failure ??= err; this.arrived(); });
+        }, (err) => { outstanding -= 1; failure ??= helperStopped(err); this.arrived(); });
       }
     };
     const progress = () => onProgress({ rows: job.rowsDone, bytes, total: file.size, workers: 1 + this.ready.length });
@@ -187,9 +204,17 @@ export class FileBatch {
       if (this.cancelled) throw Object.assign(new Error('the batch was cancelled'), { name: 'cancelled' });
       if (failure) throw failure;
     };
+    const read = async () => {
+      try {
+        return await reader.read();
+      } catch (err) {
+        if (READ_ERRORS.has(err?.name)) throw unreadable(`the file could not be read to its end (${err.name}: ${err.message})`);
+        throw err;
+      }
+    };
     try {
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await read();
         if (done) break;
         for (let at = 0; at < value.length; at += BATCH_SLICE) {
           check();
@@ -214,6 +239,7 @@ export class FileBatch {
           }
         }
       }
+      await this.checkWhole(file, bytes);
       keep(job.finishParse());
       dispatch();
       while (outstanding > 0) {
@@ -231,7 +257,27 @@ export class FileBatch {
       columnsKnown(null);
       for (const helper of this.helpers) helper.stop();
       await starting.catch(() => {});
-      job.free();
+      try {
+        job.free();
+      } catch {
+        // After a trap the instance refuses this too; the first error is the one to report.
+      }
+    }
+  }
+
+  /**
+   * Refuses a file that changed while it was read: a file cut short ends its stream early
+   * without an error in Chromium, and one rewritten in place is read partly old, partly new.
+   * A read opened now fails (`NotReadableError`) if the file changed since it was chosen.
+   */
+  async checkWhole(file, bytes) {
+    if (bytes !== file.size) {
+      throw unreadable(`the file ended after ${bytes} of its ${file.size} bytes; it was changed while being read`);
+    }
+    try {
+      await file.slice(0, 1).arrayBuffer();
+    } catch (err) {
+      throw unreadable(`the file changed while being read (${err?.name}: ${err?.message})`);
     }
   }
 
