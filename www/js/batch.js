@@ -72,7 +72,8 @@ async function start(file) {
   renderProgress();
   try {
     const result = await engine.scoreFile(file, {
-      reasons: $('batch-reasons').checked, encoding: $('batch-encoding').value, onProgress, signal: abort.signal,
+      reasons: $('batch-reasons').checked, encoding: $('batch-encoding').value, decimal: $('batch-decimal').value,
+      onProgress, signal: abort.signal,
     });
     const seconds = (performance.now() - run.started) / 1000;
     last = { summary: result.summary, blob: result.blob, name: file.name, seconds, workers: result.workers ?? 1 };
@@ -131,6 +132,7 @@ function renderResult() {
     encoding: ENCODING_NAMES[s.encoding] ?? s.encoding,
     how: t(`batch.encoding_how.${s.encoding_how}`),
     delimiter: t(`batch.delimiter.${DELIMITER_NAMES[s.delimiter] ?? 'comma'}`),
+    decimal: t(`batch.decimal.${s.decimal === ',' ? 'comma' : 'point'}`),
   });
   const model = $('batch-model');
   model.dataset.sha256 = s.model_sha256;

@@ -68,9 +68,9 @@ export class Engine {
    * Scores a CSV file in the Worker (and its helpers); resolves with { summary, blob, workers }.
    * An abort of `signal` rejects it with an error named `cancelled`.
    */
-  scoreFile(file, { reasons = true, encoding = 'auto', onProgress = null, signal = null } = {}) {
+  scoreFile(file, { reasons = true, encoding = 'auto', decimal = '.', onProgress = null, signal = null } = {}) {
     const channel = this.channel;
-    const request = channel.request('scoreFile', { file, reasons, encoding }, [], onProgress);
+    const request = channel.request('scoreFile', { file, reasons, encoding, decimal }, [], onProgress);
     const cancel = () => channel.request('cancel', { of: request.id }).catch(() => {});
     signal?.addEventListener('abort', cancel, { once: true });
     return request.finally(() => signal?.removeEventListener('abort', cancel));

@@ -15,6 +15,6 @@ export const DEPLOYMENT_INTEGRITY = 'sha384-Hw38LcUeb8QWucbGYVtw1V0yNC2CYIczD/hW
 export const ENGINE_INTEGRITY = Object.freeze({
   scalar: 'sha384-MwWFhavX9h6eAz2V/3ziReNz/I1SX4hv/8uy33c+j35X9sDXkEQu9OWio1j3sr4Y', // pkg/credit_scorer_bg.wasm
   simd: 'sha384-CL1pzQsO/GXaWbHMpyiA7hdaxsuoR1VfH3gQDjuQGad9b483YXX/k8XApZwEv39g', // pkg/simd/credit_scorer_bg.wasm
-  liteScalar: 'sha384-YISEL3U+XR0UZ4O6RYCCQJuNuYNGMtVMyDIv77wXKmRYcaAL5whMNlsA1ub8Jagm', // pkg/lite/credit_scorer_bg.wasm
-  liteSimd: 'sha384-LEQ7uWTfIYBVQETCew2yhMgJQ+5iKM4IpnfUSHLh4+RtcMwWbF5nkjZSgSFUDwju', // pkg/lite/simd/credit_scorer_bg.wasm
+  liteScalar: 'sha384-Zc1tA1isQYbJcFWj7oY4ae/cq6OkaUvKKVNpPhhz0h47wFoPmN/99uqWvhh9kVVS', // pkg/lite/credit_scorer_bg.wasm
+  liteSimd: 'sha384-tQYO49fHxskCuT4XrE/KP4aFLAejtBIRExYnudOfUMV5Z2Js+A/71LnP5Ph7ASwB', // pkg/lite/simd/credit_scorer_bg.wasm
 });

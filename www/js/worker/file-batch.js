@@ -97,7 +97,7 @@ export class FileBatch {
   }
 
   /** Helpers start (engine, model) at once and get the header mapping when it is known. */
-  async startHelpers(file, columnsWire, reasons) {
+  async startHelpers(file, columnsWire, reasons, decimalComma) {
     const n = this.helperCount(file);
     for (let i = 0; i < n; i += 1) this.helpers.push(new Helper(this.helperUrl));
     const { module, build, variant } = this.active;
@@ -107,7 +107,7 @@ export class FileBatch {
         await helper.request('load', { bytes: this.modelBytes.slice(0) });
         const columns = await columnsWire;
         if (!columns) throw new Error('the batch ended first');
-        await helper.request('chunkScorer', { columns, reasons });
+        await helper.request('chunkScorer', { columns, reasons, decimalComma });
         this.ready.push(helper);
       } catch (err) {
         // A helper that cannot start is left out; this Worker scores its share.
@@ -121,11 +121,15 @@ export class FileBatch {
    * Scores `file`; resolves with { summary, blob, bytes, workers }. `onProgress` gets
    * { rows, bytes, total, workers } every PROGRESS_MS.
    */
-  async run(file, { reasons = true, encoding = 'auto', onProgress = () => {} } = {}) {
+  async run(file, { reasons = true, encoding = 'auto', decimal = '.', onProgress = () => {} } = {}) {
+    if (decimal !== '.' && decimal !== ',') {
+      throw Object.assign(new Error(`unknown decimal separator "${decimal}"; choose . or ,`), { name: 'input' });
+    }
+    const decimalComma = decimal === ',';
     let bytes = 0; // of the file, read so far
     const modelSha256 = this.scorer.sha256; // the model this file is scored with, for its summary
     const input = await utf8Stream(file, encoding, (n) => { bytes = n; });
-    const job = new this.active.glue.BatchJob(this.scorer, reasons);
+    const job = new this.active.glue.BatchJob(this.scorer, reasons, decimalComma);
     const reader = input.stream.getReader();
     let blob = new Blob([], { type: 'text/csv' });
     let parts = [];
@@ -149,7 +153,7 @@ export class FileBatch {
     let failure = null;
     let columnsKnown;
     const columnsWire = new Promise((resolve) => { columnsKnown = resolve; });
-    const starting = this.startHelpers(file, columnsWire, reasons);
+    const starting = this.startHelpers(file, columnsWire, reasons, decimalComma);
     let columnsSent = false;
     // Chunks are numbered in the order taken, by `takeChunk` (to a helper) or `scoreHere`.
     const dispatch = () => {
@@ -223,7 +227,7 @@ export class FileBatch {
       progress();
       blob = new Blob([blob, ...parts], { type: 'text/csv' });
       await this.finished();
-      const summary = { ...job.summary(), encoding: input.encoding, encoding_how: input.how, model_sha256: modelSha256 };
+      const summary = { ...job.summary(), encoding: input.encoding, encoding_how: input.how, decimal, model_sha256: modelSha256 };
       return { summary, blob, bytes, workers: 1 + this.ready.length };
     } finally {
       reader.cancel().catch(() => {});
