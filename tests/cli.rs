@@ -1702,3 +1702,32 @@ fn embed_schema_refuses_a_schema_that_does_not_fit_and_writes_atomically() {
     }
     assert_eq!(std::fs::read_to_string(&schema).unwrap(), text);
 }
+
+/// A classifier whose classes are not the integers 0 and 1 (scikit-learn's "bad"/"good"): the
+/// template asks which is default, and the filled-in answer is what the model is then read with.
+#[test]
+fn schema_template_asks_which_class_is_default() {
+    let plain = repo("tests/fixtures/bank/sklearn_logistic.noschema.onnx");
+    let template = template_of(&plain);
+    let asked = template["output"]["default_class"].as_str().unwrap();
+    assert!(
+        asked.starts_with("TODO: which of the model's classes \"bad\", \"good\" is default"),
+        "{asked}"
+    );
+    // Without a schema the loader cannot tell either.
+    let bytes = std::fs::read(&plain).unwrap();
+    let e = credit_scorer::Model::from_bytes(&bytes).unwrap_err();
+    assert!(
+        e.message()
+            .contains("cannot tell which of the model's classes"),
+        "{e}"
+    );
+    let mut done = filled(template);
+    done["output"]["default_class"] = "bad".into();
+    let made = credit_scorer::model::with_schema(&bytes, &done.to_string()).unwrap();
+    assert_eq!(made.schema.output.default_class, Some("bad".into()));
+    // The exporter's own file names the same class.
+    let (exporters, _) = schema_apart("tests/fixtures/bank/sklearn_logistic.onnx");
+    let exporters: serde_json::Value = serde_json::from_str(&exporters).unwrap();
+    assert_eq!(exporters["output"]["default_class"], "bad");
+}

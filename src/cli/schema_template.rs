@@ -34,6 +34,8 @@ struct TemplateOutput {
     pd: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     logit: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_class: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -134,6 +136,14 @@ fn template(bytes: &[u8]) -> Result<Template, Error> {
         output: TemplateOutput {
             pd: outline.pd_name,
             logit: outline.logit_name,
+            default_class: outline.classes_to_choose.map(|labels| {
+                let listed: Vec<String> = labels.iter().map(ToString::to_string).collect();
+                todo(format!(
+                    "which of the model's classes {} is default (its probability is the PD); write that label as it is listed, e.g. {}",
+                    listed.join(", "),
+                    listed.first().map_or("", String::as_str)
+                ))
+            }),
         },
         features,
         scaling: generic.scaling,

@@ -27,6 +27,9 @@ pub struct Outline {
     /// from the graph alone, whichever engine would run it. `None` when the output may change
     /// anywhere (a network that reads its input other than through comparisons, a scaler …).
     pub split_points: Option<Vec<Vec<f32>>>,
+    /// A classifier's class labels when the loader cannot tell which is default (anything but
+    /// the integers 0 and 1, and no `output.default_class`): the schema must name one.
+    pub classes_to_choose: Option<Vec<serde_json::Value>>,
 }
 
 /// The [`Outline`] of a model: every check the loader makes on the file and its schema (the
@@ -40,14 +43,23 @@ pub fn outline(bytes: &[u8]) -> Result<Outline> {
         pd_name,
         logit_name,
     } = checks::check(bytes, &LoadOptions::default())?;
+    let mut classes_to_choose = None;
     let trees = match proto.graph.as_ref() {
-        Some(graph) => trees::compile(
-            graph,
-            &input.name,
-            input.k,
-            &pd_name,
-            schema.output.default_class.as_ref(),
-        )?,
+        Some(graph) => {
+            let default_class = schema.output.default_class.as_ref();
+            match trees::compile(graph, &input.name, input.k, &pd_name, default_class) {
+                // Labels none of which is known to be default: any of them gives the split
+                // points, and the template asks which it is.
+                Err(e) if e.kind() == ErrorKind::ModelContract && default_class.is_none() => {
+                    let labels = class_labels(graph).ok_or(e)?;
+                    let pipeline =
+                        trees::compile(graph, &input.name, input.k, &pd_name, labels.first())?;
+                    classes_to_choose = Some(labels);
+                    pipeline
+                }
+                compiled => compiled?,
+            }
+        }
         None => None,
     };
     let mut split_points = match trees {
@@ -73,6 +85,24 @@ pub fn outline(bytes: &[u8]) -> Result<Outline> {
         pd_name,
         logit_name,
         split_points,
+        classes_to_choose,
+    })
+}
+
+/// The class labels of the graph's first classifier (`classlabels_strings`, `_int64s` or
+/// `_ints`), as JSON values the schema's `output.default_class` takes.
+fn class_labels(graph: &pb::GraphProto) -> Option<Vec<serde_json::Value>> {
+    graph.node.iter().flat_map(|n| &n.attribute).find_map(|a| {
+        let labels: Vec<serde_json::Value> = match a.name.as_str() {
+            "classlabels_strings" => a
+                .strings
+                .iter()
+                .map(|s| String::from_utf8_lossy(s).into_owned().into())
+                .collect(),
+            "classlabels_int64s" | "classlabels_ints" => a.ints.iter().map(|&i| i.into()).collect(),
+            _ => return None,
+        };
+        (!labels.is_empty()).then_some(labels)
     })
 }
 
