@@ -1468,6 +1468,16 @@ fn an_unfilled_template_is_refused_and_a_filled_one_embeds() {
         let scorer = credit_scorer::Scorer::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
         assert_eq!(scorer.schema().model.name, "Bank XGBoost");
         assert_eq!(scorer.schema().features[1].name, "feature_1");
+        // The last step: the page's lite engine runs it.
+        let page = dir.path().join("page.onnx");
+        cli()
+            .args(["reference-scores", "--model"])
+            .arg(&out)
+            .arg("-o")
+            .arg(&page)
+            .assert()
+            .success()
+            .stderr(contains("the page's lite engine will run it"));
     } else {
         run.stderr(contains("it does not load yet: the model's tree ensemble"));
     }
