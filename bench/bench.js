@@ -257,7 +257,7 @@ async function csv() {
   const wasmBefore = wasmBytes();
   const heapBefore = await sampleHeap();
   const t = performance.now();
-  const job = new glue.BatchJob(scorer, reasons, false);
+  const job = new glue.BatchJob(scorer, reasons, false, false);
   const reader = (await fetch('applicants-1m.csv')).body.getReader();
   let outBytes = 0;
   for (;;) {

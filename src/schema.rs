@@ -237,19 +237,83 @@ fn default_bands() -> Vec<Band> {
     ]
 }
 
+/// How a value `credit-scorer schema-template` cannot know starts: a text saying what the bank
+/// must fill in there. A schema holding one is refused until it is replaced.
+pub const PLACEHOLDER: &str = "TODO:";
+
+/// The [`PLACEHOLDER`] texts in `value`, with where they are (`features[2].baseline`), arrays
+/// in order, objects by key.
+pub fn placeholders(value: &serde_json::Value) -> Vec<(String, String)> {
+    fn walk(value: &serde_json::Value, at: &str, found: &mut Vec<(String, String)>) {
+        match value {
+            serde_json::Value::String(text) if text.trim_start().starts_with(PLACEHOLDER) => {
+                found.push((at.to_string(), text.clone()));
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{at}[{i}]"), found);
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (key, item) in fields {
+                    let path = if at.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{at}.{key}")
+                    };
+                    walk(item, &path, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(value, "", &mut found);
+    found
+}
+
 fn schema_error(message: impl Into<String>) -> Error {
     Error::new(ErrorKind::Schema, message)
 }
 
 impl Schema {
     /// Parses the JSON a model carries and checks it against the model's `k` inputs.
+    /// Refused: JSON that is not a schema, a schema that still holds
+    /// [`PLACEHOLDER`]s (`credit-scorer schema-template`'s, each saying what to fill in), or one
+    /// that fails [`Schema::check`].
     pub fn from_json(json: &str, k: usize) -> Result<Schema> {
-        let schema: Schema = serde_json::from_str(json).map_err(|e| {
+        let invalid = |e: serde_json::Error| {
             schema_error(format!(
                 "the model's `{SCHEMA_METADATA_KEY}` metadata is not a valid schema: {e}. \
                  Fix the JSON (see docs/SCHEMA.md) or remove the key to load the model with a generic schema."
             ))
-        })?;
+        };
+        // Placeholders first: a `baseline` still reading "TODO: …" is not a number either, and
+        // the placeholder says what belongs there.
+        let value: serde_json::Value = serde_json::from_str(json).map_err(invalid)?;
+        let todo = placeholders(&value);
+        if let Some((path, text)) = todo.first() {
+            let more = match todo.len() {
+                1 => String::new(),
+                n => format!(
+                    " ({} more: {}{})",
+                    n - 1,
+                    todo.iter()
+                        .skip(1)
+                        .take(4)
+                        .map(|(p, _)| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if n > 5 { " …" } else { "" }
+                ),
+            };
+            return Err(schema_error(format!(
+                "the schema still holds {} placeholder{} from `credit-scorer schema-template` to fill in: `{path}` says \"{text}\"{more}; replace each `{PLACEHOLDER}` text with the bank's own value, or delete the line where the placeholder says so (docs/SCHEMA.md, \"Preparing a bank's model\")",
+                todo.len(),
+                if todo.len() == 1 { "" } else { "s" },
+            )));
+        }
+        let schema: Schema = serde_json::from_str(json).map_err(invalid)?;
         schema.check(k)?;
         Ok(schema)
     }

@@ -218,6 +218,24 @@ pub fn debug_panic() {
     panic!("debugPanic: a deliberate crash for the crash-recovery test");
 }
 
+/// The options of a file scored in the page: the delimiter is found from the header line.
+fn batch_options(
+    reasons: bool,
+    contributions: bool,
+    decimal_comma: bool,
+) -> crate::batch::BatchOptions {
+    crate::batch::BatchOptions {
+        reasons,
+        contributions,
+        decimal: if decimal_comma {
+            crate::batch::Decimal::Comma
+        } else {
+            crate::batch::Decimal::Point
+        },
+        ..crate::batch::BatchOptions::default()
+    }
+}
+
 /// A CSV file being scored in the page: push its bytes piece by piece, get scored CSV back.
 /// Memory stays bounded by one chunk of rows, whatever the file's size.
 #[wasm_bindgen]
@@ -230,14 +248,16 @@ impl BatchJob {
     /// A job scoring with `scorer`'s model; `reasons: false` leaves `reason_1` … `reason_4` empty
     /// (about `k + 1` times faster); `contributions: true` appends each feature's contribution
     /// in points at full precision (`contribution_<feature>` columns, as the CLI's
-    /// `score --contributions`).
+    /// `score --contributions`); `decimalComma: true` reads `1804,5` as 1804.5 (the CLI's
+    /// `--decimal ,`; the columns must then be separated by something else than commas).
     #[wasm_bindgen(constructor)]
-    pub fn new(scorer: &Scorer, reasons: bool, contributions: bool) -> BatchJob {
-        let options = crate::batch::BatchOptions {
-            reasons,
-            contributions,
-            ..crate::batch::BatchOptions::default()
-        };
+    pub fn new(
+        scorer: &Scorer,
+        reasons: bool,
+        contributions: bool,
+        decimal_comma: bool,
+    ) -> BatchJob {
+        let options = batch_options(reasons, contributions, decimal_comma);
         BatchJob {
             inner: crate::batch::BatchJob::new(scorer.inner.clone(), options),
         }
@@ -318,19 +338,16 @@ pub struct ChunkScorer {
 #[wasm_bindgen]
 impl ChunkScorer {
     /// A scorer for chunks of a file whose header mapping is `columns`, with the options of
-    /// the `BatchJob` that parsed it.
+    /// the `BatchJob` that parsed it (`reasons`, `contributions`, `decimalComma`).
     #[wasm_bindgen(constructor)]
     pub fn new(
         scorer: &Scorer,
         columns: &[u8],
         reasons: bool,
         contributions: bool,
+        decimal_comma: bool,
     ) -> Result<ChunkScorer, JsValue> {
-        let options = crate::batch::BatchOptions {
-            reasons,
-            contributions,
-            ..crate::batch::BatchOptions::default()
-        };
+        let options = batch_options(reasons, contributions, decimal_comma);
         crate::batch::ChunkScorer::new(scorer.inner.clone(), options, columns)
             .map(|inner| ChunkScorer { inner })
             .map_err(to_js)

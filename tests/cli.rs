@@ -63,6 +63,8 @@ fn help_for_the_tool_lists_the_commands_examples_and_exit_codes() {
             .stdout(contains("assess "))
             .stdout(contains("schema "))
             .stdout(contains("reference-scores "))
+            .stdout(contains("schema-template "))
+            .stdout(contains("embed-schema "))
             .stdout(contains(
                 "Examples:\n  credit-scorer score --model model.onnx applicants.csv -o scored.csv",
             ))
@@ -80,7 +82,7 @@ fn help_for_the_tool_lists_the_commands_examples_and_exit_codes() {
 
 #[test]
 fn help_for_each_command_names_its_flags_with_examples() {
-    let cases: [(&str, &[&str]); 4] = [
+    let cases: [(&str, &[&str]); 6] = [
         (
             "score",
             &[
@@ -116,6 +118,22 @@ fn help_for_each_command_names_its_flags_with_examples() {
                 "Usage: credit-scorer reference-scores [OPTIONS] --model <MODEL.onnx> --output <OUT.onnx>",
                 "--force",
                 "credit-scorer reference-scores --model model.onnx -o model-lite.onnx",
+            ],
+        ),
+        (
+            "schema-template",
+            &[
+                "Usage: credit-scorer schema-template [OPTIONS] --model <MODEL.onnx> --output <SCHEMA.json>",
+                "--force",
+                "credit-scorer schema-template --model bank.onnx -o schema.json",
+            ],
+        ),
+        (
+            "embed-schema",
+            &[
+                "Usage: credit-scorer embed-schema [OPTIONS] --model <MODEL.onnx> --output <OUT.onnx> <SCHEMA.json>",
+                "--force",
+                "credit-scorer embed-schema --model bank.onnx schema.json -o bank-schema.onnx",
             ],
         ),
     ];
@@ -160,14 +178,44 @@ fn version_names_the_crate_and_the_engine() {
     }
 }
 
-/// The README's command-line section shows the help as the tool prints it.
+/// The README's command-line section shows the help as the tool prints it: the tool's, and every
+/// command's its `Commands:` list names (so a new command cannot be left out).
 #[test]
 fn the_readme_shows_the_help_as_printed() {
     let readme = std::fs::read_to_string(repo("README.md")).unwrap();
-    for args in [vec!["--help"], vec!["score", "--help"]] {
-        let out = cli().args(&args).assert().success();
-        let help = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-        let block = format!("```console\n$ credit-scorer {}\n{help}```", args.join(" "));
+    let help = |args: &[&str]| {
+        let out = cli().args(args).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let top = help(&["--help"]);
+    let commands: Vec<&str> = top
+        .split("Commands:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|&c| c != "help")
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "score",
+            "assess",
+            "schema",
+            "reference-scores",
+            "schema-template",
+            "embed-schema"
+        ]
+    );
+    let mut cases = vec![vec!["--help"]];
+    cases.extend(commands.iter().map(|&c| vec![c, "--help"]));
+    for args in cases {
+        let block = format!(
+            "```console\n$ credit-scorer {}\n{}```",
+            args.join(" "),
+            help(&args)
+        );
         assert!(
             readme.contains(&block),
             "README.md should contain, verbatim:\n{block}"
@@ -1183,4 +1231,513 @@ fn humantime_day(t: std::time::SystemTime) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}")
+}
+
+// ------------------------------------------------------------------ schema-template, embed-schema
+
+use credit_scorer::model::pb;
+use credit_scorer::schema::SCHEMA_METADATA_KEY;
+use prost::Message;
+
+const XGBOOST: &str = "tests/fixtures/bank/xgboost.onnx";
+
+/// The fixture's schema as its exporter (Python) wrote it, and the model without that entry.
+fn schema_apart(path: &str) -> (String, Vec<u8>) {
+    let mut proto = pb::ModelProto::decode(read(path).as_slice()).unwrap();
+    let at = proto
+        .metadata_props
+        .iter()
+        .position(|p| p.key == SCHEMA_METADATA_KEY)
+        .unwrap();
+    let entry = proto.metadata_props.remove(at);
+    (entry.value, proto.encode_to_vec())
+}
+
+/// Per input column, the lowest and highest split threshold of the model's tree ensemble, read
+/// from the ONNX attributes (`nodes_featureids`, `nodes_values`, `nodes_modes`).
+fn tree_threshold_ranges(path: &str, k: usize) -> Vec<Option<(f32, f32)>> {
+    let proto = pb::ModelProto::decode(read(path).as_slice()).unwrap();
+    let graph = proto.graph.unwrap();
+    let node = graph
+        .node
+        .iter()
+        .find(|n| n.op_type == "TreeEnsembleClassifier")
+        .unwrap();
+    let attr = |name: &str| node.attribute.iter().find(|a| a.name == name).unwrap();
+    let features = &attr("nodes_featureids").ints;
+    let values = &attr("nodes_values").floats;
+    let modes = &attr("nodes_modes").strings;
+    assert!(features.len() == values.len() && values.len() == modes.len());
+    let mut ranges: Vec<Option<(f32, f32)>> = vec![None; k];
+    for ((&f, &v), mode) in features.iter().zip(values).zip(modes) {
+        if mode.as_slice() == b"LEAF" {
+            continue;
+        }
+        let r = &mut ranges[f as usize];
+        *r = Some(r.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))));
+    }
+    ranges
+}
+
+/// The reference network compares each input with its schema's cuts (numeric) or its codes but
+/// the first (categorical, one WoE bin per code): the thresholds, from the training's schema.
+fn reference_threshold_ranges() -> Vec<Option<(f32, f32)>> {
+    let schema = credit_scorer::Scorer::from_bytes(&read(REFERENCE_MODEL))
+        .unwrap()
+        .schema()
+        .clone();
+    schema
+        .features
+        .iter()
+        .map(|f| {
+            let points: Vec<f64> = match &f.kind {
+                credit_scorer::schema::FeatureKind::Numeric { .. } => f.cuts.clone().unwrap(),
+                credit_scorer::schema::FeatureKind::Categorical { categories } => {
+                    categories.iter().skip(1).map(|c| c.code as f64).collect()
+                }
+            };
+            Some((*points.first()? as f32, *points.last()? as f32))
+        })
+        .collect()
+}
+
+fn template_of(model: &Path) -> serde_json::Value {
+    let out = cli()
+        .args(["schema-template", "-o", "-", "--model"])
+        .arg(model)
+        .assert()
+        .success();
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
+/// The template names each input, reads the loader's probability output, gives each input the
+/// range of the model's split thresholds on it (as float32, exactly), and leaves a placeholder
+/// for everything only the bank knows.
+#[test]
+fn schema_template_ranges_are_the_models_split_thresholds() {
+    let xgboost: serde_json::Value =
+        serde_json::from_slice(&read("tests/fixtures/bank/xgboost.json")).unwrap();
+    let cases = [
+        (
+            XGBOOST,
+            tree_threshold_ranges(XGBOOST, 18),
+            xgboost["pd_output"].as_str().unwrap(),
+        ),
+        (REFERENCE_MODEL, reference_threshold_ranges(), "pd"),
+    ];
+    for (path, ranges, pd) in cases {
+        let template = template_of(&repo(path));
+        assert_eq!(template["schema_version"], 1);
+        assert_eq!(template["output"]["pd"], pd, "{path}");
+        assert!(
+            template["model"]["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("TODO:")
+        );
+        let features = template["features"].as_array().unwrap();
+        assert_eq!(features.len(), ranges.len(), "{path}");
+        for (i, (f, range)) in features.iter().zip(&ranges).enumerate() {
+            assert_eq!(f["name"], format!("x{i}"));
+            assert_eq!(f["kind"], "numeric");
+            let got = match (f.get("min"), f.get("max")) {
+                (Some(lo), Some(hi)) => {
+                    Some((lo.as_f64().unwrap() as f32, hi.as_f64().unwrap() as f32))
+                }
+                (None, None) => None,
+                other => panic!("{path} x{i}: one end only: {other:?}"),
+            };
+            assert_eq!(got, *range, "{path} x{i}");
+            for field in ["baseline", "range_todo"] {
+                assert!(
+                    f[field].as_str().unwrap().starts_with("TODO: "),
+                    "{path} x{i}"
+                );
+            }
+            for field in ["label", "reason"] {
+                assert!(
+                    f[field]["en"].as_str().unwrap().starts_with("TODO: "),
+                    "{path} x{i}"
+                );
+            }
+        }
+        // The xgboost model splits on most inputs, not all; the network on every one.
+        assert!(ranges.iter().filter(|r| r.is_some()).count() >= ranges.len() / 2);
+    }
+}
+
+/// The bank's edit of a template: every placeholder replaced, the range notes deleted.
+fn filled(mut template: serde_json::Value) -> serde_json::Value {
+    template["model"] = serde_json::json!({ "name": "Bank XGBoost", "version": "2026-12" });
+    for (i, f) in template["features"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
+        let f = f.as_object_mut().unwrap();
+        f.remove("range_todo");
+        f.insert("name".into(), format!("feature_{i}").into());
+        f.insert(
+            "label".into(),
+            serde_json::json!({ "en": format!("Feature {i}") }),
+        );
+        f.insert(
+            "reason".into(),
+            serde_json::json!({ "en": format!("Feature {i}") }),
+        );
+        let baseline = f.get("min").cloned().unwrap_or(0.into());
+        f.insert("baseline".into(), baseline);
+    }
+    template
+}
+
+/// A template still holding placeholders is refused (by `embed-schema` and by the loader) with
+/// what to fill in; once filled in, it is a schema the model loads with.
+#[test]
+fn an_unfilled_template_is_refused_and_a_filled_one_embeds() {
+    let dir = TempDir::new().unwrap();
+    let plain = repo("tests/fixtures/bank/xgboost.noschema.onnx");
+    let schema = dir.path().join("schema.json");
+    cli()
+        .args(["schema-template", "--model"])
+        .arg(&plain)
+        .arg("-o")
+        .arg(&schema)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(contains("a starter schema for 18 inputs"));
+    let template: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&schema).unwrap()).unwrap();
+    let out = dir.path().join("out.onnx");
+    cli()
+        .args(["embed-schema", "--model"])
+        .arg(&plain)
+        .arg(&schema)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(contains("the schema still holds 74 placeholders from `credit-scorer schema-template` to fill in"))
+        .stderr(contains("`features[0].baseline` says \"TODO: the most favourable value of `x0`"))
+        .stderr(contains("replace each `TODO:` text"));
+    assert_eq!(files_in(dir.path()), ["schema.json"]);
+
+    // One placeholder left: named, with what belongs there.
+    let mut almost = filled(template.clone());
+    almost["features"][3]["reason"]["en"] = "TODO: the reason text".into();
+    std::fs::write(&schema, almost.to_string()).unwrap();
+    let e = credit_scorer::model::with_schema(&std::fs::read(&plain).unwrap(), &almost.to_string())
+        .unwrap_err();
+    assert_eq!(e.kind(), credit_scorer::ErrorKind::Schema);
+    assert!(
+        e.message().contains("holds 1 placeholder from")
+            && e.message()
+                .contains("`features[3].reason.en` says \"TODO: the reason text\";"),
+        "{e}"
+    );
+    // The loader refuses it too, however it got into the model.
+    let mut proto = pb::ModelProto::decode(std::fs::read(&plain).unwrap().as_slice()).unwrap();
+    proto.metadata_props.push(pb::StringStringEntryProto {
+        key: SCHEMA_METADATA_KEY.into(),
+        value: almost.to_string(),
+    });
+    let e = credit_scorer::Model::from_bytes(&proto.encode_to_vec()).unwrap_err();
+    assert_eq!(e.kind(), credit_scorer::ErrorKind::Schema);
+    assert!(e.message().contains("`features[3].reason.en`"), "{e}");
+
+    let done = filled(template);
+    std::fs::write(&schema, done.to_string()).unwrap();
+    let run = cli()
+        .args(["embed-schema", "--model"])
+        .arg(&plain)
+        .arg(&schema)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("")
+        .stderr(contains(
+            "the model with the schema of `Bank XGBoost` (18 features);",
+        ));
+    // Without reference scores: the full build checks the trees against tract; the lite build
+    // writes the model and says what it needs.
+    if cfg!(feature = "tract") {
+        run.stderr(contains("this build loads it with the tree evaluator"));
+        let scorer = credit_scorer::Scorer::from_bytes(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(scorer.schema().model.name, "Bank XGBoost");
+        assert_eq!(scorer.schema().features[1].name, "feature_1");
+        // The last step: the page's lite engine runs it.
+        let page = dir.path().join("page.onnx");
+        cli()
+            .args(["reference-scores", "--model"])
+            .arg(&out)
+            .arg("-o")
+            .arg(&page)
+            .assert()
+            .success()
+            .stderr(contains("the page's lite engine will run it"));
+    } else {
+        run.stderr(contains("it does not load yet: the model's tree ensemble"));
+    }
+}
+
+/// Embedding a schema changes nothing else in the file: the decoded protobufs are equal but for
+/// that entry, the model loads with that schema and scores exactly as the exporter's own file
+/// with it (and as onnxruntime), and embedding again replaces the entry rather than adding one.
+#[test]
+fn embed_schema_round_trip_scores_as_the_model_with_its_schema() {
+    let dir = TempDir::new().unwrap();
+    let golden = reference_golden();
+    let xgboost: serde_json::Value =
+        serde_json::from_slice(&read("tests/fixtures/bank/xgboost.json")).unwrap();
+    let nan = |v: &serde_json::Value| v.as_f64().map_or(f32::NAN, |x| x as f32);
+    // Per model, rows and onnxruntime's probability for each.
+    type Golden = Vec<(Vec<f32>, f64)>;
+    let cases: [(&str, Golden); 2] = [
+        (
+            XGBOOST,
+            xgboost["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(xgboost["pd"].as_array().unwrap())
+                .map(|(r, p)| {
+                    let row = r.as_array().unwrap().iter().map(nan).collect();
+                    (row, p.as_f64().unwrap())
+                })
+                .collect(),
+        ),
+        (
+            REFERENCE_MODEL,
+            golden.rows.iter().map(|r| (r.x.clone(), r.pd)).collect(),
+        ),
+    ];
+    for (path, rows) in cases {
+        let (schema_text, plain_bytes) = schema_apart(path);
+        let plain = dir.path().join("plain.onnx");
+        let schema = dir.path().join("schema.json");
+        let out = dir.path().join("out.onnx");
+        std::fs::write(&plain, &plain_bytes).unwrap();
+        std::fs::write(&schema, &schema_text).unwrap();
+        cli()
+            .args(["embed-schema", "--force", "--model"])
+            .arg(&plain)
+            .arg(&schema)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success()
+            .stderr(contains("features); this build loads it with"));
+        let written = std::fs::read(&out).unwrap();
+        assert!(
+            written.starts_with(&plain_bytes),
+            "{path}: the model's bytes come first"
+        );
+
+        let without_schema = |bytes: &[u8]| {
+            let mut proto = pb::ModelProto::decode(bytes).unwrap();
+            let n = proto.metadata_props.len();
+            proto
+                .metadata_props
+                .retain(|p| p.key != SCHEMA_METADATA_KEY);
+            let removed = n - proto.metadata_props.len();
+            (proto, removed)
+        };
+        let (rest, schemas) = without_schema(&written);
+        assert_eq!(schemas, 1, "{path}");
+        assert_eq!(rest, without_schema(&plain_bytes).0, "{path}");
+
+        let exporters = credit_scorer::Scorer::from_bytes(&read(path)).unwrap();
+        let ours = credit_scorer::Scorer::from_bytes(&written).unwrap();
+        assert_eq!(ours.schema(), exporters.schema(), "{path}");
+        assert_eq!(ours.model().engine(), exporters.model().engine(), "{path}");
+        let flat: Vec<f32> = rows.iter().flat_map(|(x, _)| x.iter().copied()).collect();
+        let a = ours.model().predict(&flat).unwrap();
+        assert_eq!(a, exporters.model().predict(&flat).unwrap(), "{path}");
+        for (i, (p, (_, want))) in a.iter().zip(&rows).enumerate() {
+            assert!(
+                close(p.pd, *want, 1e-5),
+                "{path} row {i}: {} vs onnxruntime {want}",
+                p.pd
+            );
+        }
+
+        // Again, into the model that has it (and into the exporter's file): one schema entry.
+        let again = dir.path().join("again.onnx");
+        for model in [out.clone(), repo(path)] {
+            cli()
+                .args(["embed-schema", "--force", "--model"])
+                .arg(&model)
+                .arg(&schema)
+                .arg("-o")
+                .arg(&again)
+                .assert()
+                .success()
+                .stderr(contains(", replacing its own;"));
+            let twice = std::fs::read(&again).unwrap();
+            assert_eq!(without_schema(&twice).1, 1, "{path}");
+            assert_eq!(
+                without_schema(&twice).0,
+                without_schema(&std::fs::read(&model).unwrap()).0,
+                "{path}"
+            );
+            if model == out {
+                assert_eq!(
+                    twice, written,
+                    "{path}: the same schema again, the same file"
+                );
+            }
+        }
+    }
+}
+
+/// A schema that does not fit the model is refused with the loader's kind and message, and no
+/// file is written; the output is never the model or the schema, an existing one only with
+/// `--force`.
+#[test]
+fn embed_schema_refuses_a_schema_that_does_not_fit_and_writes_atomically() {
+    use credit_scorer::ErrorKind;
+    let (text, plain_bytes) = schema_apart(XGBOOST);
+    let good: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut fewer = good.clone();
+    fewer["features"].as_array_mut().unwrap().pop();
+    let mut output = good.clone();
+    output["output"]["pd"] = "probability_of_default".into();
+    let mut misspelt = good.clone();
+    let label = misspelt["features"][2]["label"].clone();
+    misspelt["features"][2]
+        .as_object_mut()
+        .unwrap()
+        .remove("label");
+    misspelt["features"][2]["lable"] = label;
+    let mut baseline = good.clone();
+    baseline["features"][1]["baseline"] = 1e6.into();
+    let cases = [
+        (
+            fewer,
+            ErrorKind::Schema,
+            "the schema describes 17 features but the model takes 18 inputs",
+        ),
+        (
+            output,
+            ErrorKind::Schema,
+            "the schema names output `probability_of_default` as the probability",
+        ),
+        (
+            misspelt,
+            ErrorKind::Schema,
+            "a field `features[2].lable` this scorer does not read",
+        ),
+        (
+            baseline,
+            ErrorKind::Schema,
+            "the baseline 1000000 is outside the range",
+        ),
+    ];
+    let dir = TempDir::new().unwrap();
+    let model = dir.path().join("model.onnx");
+    let schema = dir.path().join("schema.json");
+    let out = dir.path().join("out.onnx");
+    std::fs::write(&model, &plain_bytes).unwrap();
+    for (bad, kind, message) in cases {
+        let e = credit_scorer::model::with_schema(&plain_bytes, &bad.to_string()).unwrap_err();
+        assert_eq!(e.kind(), kind, "{e}");
+        assert!(e.message().contains(message), "{e}");
+        std::fs::write(&schema, bad.to_string()).unwrap();
+        cli()
+            .args(["embed-schema", "--model"])
+            .arg(&model)
+            .arg(&schema)
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(contains("error: `").and(contains(message)));
+        assert_eq!(files_in(dir.path()), ["model.onnx", "schema.json"]);
+    }
+
+    std::fs::write(&schema, &text).unwrap();
+    for target in [&model, &schema] {
+        for force in [false, true] {
+            let mut run = cli();
+            run.args(["embed-schema", "--model"])
+                .arg(&model)
+                .arg(&schema)
+                .arg("-o")
+                .arg(target);
+            if force {
+                run.arg("--force");
+            }
+            run.assert().code(1).stderr(contains("is the input"));
+        }
+    }
+    assert_eq!(std::fs::read(&model).unwrap(), plain_bytes);
+    assert_eq!(std::fs::read_to_string(&schema).unwrap(), text);
+    std::fs::write(&out, "old").unwrap();
+    let embed = |force: bool| {
+        let mut run = cli();
+        run.args(["embed-schema", "--model"])
+            .arg(&model)
+            .arg(&schema)
+            .arg("-o")
+            .arg(&out);
+        if force {
+            run.arg("--force");
+        }
+        run.assert()
+    };
+    embed(false)
+        .code(1)
+        .stderr(contains("exists; give --force"));
+    assert_eq!(std::fs::read(&out).unwrap(), b"old");
+    embed(true).success();
+    assert!(std::fs::read(&out).unwrap().starts_with(&plain_bytes));
+    assert_eq!(
+        files_in(dir.path()),
+        ["model.onnx", "out.onnx", "schema.json"]
+    );
+    // schema-template too: never over the model, an existing file only with --force.
+    for (target, expected) in [(&model, "is the input"), (&schema, "exists; give --force")] {
+        cli()
+            .args(["schema-template", "--model"])
+            .arg(&model)
+            .arg("-o")
+            .arg(target)
+            .assert()
+            .code(1)
+            .stderr(contains(expected));
+    }
+    assert_eq!(std::fs::read_to_string(&schema).unwrap(), text);
+}
+
+/// A classifier whose classes are not the integers 0 and 1 (scikit-learn's "bad"/"good"): the
+/// template asks which is default, and the filled-in answer is what the model is then read with.
+#[test]
+fn schema_template_asks_which_class_is_default() {
+    let plain = repo("tests/fixtures/bank/sklearn_logistic.noschema.onnx");
+    let template = template_of(&plain);
+    let asked = template["output"]["default_class"].as_str().unwrap();
+    assert!(
+        asked.starts_with("TODO: which of the model's classes \"bad\", \"good\" is default"),
+        "{asked}"
+    );
+    // Without a schema the loader cannot tell either.
+    let bytes = std::fs::read(&plain).unwrap();
+    let e = credit_scorer::Model::from_bytes(&bytes).unwrap_err();
+    assert!(
+        e.message()
+            .contains("cannot tell which of the model's classes"),
+        "{e}"
+    );
+    let mut done = filled(template);
+    done["output"]["default_class"] = "bad".into();
+    let made = credit_scorer::model::with_schema(&bytes, &done.to_string()).unwrap();
+    assert_eq!(made.schema.output.default_class, Some("bad".into()));
+    // The exporter's own file names the same class.
+    let (exporters, _) = schema_apart("tests/fixtures/bank/sklearn_logistic.onnx");
+    let exporters: serde_json::Value = serde_json::from_str(&exporters).unwrap();
+    assert_eq!(exporters["output"]["default_class"], "bad");
 }

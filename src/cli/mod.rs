@@ -1,15 +1,17 @@
 //! The command line's commands, one file each: `score` (a CSV file; its threads in `pipeline`,
 //! its progress bar in `progress`, its summary as text in `summary_text`), `assess`,
-//! `reference-scores`, and `schema` here, with the arguments (clap). `output` writes a file
-//! atomically for `score` and `reference-scores`.
+//! `reference-scores`, `schema-template`, `embed-schema`, and `schema` here, with the arguments
+//! (clap). `output` writes a file atomically for `score` and the model tools.
 
 mod assess;
+mod embed_schema;
 mod format;
 mod input;
 mod output;
 mod pipeline;
 mod progress;
 mod reference_scores;
+mod schema_template;
 mod score;
 mod summary_json;
 mod summary_text;
@@ -59,6 +61,8 @@ macro_rules! exit_codes {
         "  credit-scorer assess --model model.onnx applicant.json\n",
         "  credit-scorer schema --model model.onnx\n",
         "  credit-scorer reference-scores --model model.onnx -o model-lite.onnx\n",
+        "  credit-scorer schema-template --model bank.onnx -o schema.json\n",
+        "  credit-scorer embed-schema --model bank.onnx schema.json -o bank-schema.onnx\n",
         "  credit-scorer help score\n",
         "\n",
         exit_codes!(),
@@ -75,6 +79,8 @@ enum Command {
     Assess(AssessArgs),
     Schema(SchemaArgs),
     ReferenceScores(ReferenceScoresArgs),
+    SchemaTemplate(SchemaTemplateArgs),
+    EmbedSchema(EmbedSchemaArgs),
 }
 
 /// The model every command reads.
@@ -255,6 +261,65 @@ struct ReferenceScoresArgs {
     force: bool,
 }
 
+/// Write a starter schema for a model: its inputs, outputs and split thresholds
+///
+/// The first step of preparing a bank's model for the page (docs/SCHEMA.md, "Preparing a
+/// bank's model"): schema-template, fill in the placeholders, embed-schema, reference-scores.
+/// The template names the inputs x0, x1 … (rename them to the columns of your files), reads
+/// the probability output the loader reads, and gives each input the range between the lowest
+/// and highest split threshold the model has on it (tree splits, a network's comparisons);
+/// everything only the bank knows (the model's name, each input's label, reason text and
+/// baseline, whether the range is right) is a "TODO: …" text saying what belongs there, which
+/// embed-schema and the loader refuse until it is replaced.
+#[derive(Args)]
+#[command(verbatim_doc_comment, after_help = concat!(
+    "Examples:\n",
+    "  credit-scorer schema-template --model bank.onnx -o schema.json\n",
+    "  credit-scorer schema-template --model bank.onnx -o - | less\n",
+    "\n",
+    exit_codes!(),
+))]
+struct SchemaTemplateArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Where to write the schema (`-`: stdout)
+    #[arg(short, long, value_name = "SCHEMA.json")]
+    output: PathBuf,
+    /// Replace SCHEMA.json if it exists
+    #[arg(long)]
+    force: bool,
+}
+
+/// Write a schema into a copy of a model, checked as the page loads it
+///
+/// Writes a copy of the model with SCHEMA.json as its schema (`credit_scorer.schema` in the
+/// metadata), replacing the one it carries; every other byte of the file is kept as it was.
+/// Refused first, as loading the result would be: a schema with placeholders left from
+/// schema-template, a field this scorer does not read, inconsistent values, or one that does
+/// not fit the model (its number of inputs, its outputs, the class of default). A model that
+/// needs reference scores before the page runs it is still written, with what to do next.
+#[derive(Args)]
+#[command(verbatim_doc_comment, after_help = concat!(
+    "Examples:\n",
+    "  credit-scorer embed-schema --model bank.onnx schema.json -o bank-schema.onnx\n",
+    "  credit-scorer reference-scores --model bank-schema.onnx -o bank-page.onnx\n",
+    "\n",
+    exit_codes!(),
+))]
+struct EmbedSchemaArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// The schema to write into the model (JSON, docs/SCHEMA.md)
+    #[arg(value_name = "SCHEMA.json")]
+    schema: PathBuf,
+    /// The model file to write
+    #[arg(short, long, value_name = "OUT.onnx")]
+    output: PathBuf,
+    /// Replace OUT.onnx if it exists (never the model or the schema itself)
+    #[arg(long)]
+    force: bool,
+}
+
 /// What a command asks the process to exit with.
 pub(crate) enum Outcome {
     Done,
@@ -314,6 +379,20 @@ fn run(command: Command) -> Result<Outcome, Error> {
         Command::ReferenceScores(args) => {
             let model = &args.model.model;
             reference_scores::run(&read_model(model)?, model, &args.output, args.force)
+        }
+        Command::SchemaTemplate(args) => {
+            let model = &args.model.model;
+            schema_template::run(&read_model(model)?, model, &args.output, args.force)
+        }
+        Command::EmbedSchema(args) => {
+            let model = &args.model.model;
+            embed_schema::run(
+                &read_model(model)?,
+                model,
+                &args.schema,
+                &args.output,
+                args.force,
+            )
         }
     }
 }

@@ -17,7 +17,9 @@
 //!    refused with [`ErrorKind::NeedsFullEngine`] and the page loads the full build.
 //! 6. One run on the baseline applicant, which must give a probability.
 //!
-//! [`pb`] holds the ONNX protobuf types, the same in both builds.
+//! [`pb`] holds the ONNX protobuf types, the same in both builds. `prepare` serves the command
+//! line's model tools: a starter schema's [`outline`] of the graph, a schema written into a model
+//! ([`with_schema`]), the metadata edits they and the reference-score writer make.
 
 mod chain;
 mod checks;
@@ -25,6 +27,7 @@ mod checks;
 mod lite;
 mod normalize;
 pub mod pb;
+mod prepare;
 mod reference;
 #[cfg(feature = "tract")]
 mod tract;
@@ -46,6 +49,7 @@ use tract::Plan;
 
 pub use chain::NetworkScratch;
 pub use checks::MAX_FEATURES;
+pub use prepare::{Outline, WithSchema, outline, with_schema};
 pub use reference::{REFERENCE_PD_TOLERANCE, REFERENCE_SCORES_METADATA_KEY};
 #[cfg(feature = "tract")]
 pub use reference::{WithReferenceScores, with_reference_scores};

@@ -304,7 +304,6 @@ pub struct WithReferenceScores {
 #[cfg(feature = "tract")]
 pub fn with_reference_scores(bytes: &[u8]) -> Result<WithReferenceScores> {
     use super::{Engine, LoadOptions, checks};
-    use prost::Message;
     let by_tract = Model::from_bytes_with(
         bytes,
         &LoadOptions {
@@ -324,7 +323,7 @@ pub fn with_reference_scores(bytes: &[u8]) -> Result<WithReferenceScores> {
                 ),
             ));
         }
-        Some(_) => without_metadata_entry(bytes, REFERENCE_SCORES_METADATA_KEY)?,
+        Some(_) => super::prepare::without_metadata_entry(bytes, REFERENCE_SCORES_METADATA_KEY)?,
         None => bytes.to_vec(),
     };
     let rows = probe_rows(&by_tract.schema, by_tract.k);
@@ -335,70 +334,15 @@ pub fn with_reference_scores(bytes: &[u8]) -> Result<WithReferenceScores> {
         // The model's own precision: an f32 prints exactly in its shortest form.
         "pd": scored.iter().map(|p| p.pd as f32).collect::<Vec<_>>(),
     });
-    let entry = pb::StringStringEntryProto {
-        key: REFERENCE_SCORES_METADATA_KEY.into(),
-        value: value.to_string(),
-    }
-    .encode_to_vec();
-    // A repeated field may be appended to an encoded message: the file stays byte for byte what
-    // it was (no re-encoding, no field this copy of onnx.proto does not know is lost).
-    const METADATA_PROPS_TAG: u8 = (14 << 3) | 2; // field 14, length-delimited
-    let mut out = bytes;
-    out.push(METADATA_PROPS_TAG);
-    prost::encoding::encode_varint(entry.len() as u64, &mut out);
-    out.extend_from_slice(&entry);
+    let out = super::prepare::with_metadata_entry(
+        bytes,
+        REFERENCE_SCORES_METADATA_KEY,
+        &value.to_string(),
+    );
     let model = Model::from_bytes(&out)?;
     Ok(WithReferenceScores {
         bytes: out,
         rows: scored.len(),
         lite: matches!(model.engine(), Engine::Direct | Engine::Trees),
     })
-}
-
-/// `bytes` (an encoded `ModelProto`) without its `metadata_props` entries named `key`, every other
-/// field kept byte for byte.
-#[cfg(feature = "tract")]
-fn without_metadata_entry(bytes: &[u8], key: &str) -> Result<Vec<u8>> {
-    use prost::Message;
-    use prost::encoding::{WireType, decode_key, decode_varint};
-    let corrupt = || {
-        Error::new(
-            ErrorKind::ModelFormat,
-            "the model's bytes are not a well-formed ONNX file; export it again",
-        )
-    };
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        let start = rest;
-        let (field, wire) = decode_key(&mut rest).map_err(|_| corrupt())?;
-        let body = match wire {
-            WireType::Varint => {
-                decode_varint(&mut rest).map_err(|_| corrupt())?;
-                None
-            }
-            WireType::SixtyFourBit | WireType::ThirtyTwoBit => {
-                let n = if wire == WireType::SixtyFourBit { 8 } else { 4 };
-                rest = rest.get(n..).ok_or_else(corrupt)?;
-                None
-            }
-            WireType::LengthDelimited => {
-                let len = usize::try_from(decode_varint(&mut rest).map_err(|_| corrupt())?)
-                    .map_err(|_| corrupt())?;
-                let body = rest.get(..len).ok_or_else(corrupt)?;
-                rest = rest.get(len..).ok_or_else(corrupt)?;
-                Some(body)
-            }
-            WireType::StartGroup | WireType::EndGroup => return Err(corrupt()),
-        };
-        const METADATA_PROPS_FIELD: u32 = 14;
-        let dropped = field == METADATA_PROPS_FIELD
-            && body
-                .is_some_and(|b| pb::StringStringEntryProto::decode(b).is_ok_and(|e| e.key == key));
-        if !dropped {
-            let taken = start.len() - rest.len();
-            out.extend_from_slice(start.get(..taken).ok_or_else(corrupt)?);
-        }
-    }
-    Ok(out)
 }

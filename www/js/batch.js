@@ -120,6 +120,7 @@ async function start(file) {
       reasons: $('batch-reasons').checked,
       contributions: $('batch-contributions').checked,
       encoding: $('batch-encoding').value,
+      decimal: $('batch-decimal').value,
       onProgress,
       signal: abort.signal,
     });
@@ -184,6 +185,7 @@ function renderResult() {
     encoding: ENCODING_NAMES[s.encoding] ?? s.encoding,
     how: t(`batch.encoding_how.${s.encoding_how}`),
     delimiter: t(`batch.delimiter.${DELIMITER_NAMES[s.delimiter] ?? 'comma'}`),
+    decimal: t(`batch.decimal.${s.decimal === ',' ? 'comma' : 'point'}`),
   });
   const model = $('batch-model');
   model.dataset.sha256 = s.model_sha256;

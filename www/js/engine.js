@@ -71,14 +71,18 @@ export class Engine {
    * `contributions` adds a `contribution_<feature>` column per feature (points, full precision).
    * An abort of `signal` rejects it with an error named `cancelled`.
    */
-  scoreFile(file, { reasons = true, contributions = false, encoding = 'auto', onProgress = null, signal = null } = {}) {
+  scoreFile(file, {
+    reasons = true, contributions = false, encoding = 'auto', decimal = '.', onProgress = null, signal = null,
+  } = {}) {
     // Right after a crash the new Worker has no model until it is reloaded: wait for that.
     if (this.recovering) {
-      return this.recovering.then(() => this.scoreFile(file, { reasons, contributions, encoding, onProgress, signal }));
+      return this.recovering.then(() => this.scoreFile(file, {
+        reasons, contributions, encoding, decimal, onProgress, signal,
+      }));
     }
     if (signal?.aborted) return Promise.reject(new EngineError({ name: 'cancelled', message: 'the batch was cancelled' }));
     const channel = this.channel;
-    const request = channel.request('scoreFile', { file, reasons, contributions, encoding }, [], onProgress);
+    const request = channel.request('scoreFile', { file, reasons, contributions, encoding, decimal }, [], onProgress);
     const cancel = () => channel.request('cancel', { of: request.id }).catch(() => {});
     signal?.addEventListener('abort', cancel, { once: true });
     return request.finally(() => signal?.removeEventListener('abort', cancel));

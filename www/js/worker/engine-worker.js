@@ -8,7 +8,8 @@
 //   score      { values: { field: raw value } } -> { pd, points, band, reasons, contributions, errors, … }
 //   recourse  { values, targetBand: band id | null } -> { result: RecourseResult | null, errors }
 //              (null: the model card's approval cut-off)
-//   scoreFile  { file: File, reasons, contributions, encoding } -> { summary, blob, bytes, workers }, progress
+//   scoreFile  { file: File, reasons, contributions, encoding, decimal: '.' | ',' }
+//              -> { summary, blob, bytes, workers }, progress
 //              { rows, bytes, total, workers } meanwhile (file-batch.js)
 //   cancel     { of: id of a scoreFile } -> true
 //   hold       { lock } -> true, once this Worker holds that Web Lock for its life (channel.js)
@@ -102,13 +103,17 @@ export const handlers = {
   async recourse({ values, targetBand }) {
     return (await model()).recourse(values, targetBand ?? undefined);
   },
-  async scoreFile({ id, file, reasons, contributions, encoding }, { progress }) {
+  async scoreFile({ id, file, reasons, contributions, encoding, decimal }, { progress }) {
     const scorer = await model();
     const batch = new host.FileBatch({ active: host.active, scorer, modelBytes: host.modelBytes, assetsUrl: host.assetsUrl });
     host.batches.set(id, batch);
     try {
       return await batch.run(file, {
-        reasons: reasons !== false, contributions: contributions === true, encoding: encoding ?? 'auto', onProgress: progress,
+        reasons: reasons !== false,
+        contributions: contributions === true,
+        encoding: encoding ?? 'auto',
+        decimal: decimal ?? '.',
+        onProgress: progress,
       });
     } finally {
       host.batches.delete(id);

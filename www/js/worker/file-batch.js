@@ -113,7 +113,7 @@ export class FileBatch {
   }
 
   /** Helpers start (engine, model) at once and get the header mapping when it is known. */
-  async startHelpers(file, columnsWire, reasons, contributions) {
+  async startHelpers(file, columnsWire, reasons, contributions, decimalComma) {
     const n = this.helperCount(file);
     for (let i = 0; i < n; i += 1) this.helpers.push(new Helper(this.helperUrl));
     const { module, build, variant } = this.active;
@@ -124,7 +124,7 @@ export class FileBatch {
         await helper.request('load', { bytes: this.modelBytes.slice(0) });
         const columns = await columnsWire;
         if (!columns) throw new Error('the batch ended first');
-        await helper.request('chunkScorer', { columns, reasons, contributions });
+        await helper.request('chunkScorer', { columns, reasons, contributions, decimalComma });
         this.ready.push(helper);
       } catch (err) {
         // A helper that cannot start is left out; this Worker scores its share.
@@ -139,11 +139,15 @@ export class FileBatch {
    * { rows, bytes, total, workers } every PROGRESS_MS. `contributions` adds each feature's
    * contribution in points (`contribution_<feature>` columns, as `score --contributions`).
    */
-  async run(file, { reasons = true, contributions = false, encoding = 'auto', onProgress = () => {} } = {}) {
+  async run(file, { reasons = true, contributions = false, encoding = 'auto', decimal = '.', onProgress = () => {} } = {}) {
+    if (decimal !== '.' && decimal !== ',') {
+      throw Object.assign(new Error(`unknown decimal separator "${decimal}"; choose . or ,`), { name: 'input' });
+    }
+    const decimalComma = decimal === ',';
     let bytes = 0; // of the file, read so far
     const modelSha256 = this.scorer.sha256; // the model this file is scored with, for its summary
     const input = await utf8Stream(file, encoding, (n) => { bytes = n; });
-    const job = new this.active.glue.BatchJob(this.scorer, reasons, contributions);
+    const job = new this.active.glue.BatchJob(this.scorer, reasons, contributions, decimalComma);
     const reader = input.stream.getReader();
     let blob = new Blob([], { type: 'text/csv' });
     let parts = [];
@@ -167,7 +171,7 @@ export class FileBatch {
     let failure = null;
     let columnsKnown;
     const columnsWire = new Promise((resolve) => { columnsKnown = resolve; });
-    const starting = this.startHelpers(file, columnsWire, reasons, contributions);
+    const starting = this.startHelpers(file, columnsWire, reasons, contributions, decimalComma);
     let columnsSent = false;
     // Chunks are numbered in the order taken, by `takeChunk` (to a helper) or `scoreHere`.
     const dispatch = () => {
@@ -250,7 +254,7 @@ export class FileBatch {
       progress();
       blob = new Blob([blob, ...parts], { type: 'text/csv' });
       await this.finished();
-      const summary = { ...job.summary(), encoding: input.encoding, encoding_how: input.how, model_sha256: modelSha256 };
+      const summary = { ...job.summary(), encoding: input.encoding, encoding_how: input.how, decimal, model_sha256: modelSha256 };
       return { summary, blob, bytes, workers: 1 + this.ready.length };
     } finally {
       reader.cancel().catch(() => {});

@@ -4,7 +4,8 @@
 //
 //   start        { module: WebAssembly.Module, build, variant, assetsUrl } -> true
 //   load         { bytes: ArrayBuffer } -> true
-//   chunkScorer  { columns: Uint8Array (the job's header mapping), reasons, contributions } -> true
+//   chunkScorer  { columns: Uint8Array (the job's header mapping), reasons, contributions,
+//                  decimalComma } -> true
 //   scoreChunk   { chunk: Uint8Array } -> the scored chunk (Uint8Array, transferred)
 
 import { serve, fail, transfer } from '../channel.js';
@@ -32,10 +33,12 @@ export const handlers = {
     ({ scorer: host.scorer, engine: host.active } = next);
     return true;
   },
-  chunkScorer({ columns, reasons, contributions }) {
+  chunkScorer({ columns, reasons, contributions, decimalComma }) {
     if (!host.scorer) throw fail('no_model', 'no model is loaded');
     host.chunkScorer?.free();
-    host.chunkScorer = new host.active.glue.ChunkScorer(host.scorer, columns, reasons !== false, contributions === true);
+    host.chunkScorer = new host.active.glue.ChunkScorer(
+      host.scorer, columns, reasons !== false, contributions === true, decimalComma === true,
+    );
     return true;
   },
   scoreChunk({ chunk }) {
