@@ -7,6 +7,7 @@ mod assess;
 mod format;
 mod input;
 mod output;
+mod parquet;
 mod pipeline;
 mod progress;
 mod reference_scores;
