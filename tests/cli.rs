@@ -486,7 +486,8 @@ fn the_output_has_a_new_files_permissions() {
 }
 
 /// A file that fails after rows were scored and written (a row with too many fields near its
-/// end) leaves no output and no temporary file, and an existing output as it was.
+/// end) leaves no output and no temporary file, and an existing output as it was; as CSV and as
+/// Parquet (whose row groups are written as they fill).
 #[test]
 fn a_failing_run_leaves_no_partial_output() {
     let dir = TempDir::new().unwrap();
@@ -502,8 +503,13 @@ fn a_failing_run_leaves_no_partial_output() {
     text.push('\n');
     std::fs::write(&input, &text).unwrap();
 
-    let out = dir.path().join("scored.csv");
-    for force in [false, true] {
+    for (name, force) in [
+        ("scored.csv", false),
+        ("scored.csv", true),
+        ("scored.parquet", false),
+        ("scored.parquet", true),
+    ] {
+        let out = dir.path().join(name);
         let mut run = cli();
         run.args(["score", "-q", "--no-reasons", "--threads", "1", "--model"])
             .arg(model())
@@ -519,7 +525,8 @@ fn a_failing_run_leaves_no_partial_output() {
             .stderr(contains(format!("line {}: ", thousands(bad_line))).and(contains("fields")));
         if force {
             assert_eq!(std::fs::read(&out).unwrap(), b"yesterday's scores\n");
-            assert_eq!(files_in(dir.path()), ["big.csv", "scored.csv"]);
+            assert_eq!(files_in(dir.path()), ["big.csv", name]);
+            std::fs::remove_file(&out).unwrap();
         } else {
             assert_eq!(files_in(dir.path()), ["big.csv"]);
         }
@@ -733,6 +740,32 @@ fn a_progress_bar_on_a_terminal_unless_quiet() {
     );
     let quiet = on_terminal(true);
     assert!(quiet.trim().is_empty(), "{quiet:?}");
+}
+
+/// Parquet is binary: to stdout only when that is not a terminal (a pseudo-terminal from
+/// util-linux's `script` here), with a message naming `-o`, and nothing written.
+#[cfg(target_os = "linux")]
+#[test]
+fn parquet_is_refused_on_a_terminal() {
+    let command = format!(
+        "{} score -q --format parquet --model '{}' '{}'",
+        env!("CARGO_BIN_EXE_credit-scorer"),
+        model().display(),
+        basic_csv().display(),
+    );
+    let out = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .output()
+        .expect("util-linux's `script` runs");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("Parquet is binary and stdout is a terminal")
+            && shown.contains("-o scored.parquet")
+            && !shown.contains("PAR1"),
+        "{shown:?}"
+    );
 }
 
 // ------------------------------------------------------------------ encodings, delimiters, labels

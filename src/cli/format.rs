@@ -1,12 +1,14 @@
 //! The scored rows as the chosen format: CSV (the core's bytes, untouched unless `--keep-columns`
-//! drops input columns) or JSON Lines (one object per row, the same columns: input cells as
+//! drops input columns), JSON Lines (one object per row, the same columns: input cells as
 //! written, as strings; `pd`, `points` and the `contribution_<feature>` columns as numbers; an
-//! empty output cell as `null`).
+//! empty output cell as `null`) or Parquet (the same columns, typed: `super::parquet`).
 
 use std::path::Path;
 
 use credit_scorer::batch::Columns;
 use credit_scorer::{Error, ErrorKind};
+
+use super::parquet::{Kind, ParquetRows};
 
 /// The output format (`--format`, else the output's extension, else CSV).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -15,10 +17,13 @@ pub enum Format {
     Csv,
     /// JSON Lines: one object per row
     Jsonl,
+    /// Apache Parquet: typed columns, the audit trail in its metadata
+    Parquet,
 }
 
 impl Format {
-    /// `--format` if given, else by the output's extension (`.jsonl`, `.ndjson`), else CSV.
+    /// `--format` if given, else by the output's extension (`.jsonl`, `.ndjson`, `.parquet`),
+    /// else CSV.
     pub fn choose(given: Option<Format>, output: Option<&Path>) -> Format {
         given.unwrap_or_else(|| {
             match output
@@ -28,6 +33,7 @@ impl Format {
                 .as_deref()
             {
                 Some("jsonl" | "ndjson") => Format::Jsonl,
+                Some("parquet") => Format::Parquet,
                 _ => Format::Csv,
             }
         })
@@ -38,6 +44,7 @@ impl Format {
         match self {
             Format::Csv => "csv",
             Format::Jsonl => "jsonl",
+            Format::Parquet => "parquet",
         }
     }
 }
@@ -74,14 +81,16 @@ fn write_error(e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Io, format!("cannot write the output: {e}"))
 }
 
-/// What a column of the output holds, for JSON Lines.
+/// What a column of the output holds, for JSON Lines and Parquet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Cell {
     /// An input cell: a string, as written.
     Input,
     /// A scored column holding text (`band`, the reasons, `error`); empty: `null`.
     Text,
-    /// A scored column holding a number (`pd`, `points`, the contributions); empty: `null`.
+    /// The PD: a number; empty: `null`.
+    Probability,
+    /// A scored column holding another number (`points`, the contributions); empty: `null`.
     Number,
 }
 
@@ -104,17 +113,29 @@ pub struct RowFormat {
     /// Once the header is known: the output's columns. `None` while every column passes
     /// through as CSV.
     picked: Option<Vec<Picked>>,
+    /// Key-value metadata for the formats that carry it (Parquet).
+    metadata: Vec<(String, String)>,
+    /// The Parquet file being written, once the header is known.
+    parquet: Option<ParquetRows>,
 }
 
 impl RowFormat {
     /// `outputs`: the names of the columns the core appends to each input row (those of
-    /// [`credit_scorer::batch::output_columns`] for the batch's options).
-    pub fn new(format: Format, keep: Keep, outputs: Vec<String>) -> RowFormat {
+    /// [`credit_scorer::batch::output_columns`] for the batch's options); `metadata`: the
+    /// key-value metadata known before the rows, for the formats that carry it (Parquet).
+    pub fn new(
+        format: Format,
+        keep: Keep,
+        outputs: Vec<String>,
+        metadata: Vec<(String, String)>,
+    ) -> RowFormat {
         RowFormat {
             format,
             keep,
             outputs,
             picked: None,
+            metadata,
+            parquet: None,
         }
     }
 
@@ -158,7 +179,9 @@ impl RowFormat {
         picked.extend(self.outputs.iter().enumerate().map(|(o, name)| Picked {
             name: name.clone(),
             index: input.len() + o,
-            cell: if name == "pd" || name == "points" || name.starts_with("contribution_") {
+            cell: if name == "pd" {
+                Cell::Probability
+            } else if name == "points" || name.starts_with("contribution_") {
                 Cell::Number
             } else {
                 Cell::Text
@@ -174,6 +197,22 @@ impl RowFormat {
                 w.into_inner().map_err(write_error)?
             }
             Format::Jsonl => Vec::new(),
+            Format::Parquet => {
+                let columns: Vec<(String, usize, Kind)> = picked
+                    .iter()
+                    .map(|p| {
+                        let kind = match p.cell {
+                            Cell::Input => Kind::Input,
+                            Cell::Text => Kind::Text,
+                            Cell::Probability => Kind::Probability,
+                            Cell::Number => Kind::Number,
+                        };
+                        (p.name.clone(), p.index, kind)
+                    })
+                    .collect();
+                self.parquet = Some(ParquetRows::new(&columns, &self.metadata)?);
+                Vec::new()
+            }
         };
         self.picked = (!passthrough).then_some(picked);
         Ok(header)
@@ -185,8 +224,8 @@ impl RowFormat {
     }
 
     /// Appends the core's CSV rows `csv` to `out` in the chosen format (CSV with every column:
-    /// as they are).
-    pub fn rows(&self, csv: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+    /// as they are; Parquet: the row groups that filled).
+    pub fn rows(&mut self, csv: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         let Some(picked) = &self.picked else {
             out.extend_from_slice(csv);
             return Ok(());
@@ -197,6 +236,10 @@ impl RowFormat {
             .from_reader(csv);
         let mut record = csv::ByteRecord::new();
         match self.format {
+            Format::Parquet => match &mut self.parquet {
+                Some(parquet) => parquet.rows(csv, out)?,
+                None => return Err(no_header()),
+            },
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
                 while reader.read_byte_record(&mut record).map_err(write_error)? {
@@ -218,7 +261,7 @@ impl RowFormat {
                         let cell = String::from_utf8_lossy(record.get(column.index).unwrap_or(b""));
                         if cell.is_empty() && column.cell != Cell::Input {
                             out.extend_from_slice(b"null");
-                        } else if column.cell == Cell::Number {
+                        } else if matches!(column.cell, Cell::Number | Cell::Probability) {
                             // Numbers exactly as the CSV writes them (JSON has no infinity:
                             // such points stay text).
                             match cell.parse::<f64>() {
@@ -240,4 +283,30 @@ impl RowFormat {
         }
         Ok(())
     }
+
+    /// Appends to `out` what ends the output (Parquet: its last row group and its footer, with
+    /// `metadata` added to the metadata given to [`RowFormat::new`]); nothing for CSV and JSON
+    /// Lines.
+    pub fn finish(
+        &mut self,
+        metadata: &[(String, String)],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        match self.format {
+            Format::Csv | Format::Jsonl => Ok(()),
+            Format::Parquet => match self.parquet.take() {
+                Some(parquet) => parquet.finish(metadata, out),
+                None => Err(no_header()),
+            },
+        }
+    }
+}
+
+/// Rows, or the end, before the header: the input has none, so no Parquet schema.
+fn no_header() -> Error {
+    Error::new(
+        ErrorKind::Csv,
+        "the input has no header line, so the Parquet output has no columns; the first line must \
+         name the model's columns",
+    )
 }

@@ -8,6 +8,7 @@ mod embed_schema;
 mod format;
 mod input;
 mod output;
+mod parquet;
 mod pipeline;
 mod progress;
 mod reference_scores;
@@ -95,13 +96,14 @@ struct ModelArg {
 ///
 /// Each row of INPUT.csv is validated, scored and explained: the output has the input's columns
 /// (or those --keep-columns names) followed by the PD, points, band, reason codes and, for a
-/// refused row, why (then, with --contributions, each feature's contribution in points); as CSV
-/// or JSON Lines (--format, or OUTPUT's .jsonl extension). The summary
+/// refused row, why (then, with --contributions, each feature's contribution in points); as CSV,
+/// JSON Lines or Parquet (--format, or OUTPUT's .jsonl or .parquet extension). The summary
 /// (rows, bands, points histogram, population stability, how the file was read) goes to stderr,
 /// after a progress bar when stderr is a terminal, and with --summary to a JSON file with the
 /// audit trail (the model's name, version and SHA-256, the engine, this tool's version, the
-/// time). Files are written to a temporary file beside them and renamed when complete, so a
-/// failed run leaves no partial output.
+/// time), which a Parquet output also carries in its metadata. Files are written to a
+/// temporary file beside them and renamed when complete, so a failed run leaves no partial
+/// output.
 ///
 /// The input may be UTF-8, UTF-16 with a byte-order mark, or any encoding named with
 /// --encoding (GBK, Windows-1252 …); its columns separated by `,` `;` tab or `|` (found from
@@ -118,6 +120,7 @@ struct ModelArg {
     "  credit-scorer score --encoding gbk --model model.onnx 申请.csv -o scored.csv\n",
     "  credit-scorer score --encoding windows-1252 --decimal , --model model.onnx eu.csv -o out.csv\n",
     "  credit-scorer score --model model.onnx in.csv -o out.jsonl --keep-columns id --summary run.json\n",
+    "  credit-scorer score --model model.onnx in.csv -o out.parquet\n",
     "\n",
     exit_codes!(),
 ))]
@@ -158,7 +161,7 @@ struct ScoreArgs {
     /// The decimal separator of numbers: `.` or `,` (then columns are not separated by `,`)
     #[arg(long, value_name = "SEP", default_value = ".", value_parser = parse_decimal)]
     decimal: Decimal,
-    /// The output's format [default: by OUTPUT's extension (.jsonl), else csv]
+    /// The output's format [default: by OUTPUT's extension (.jsonl, .parquet), else csv]
     #[arg(long, value_enum, value_name = "FORMAT")]
     format: Option<format::Format>,
     /// Input columns the output carries: all, none, or names (`--keep-columns id,branch`)

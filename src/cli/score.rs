@@ -85,7 +85,20 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
         Some(path) => Some(to_file(path)?),
         None => None,
     };
-    let started_at = std::time::SystemTime::now();
+    if flags.format == Format::Parquet && output_path.is_none() && std::io::stdout().is_terminal() {
+        return Err(Error::new(
+            ErrorKind::Input,
+            "Parquet is binary and stdout is a terminal; give an output file \
+             (-o scored.parquet) or redirect stdout",
+        ));
+    }
+    let started_at = rfc3339(std::time::SystemTime::now());
+    let tool = Tool {
+        name: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+        build: super::VERSION,
+    };
+    let model = ModelId::of(scorer);
     let mut sink = match output_path {
         Some(path) => Sink::File(to_file(path)?),
         _ => Sink::Stdout(BufWriter::with_capacity(
@@ -115,6 +128,7 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
             flags.format,
             flags.keep.clone(),
             output_columns(scorer.schema(), &options),
+            audit_metadata(&tool, &model, &started_at),
         ),
         buffer: Vec::new(),
     };
@@ -123,18 +137,19 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     } else {
         super::pipeline::run(scorer, &options, threads, &mut input, &mut output)?;
     }
+    let finished_at = rfc3339(std::time::SystemTime::now());
+    output.finish(&[(
+        format!("{AUDIT_KEY_PREFIX}finished_at"),
+        finished_at.clone(),
+    )])?;
     sink.commit()?;
     summary.update_from(&parser);
     if let Some(mut file) = summary_file {
         let audit = SummaryFile {
-            tool: Tool {
-                name: env!("CARGO_PKG_NAME"),
-                version: env!("CARGO_PKG_VERSION"),
-                build: super::VERSION,
-            },
-            model: ModelId::of(scorer),
-            started_at: rfc3339(started_at),
-            finished_at: rfc3339(std::time::SystemTime::now()),
+            tool,
+            model,
+            started_at,
+            finished_at,
             input: InputRead {
                 path: name.clone(),
                 encoding: decoded.encoding.name().to_string(),
@@ -186,6 +201,28 @@ pub fn run(scorer: &Scorer, input: &Path, flags: &Flags) -> Result<Outcome, Erro
     } else {
         Outcome::Done
     })
+}
+
+/// The prefix of the audit trail's keys in the Parquet output's key-value metadata.
+pub const AUDIT_KEY_PREFIX: &str = "credit_scorer.";
+
+/// The audit trail known before the rows, as the Parquet output's key-value metadata: the
+/// `--summary` file's `tool`, `model` and `started_at` fields, named by their JSON paths
+/// (`credit_scorer.model.sha256` …); `credit_scorer.finished_at` is added at the end.
+fn audit_metadata(tool: &Tool, model: &ModelId, started_at: &str) -> Vec<(String, String)> {
+    [
+        ("tool.name", tool.name),
+        ("tool.version", tool.version),
+        ("tool.build", tool.build),
+        ("model.name", &model.name),
+        ("model.version", &model.version),
+        ("model.sha256", &model.sha256),
+        ("model.engine", model.engine),
+        ("started_at", started_at),
+    ]
+    .into_iter()
+    .map(|(k, v)| (format!("{AUDIT_KEY_PREFIX}{k}"), v.to_string()))
+    .collect()
 }
 
 /// Whether two output paths name the same file, existing or not: the same name in the same
@@ -331,6 +368,15 @@ impl Output<'_> {
             .map_err(|e| io("cannot write the output", &e))?;
         self.progress.show(self.summary.rows_in, false);
         Ok(())
+    }
+
+    /// Writes what ends the output (Parquet's footer, with `metadata` added to its own).
+    pub(super) fn finish(&mut self, metadata: &[(String, String)]) -> Result<(), Error> {
+        self.buffer.clear();
+        self.rows.finish(metadata, &mut self.buffer)?;
+        self.writer
+            .write_all(&self.buffer)
+            .map_err(|e| io("cannot write the output", &e))
     }
 }
 

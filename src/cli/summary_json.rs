@@ -1,7 +1,8 @@
 //! `--summary out.json`: the summary as data with its audit trail — the model (name, version,
 //! SHA-256, engine), the tool's version, the times, and how the input was read and the output
 //! written. The CSV and JSON Lines outputs stay plain rows (a comment line would break the
-//! readers that consume them); this file is their audit trail.
+//! readers that consume them); this file is their audit trail. A Parquet output carries the
+//! same tool, model and times in its key-value metadata (`score::audit_metadata`).
 
 use std::time::SystemTime;
 
@@ -80,7 +81,7 @@ pub struct InputRead {
 pub struct OutputWritten {
     /// The path as given (`-` or none: stdout).
     pub path: String,
-    /// `csv` or `jsonl`.
+    /// `csv`, `jsonl` or `parquet`.
     pub format: &'static str,
     /// The input columns carried through (`all`, `none`, or their names).
     pub kept_columns: serde_json::Value,
