@@ -151,6 +151,7 @@ export function crossBrowserSuite(name) {
       await d.waitFor(() => document.body.dataset.ready === 'true', [], { timeout: 180_000, what: 'the page to be ready' });
       proxy.phase = 'ready';
       timings.ready = Date.now() - t0;
+      await d.waitFor(() => document.body.dataset.panels === 'ready', [], { timeout: 60_000, what: 'the panels imported after ready' });
       const features = await d.evaluate(() => ({
         trustedTypes: typeof trustedTypes !== 'undefined',
         importMap: HTMLScriptElement.supports?.('importmap') ?? false,
@@ -447,10 +448,11 @@ export function crossBrowserSuite(name) {
           `${p} is not fetched before ready`);
       }
       // After ready, only pinned files the service worker caches later reach the network: the
-      // full engine and the install icons (never the app, the model or the lite engine again).
+      // modules the page imports after ready, the full engine and the install icons (never what
+      // was fetched before ready: the app, the model or the lite engine).
       const after = own.filter((e) => e.at >= readyAt).map((e) => new URL(e.url).pathname);
       for (const p of after) {
-        assert.ok(['simd', 'scalar', 'later'].includes(groups.get(p)), `after ready only the full engine or the icons: ${p}`);
+        assert.ok(['idle', 'simd', 'scalar', 'later'].includes(groups.get(p)), `after ready only the modules loaded after ready, the full engine or the icons: ${p}`);
       }
       await assertNoProblems(d, 'network');
     });
@@ -461,6 +463,7 @@ export function crossBrowserSuite(name) {
       try {
       await d.reload();
       await d.waitFor(() => document.body.dataset.ready === 'true', [], { timeout: 120_000, what: 'the page to be ready offline' });
+      await d.waitFor(() => document.body.dataset.panels === 'ready', [], { timeout: 60_000, what: 'the panels imported after ready, offline' });
       assert.equal(await d.evaluate(() => document.getElementById('app-alert').hidden), true, 'no error shown offline');
       await fillForm(d, goldenApplicant(g, highRow), labelsEn);
       const r = await waitPd(d, highRow.pd);

@@ -34,13 +34,14 @@ export async function registerOffline(url, timeoutMs = 60_000) {
 
 /**
  * Once the page is idle, asks the service worker to cache the rest of the app for offline use:
- * the full engine (which a bank model may need) and the install icons. Not when the browser asks
- * to save data (those files are then cached only when first used). Resolves with 'done',
- * 'failed', 'save-data' or 'unsupported'; never rejects.
+ * the modules the page loads after it is ready, the full engine (which a bank model may need) and
+ * the install icons. When the browser asks to save data only the modules (the full engine and
+ * the icons are then cached only when first used). Resolves with 'done', 'failed', 'save-data'
+ * (the modules cached) or 'unsupported'; never rejects.
  */
 export async function cacheRestWhenIdle(timeoutMs = 120_000) {
   if (!('serviceWorker' in navigator)) return 'unsupported';
-  if (navigator.connection?.saveData) return 'save-data';
+  const saveData = navigator.connection?.saveData === true;
   await new Promise((resolve) => {
     if ('requestIdleCallback' in window) requestIdleCallback(resolve, { timeout: 5_000 });
     else setTimeout(resolve, 1_000); // no requestIdleCallback (Safari): after the page settles
@@ -52,8 +53,9 @@ export async function cacheRestWhenIdle(timeoutMs = 120_000) {
       channel.port1.onmessage = (e) => resolve(e.data?.cached === 'done' ? 'done' : 'failed');
       setTimeout(() => resolve('failed'), timeoutMs);
     });
-    reg.active.postMessage({ type: 'cache-rest' }, [channel.port2]);
-    return await answer;
+    reg.active.postMessage({ type: 'cache-rest', saveData }, [channel.port2]);
+    const cached = await answer;
+    return saveData && cached === 'done' ? 'save-data' : cached;
   } catch {
     return 'failed';
   }
