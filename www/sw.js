@@ -12,7 +12,8 @@
 //   asks (`cache-rest`, sent once it is ready and idle) it caches the modules the page loads
 //   after ready (group `idle`), and, unless the browser asks to save data, the full engine of
 //   the same variant and the install icons; any listed file, the other variant's included, is
-//   also cached when a page first requests it.
+//   also cached when a page first requests it. A new version's install first copies every file
+//   an older version kept with the same bytes, and also caches the `idle` group.
 // - Every file is checked against its SHA-384 before it is cached (`integrity` on the fetch, or
 //   the digest of what a page's own request brought): a file that does not match is never kept,
 //   and a failed install leaves the previous version in charge.
@@ -43,6 +44,31 @@ function base64(buffer) {
   return btoa(s);
 }
 
+/** Whether `response`'s bytes match `url`'s pin. */
+async function matchesPin(url, response) {
+  const bytes = await response.clone().arrayBuffer();
+  return `sha384-${base64(await crypto.subtle.digest('SHA-384', bytes))}` === KEEP.get(url).integrity;
+}
+
+/**
+ * A new version: copies into `cache` every listed file an older version kept with the same bytes
+ * (its pin), so unchanged files are not downloaded again and what was cached while idle (the
+ * modules loaded after ready, the full engine) stays available offline. False on a first install.
+ */
+async function carryOver(cache) {
+  const older = (await caches.keys()).filter((name) => name.startsWith(PREFIX) && name !== CACHE);
+  for (const url of KEEP.keys()) {
+    for (const cacheName of older) {
+      const kept = await caches.match(url, { cacheName });
+      if (kept && await matchesPin(url, kept)) {
+        await cache.put(url, kept);
+        break;
+      }
+    }
+  }
+  return older.length > 0;
+}
+
 /** `url` checked against its pin (from the HTTP cache first when `fromHttpCache`). */
 async function download(url, integrity, fromHttpCache) {
   let response = null;
@@ -71,6 +97,7 @@ async function keepAll(cache, urls, fromHttpCache) {
 
 /** Caches the listed files not cached yet (one failure does not stop the rest). */
 async function keepMissing(urls) {
+  if (!(await caches.has(CACHE))) return 'failed'; // a newer version deleted it
   const cache = await caches.open(CACHE);
   const missing = [];
   for (const url of urls) {
@@ -84,7 +111,12 @@ async function keepMissing(urls) {
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    const failed = (await keepAll(cache, urlsOf(AT_INSTALL), true)).find((r) => r.status === 'rejected');
+    // An update also caches the modules loaded after ready (most are carried over unchanged), so
+    // a page reloaded offline right after the update has them.
+    const groups = (await carryOver(cache)) ? new Set([...AT_INSTALL, 'idle']) : AT_INSTALL;
+    const missing = [];
+    for (const url of urlsOf(groups)) if (!(await cache.match(url))) missing.push(url);
+    const failed = (await keepAll(cache, missing, true)).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     await self.skipWaiting();
   })().catch(async (err) => {
@@ -118,9 +150,7 @@ const keeping = new Map();
 /** Caches what a page's own request brought for `url`, if its bytes match the pin. */
 async function keepFetched(url, response) {
   try {
-    const { integrity } = KEEP.get(url);
-    const bytes = await response.clone().arrayBuffer();
-    if (`sha384-${base64(await crypto.subtle.digest('SHA-384', bytes))}` !== integrity) return;
+    if (!(await matchesPin(url, response))) return;
     // Only into this version's cache while it still exists (a newer version may have deleted it).
     if (!(await caches.has(CACHE))) return;
     await (await caches.open(CACHE)).put(url, response);

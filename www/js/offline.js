@@ -2,6 +2,22 @@
 
 import { scriptURL } from './trusted.js';
 
+/** Waits (at most `timeoutMs`) until a worker `reg` is installing or holding back is active or gone. */
+async function settled(reg, timeoutMs) {
+  const pending = reg.installing ?? reg.waiting;
+  if (!pending) return;
+  await Promise.race([
+    new Promise((resolve) => {
+      const check = () => {
+        if (pending.state === 'activated' || pending.state === 'redundant') resolve();
+      };
+      pending.addEventListener('statechange', check);
+      check();
+    }),
+    new Promise((resolve) => { setTimeout(resolve, timeoutMs); }),
+  ]);
+}
+
 /**
  * Registers the service worker at `url` and waits until it has cached the app and the lite
  * engine, so that the page runs offline once it says it is ready. Resolves with 'ready', 'unsupported' or
@@ -13,19 +29,7 @@ export async function registerOffline(url, timeoutMs = 60_000) {
     const reg = await navigator.serviceWorker.register(scriptURL(url), {
       type: 'module', scope: './', updateViaCache: 'none',
     });
-    const pending = reg.installing ?? reg.waiting;
-    if (pending) {
-      await Promise.race([
-        new Promise((resolve) => {
-          const check = () => {
-            if (pending.state === 'activated' || pending.state === 'redundant') resolve();
-          };
-          pending.addEventListener('statechange', check);
-          check();
-        }),
-        new Promise((resolve) => { setTimeout(resolve, timeoutMs); }),
-      ]);
-    }
+    await settled(reg, timeoutMs);
     return reg.active ? 'ready' : 'failed';
   } catch {
     return 'failed';
@@ -48,6 +52,7 @@ export async function cacheRestWhenIdle(timeoutMs = 120_000) {
   });
   try {
     const reg = await navigator.serviceWorker.ready;
+    await settled(reg, timeoutMs); // a new version being installed: ask it, not the old one
     const channel = new MessageChannel();
     const answer = new Promise((resolve) => {
       channel.port1.onmessage = (e) => resolve(e.data?.cached === 'done' ? 'done' : 'failed');
