@@ -20,6 +20,7 @@ import { ApplicantForm } from './form.js';
 import { renderResult } from './result.js';
 import { renderCard } from './model-card.js';
 import { setUpUpload, loadReference } from './upload.js';
+import { defaultTarget, renderTargetSelect } from './recourse-target.js';
 
 const state = {
   model: null, // { k, sha256, engine, build, schema, edgePoints, source: { kind: 'reference' } | { kind: 'file', name } }
@@ -98,6 +99,7 @@ function renderPlaceholders() {
   if (panels) return;
   $('decision-empty').textContent = t('decision.need_result');
   show($('recourse'), (state.model?.schema?.bands ?? []).length > 0);
+  renderTargetSelect(state.model, defaultTarget(state.model));
   $('recourse-status').textContent = t('recourse.empty');
 }
 
