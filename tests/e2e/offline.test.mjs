@@ -26,7 +26,7 @@ const FULL = build('simd/');
 const SCALAR = [...build('lite/'), ...build('')];
 // What the page imports after it is ready (js/main.js), and the batch's Worker scripts: cached
 // once the page is idle, with save-data too (xtask/src/integrity.rs, group `idle`).
-const AFTER_READY = ['/js/decision.js', '/js/recourse.js', '/js/governance.js', '/js/batch.js', '/js/i18n-zh.js',
+const AFTER_READY = ['/js/decision.js', '/js/recourse.js', '/js/governance.js', '/js/batch.js', '/js/i18n-zh.js', '/js/i18n-later.js',
   '/deployment.json', '/js/worker/file-batch.js', '/js/worker/decode.js', '/js/worker/helper-worker.js'];
 
 function manifestVersion(www) {

@@ -1,6 +1,7 @@
-// Every string the page shows, in English here and Simplified Chinese in i18n-zh.js (imported
-// when chosen, or once the page is ready), and the number and date formats of the current language. The language defaults to the browser's; the only thing ever
-// stored is the user's choice. A string may have plural forms ({ one, other }), chosen by
+// Every string the page shows, in English here (the governance and notice panels' in
+// i18n-later.js, merged in once the page is ready) and Simplified Chinese in i18n-zh.js (imported
+// when chosen, or once the page is ready), and the number and date formats of the current
+// language. The language defaults to the browser's; the only thing ever stored is the user's choice. A string may have plural forms ({ one, other }), chosen by
 // Intl.PluralRules from its `count`.
 
 const STORAGE_KEY = 'credit-scorer.lang';
@@ -235,97 +236,8 @@ const STRINGS = {
     'decision.no_notice': 'An adverse-action notice is printed for a decline or a counter-offer.',
     'decision.record_line': '{action} (recorded {datetime}; record SHA-256 {hash})',
     // The adverse-action notice (js/notice.js), after Regulation B's sample forms C-1 to C-5.
-    'notice.placeholders': 'PLACEHOLDER TEXTS: the deployment file deployment.json has not been filled in ({fields}). Do not send this notice.',
-    'notice.load_failed': 'The deployment file could not be loaded ({error}): this notice has no creditor details. Do not send it.',
-    'notice.missing': '[missing]',
-    'notice.title_denial': 'Statement of credit denial, termination or change',
-    'notice.title_counter': 'Notice of action taken, statement of reasons and counteroffer',
-    'notice.date': 'Date',
-    'notice.applicant_name': "Applicant's name",
-    'notice.applicant_address': "Applicant's address",
-    'notice.credit': 'Description of account, transaction, or requested credit',
-    'notice.action': 'Description of action taken',
-    'notice.action_decline': 'Your application for credit has been declined.',
-    'notice.action_counter': 'We are unable to offer you credit on the terms that you requested.',
-    'notice.counter_terms': 'We can, however, offer you credit on the following terms:',
-    'notice.counter_accept': 'If this offer is acceptable to you, please notify us at the address above.',
-    'notice.part1': 'Part I — Principal reasons for credit denial, termination, or other action taken concerning credit',
-    'notice.score_heading': 'Your credit score',
-    'notice.score_intro': 'We used a credit score in making our credit decision. It was computed by our credit-risk model from the information in your application, and it can change when that information changes.',
-    'notice.score': 'Your credit score',
-    'notice.score_date': 'Date',
-    'notice.score_range': 'Range',
-    'notice.score_range_value': 'Scores range from a low of {min} to a high of {max}.',
-    'notice.key_factors': 'Key factors that adversely affected your credit score:',
-    'notice.recourse': 'What could change the outcome',
-    'notice.recourse_intro': 'Changes to the information in your application with which our model would have given a better result:',
-    'notice.part2': 'Part II — Disclosure of use of information obtained from an outside source',
-    'notice.name': 'Name',
-    'notice.address': 'Address',
-    'notice.phone': 'Telephone number',
-    'notice.ecoa': 'Notice',
-    'notice.record_hash': 'SHA-256 of the decision record',
     'footer.text': 'Scores are estimates from a statistical model and are not a lending decision on their own.',
     // The governance panel (js/governance.js).
-    'gov.heading': 'Model governance',
-    'gov.intro': 'How well the model separates good from bad applicants, whether its probabilities can be taken at face value, and whether it treats groups alike. Computed by the training pipeline on the held-out test split ({n} applicants) and carried inside the model file.',
-    'gov.intro_unknown': 'Figures the model file carries about its own quality and fairness.',
-    'gov.perf': 'Discrimination and accuracy',
-    'gov.auc': 'AUC',
-    'gov.ks': 'KS',
-    'gov.brier': 'Brier score',
-    'gov.ci': '95% CI {lo}–{hi}',
-    'gov.auc_help': 'Chance that a randomly chosen bad applicant gets a higher PD than a good one (0.5 = coin toss, 1 = perfect).',
-    'gov.ks_help': 'Largest gap between the shares of bads and of goods caught by any PD cut-off (0 = none, 1 = perfect).',
-    'gov.brier_help': 'Mean squared gap between the PD and what happened (0 = perfect; lower is better).',
-    'gov.calibration': 'Calibration: predicted vs observed',
-    'gov.calibration_help': 'Applicants sorted by PD into ten groups of equal size. A well-calibrated model has its points near the diagonal: a predicted 30% means about 30 in 100 default.',
-    'gov.calibration_table': 'The ten groups as a table',
-    'gov.predicted': 'Predicted PD (mean of the decile)',
-    'gov.observed': 'Observed bad rate',
-    'gov.decile': 'Decile',
-    'gov.applicants': 'Applicants',
-    'gov.pd_range': 'PD range',
-    'gov.mean_pd': 'Mean PD',
-    'gov.point_title': 'Decile {d}: predicted {p}, observed {o}, {n} applicants',
-    'gov.reliability_label': 'Reliability diagram: observed bad rate against predicted PD for ten deciles',
-    'gov.distribution': 'Score distribution of goods and bads',
-    'gov.distribution_help': 'Test applicants per score range. The further apart the two groups, the better the score separates them. The dashed line is the approval cut-off.',
-    'gov.goods': 'Goods (repaid)',
-    'gov.bads': 'Bads (defaulted)',
-    'gov.points': 'Score (points)',
-    'gov.count': 'Applicants',
-    'gov.cutoff': 'cut-off',
-    'gov.dist_label': 'Histogram of test applicants by score, goods and bads side by side',
-    'gov.bin_title': '{lo}–{hi} points: {g} goods, {b} bads',
-    'gov.fair': 'Fair-lending check',
-    'gov.fair_explain': 'Sex, age and foreign-worker status are never given to the model: the law forbids basing credit decisions on them. They were kept aside only to check, after the fact, whether the model’s decisions fall unevenly on these groups. An applicant is counted as approved when the PD is at most {cut} (band {band} or better, {points} points or more).',
-    'gov.fair_air': 'Adverse-impact ratio = approval rate of the least-approved group ÷ that of the most-approved group. Below 0.8 fails the “four-fifths” rule of thumb and calls for a closer look; small groups make these figures uncertain.',
-    'gov.group': 'Group',
-    'gov.bad_rate': 'Observed bad rate',
-    'gov.approval': 'Approval rate',
-    'gov.air': 'Adverse-impact ratio',
-    'gov.air_ok': 'meets four-fifths',
-    'gov.air_fail': 'below four-fifths',
-    'gov.lowest': 'lowest: {g}',
-    'gov.attr_sex': 'Sex',
-    'gov.attr_age': 'Age',
-    'gov.attr_foreign_worker': 'Foreign worker',
-    'gov.g_female': 'female',
-    'gov.g_male': 'male',
-    'gov.g_under_25': 'under 25',
-    'gov.g_25_and_over': '25 and over',
-    'gov.g_yes': 'yes',
-    'gov.g_no': 'no',
-    'gov.drift': 'Drift monitoring',
-    'gov.drift_ok': 'The model carries the training share of every bin for {n} of {k} characteristics and a score reference: when a batch file is scored, the Population Stability Index (PSI) tells whether today’s applicants still look like the training ones (below 0.1 stable, 0.1–0.25 watch, above 0.25 investigate).',
-    'gov.missing_title': 'Not available for this model',
-    'gov.missing_intro': 'This model file carries no {what}. To show it, add these fields to the `credit_scorer.schema` JSON in the model’s metadata (see docs/SCHEMA.md):',
-    'gov.what_perf': 'test metrics with confidence intervals',
-    'gov.what_calibration': 'reliability table',
-    'gov.what_distribution': 'score distribution of goods and bads',
-    'gov.what_fair': 'fair-lending evaluation',
-    'gov.what_drift': 'training distribution (needed for drift warnings)',
   },
 };
 
@@ -364,11 +276,16 @@ if (!STRINGS[current] && !(await loadTable(current))) current = 'en';
 const listeners = new Set();
 let switching = 0;
 
-/** Imports every language's table (once the page is ready: a switch is then immediate). */
+/**
+ * Imports the English strings of the panels imported after ready and every language's table
+ * (once the page is ready: a language switch is then immediate).
+ */
 export async function loadLangs() {
-  for (const l of Object.keys(TABLES)) {
-    if (!STRINGS[l]) STRINGS[l] = (await TABLES[l]()).default;
-  }
+  const [later] = await Promise.all([
+    import('./i18n-later.js'),
+    ...Object.entries(TABLES).map(async ([l, table]) => { STRINGS[l] ??= (await table()).default; }),
+  ]);
+  Object.assign(STRINGS.en, later.default);
 }
 
 /** The current UI language: 'en' or 'zh-CN'. */

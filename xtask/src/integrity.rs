@@ -288,13 +288,14 @@ fn offline_files(www: &Path) -> Result<Vec<String>> {
 /// What the page loads only after it says it is ready (js/main.js imports the panels' modules
 /// then; the engine Worker imports the batch's on first use): not needed to score an applicant,
 /// so not part of a first visit's download before ready (docs/BENCHMARKS.md, *First visit*).
-const AFTER_READY: [&str; 14] = [
+const AFTER_READY: [&str; 15] = [
     "deployment.json",
     "js/batch.js",
     "js/decision-record.js",
     "js/decision.js",
     "js/deployment.js",
     "js/governance.js",
+    "js/i18n-later.js",
     "js/i18n-zh.js",
     "js/notice.js",
     "js/record.js",
