@@ -558,7 +558,7 @@ export function crossBrowserSuite(name) {
       await d.evaluate(() => { window.__problems.length = 0; });
     });
 
-    test('integrity: a page module or an engine changed in transit is refused (fresh profile)', async (t) => {
+    test('integrity: a page module, one imported after ready or an engine changed in transit is refused (fresh profile)', async (t) => {
       const fresh = await launchBrowser(name, { proxyPort: proxy.port });
       try {
         proxy.phase = 'tamper';
@@ -585,6 +585,24 @@ export function crossBrowserSuite(name) {
       } finally {
         proxy.tamper.clear();
         await fresh.close();
+      }
+      // A module the page imports after ready (js/main.js), pinned by the import map as well: the
+      // page becomes ready and scores, the panels are not set up. (Another fresh profile: the one
+      // above may hold the module in its HTTP cache.)
+      const another = await launchBrowser(name, { proxyPort: proxy.port });
+      try {
+        proxy.phase = 'tamper-after-ready';
+        proxy.tamper.set('/js/recourse.js', (b) => Buffer.concat([b, Buffer.from('\n// changed in transit\n')]));
+        await another.goto(BASE_URL);
+        await another.waitFor(() => document.body.dataset.ready === 'true', [], { timeout: 120_000, what: 'the page to be ready' });
+        const panels = await another.waitFor(() => document.body.dataset.panels, [], { timeout: 60_000, what: 'the panels to be set up or refused' });
+        assert.equal(panels, 'failed', 'the panels are not set up with a changed module');
+        assert.ok(proxy.log.some((e) => e.phase === 'tamper-after-ready' && e.tampered), 'the changed module was served');
+        const alert = await another.evaluate(() => document.getElementById('app-alert').textContent);
+        assert.match(alert, /Part of the page could not be loaded/);
+      } finally {
+        proxy.tamper.clear();
+        await another.close();
       }
     });
   });
