@@ -133,7 +133,7 @@ describe('offline', () => {
     await context.close();
   });
 
-  test('saving data: nothing more is cached while idle, and a bank model used once works offline', async () => {
+  test('saving data: no engine is cached while idle (the modules loaded after ready are), and a bank model used once works offline', async () => {
     const { page, context, assertClean } = await openPage(browser);
     // The browser asks to save data (navigator.connection.saveData), from the first navigation on.
     const cdp = await context.newCDPSession(page);
