@@ -153,7 +153,7 @@ const md = [
   `| bytes before that, brotli | **${kB(out.app.before.brotli)}** | **${kB(out.ort.before.brotli)}** |`,
   `| bytes before that, uncompressed | ${kB(out.app.before.raw)} | ${kB(out.ort.before.raw)} |`,
   `| time | **${out.app.readyMs.toFixed(0)} ms** (runs: ${out.app.readyRuns.join(', ')}) | **${out.ort.readyMs.toFixed(0)} ms** (runs: ${out.ort.readyRuns.join(', ')}) |`,
-  `| after that, while idle | ${out.app.after.requests} requests, ${kB(out.app.after.brotli)} brotli (the service worker caching the full engine and the icons) | — |`,
+  `| after that, while idle | ${out.app.after.requests} requests, ${kB(out.app.after.brotli)} brotli (the panels' modules the page imports after ready, and the service worker caching the full engine and the icons) | — |`,
   '',
 ].join('\n');
 writeFileSync(path.join(OUT_DIR, 'first-visit.md'), md);

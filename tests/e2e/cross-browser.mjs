@@ -207,6 +207,7 @@ export function crossBrowserSuite(name) {
       await d.waitFor(() => document.body.dataset.ready === 'true', [], { timeout: 180_000, what: 'the page to be ready' });
       proxy.phase = 'ready';
       timings.ready = Date.now() - t0;
+      await d.waitFor(() => document.body.dataset.panels === 'ready', [], { timeout: 60_000, what: 'the panels imported after ready' });
       const features = await d.evaluate(() => ({
         trustedTypes: typeof trustedTypes !== 'undefined',
         importMap: HTMLScriptElement.supports?.('importmap') ?? false,
@@ -503,10 +504,11 @@ export function crossBrowserSuite(name) {
           `${p} is not fetched before ready`);
       }
       // After ready, only pinned files the service worker caches later reach the network: the
-      // full engine and the install icons (never the app, the model or the lite engine again).
+      // modules the page imports after ready, the full engine and the install icons (never what
+      // was fetched before ready: the app, the model or the lite engine).
       const after = own.filter((e) => e.at >= readyAt).map((e) => new URL(e.url).pathname);
       for (const p of after) {
-        assert.ok(['simd', 'scalar', 'later'].includes(groups.get(p)), `after ready only the full engine or the icons: ${p}`);
+        assert.ok(['idle', 'simd', 'scalar', 'later'].includes(groups.get(p)), `after ready only the modules loaded after ready, the full engine or the icons: ${p}`);
       }
       await assertNoProblems(d, 'network');
     });
@@ -517,6 +519,7 @@ export function crossBrowserSuite(name) {
       try {
       await d.reload();
       await d.waitFor(() => document.body.dataset.ready === 'true', [], { timeout: 120_000, what: 'the page to be ready offline' });
+      await d.waitFor(() => document.body.dataset.panels === 'ready', [], { timeout: 60_000, what: 'the panels imported after ready, offline' });
       assert.equal(await d.evaluate(() => document.getElementById('app-alert').hidden), true, 'no error shown offline');
       await fillForm(d, goldenApplicant(g, highRow), labelsEn);
       const r = await waitPd(d, highRow.pd);
@@ -611,7 +614,7 @@ export function crossBrowserSuite(name) {
       await d.evaluate(() => { window.__problems.length = 0; });
     });
 
-    test('integrity: a page module or an engine changed in transit is refused (fresh profile)', async (t) => {
+    test('integrity: a page module, one imported after ready or an engine changed in transit is refused (fresh profile)', async (t) => {
       const fresh = await launchBrowser(name, { proxyPort: proxy.port });
       try {
         proxy.phase = 'tamper';
@@ -638,6 +641,24 @@ export function crossBrowserSuite(name) {
       } finally {
         proxy.tamper.clear();
         await fresh.close();
+      }
+      // A module the page imports after ready (js/main.js), pinned by the import map as well: the
+      // page becomes ready and scores, the panels are not set up. (Another fresh profile: the one
+      // above may hold the module in its HTTP cache.)
+      const another = await launchBrowser(name, { proxyPort: proxy.port });
+      try {
+        proxy.phase = 'tamper-after-ready';
+        proxy.tamper.set('/js/recourse.js', (b) => Buffer.concat([b, Buffer.from('\n// changed in transit\n')]));
+        await another.goto(BASE_URL);
+        await another.waitFor(() => document.body.dataset.ready === 'true', [], { timeout: 120_000, what: 'the page to be ready' });
+        const panels = await another.waitFor(() => document.body.dataset.panels, [], { timeout: 60_000, what: 'the panels to be set up or refused' });
+        assert.equal(panels, 'failed', 'the panels are not set up with a changed module');
+        assert.ok(proxy.log.some((e) => e.phase === 'tamper-after-ready' && e.tampered), 'the changed module was served');
+        const alert = await another.evaluate(() => document.getElementById('app-alert').textContent);
+        assert.match(alert, /Part of the page could not be loaded/);
+      } finally {
+        proxy.tamper.clear();
+        await another.close();
       }
     });
   });

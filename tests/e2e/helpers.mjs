@@ -73,13 +73,21 @@ export async function openPage(browser, { viewport = WIDE, locale = 'en-US', sto
 }
 
 /**
- * Opens the app and waits until the reference model is loaded; returns the navigation's response.
- * One navigation: a first load that stalls is a bug (tests/e2e/first-load.test.mjs), not retried.
+ * Opens the app and waits until the reference model is loaded and the panels imported after
+ * ready are set up (decision, recourse, governance, batch: js/main.js); returns the navigation's
+ * response. One navigation: a first load that stalls is a bug (tests/e2e/first-load.test.mjs),
+ * not retried.
  */
 export async function gotoReady(page, url = BASE_URL) {
   const response = await page.goto(url, { waitUntil: 'domcontentloaded' });
   await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
+  await panelsReady(page);
   return response;
+}
+
+/** Waits until the panels the page imports after ready are set up (after a reload too). */
+export async function panelsReady(page) {
+  await page.waitForSelector('body[data-panels="ready"]', { timeout: 60_000 });
 }
 
 export async function shot(page, name, opts = {}) {

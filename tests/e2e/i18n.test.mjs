@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openPage, gotoReady, shot, fillApplicant, readResult, golden, goldenApplicant,
+  launch, openPage, gotoReady, panelsReady, shot, fillApplicant, readResult, golden, goldenApplicant,
   embeddedSchema, REFERENCE_MODEL, NARROW,
 } from './helpers.mjs';
 
@@ -66,6 +66,7 @@ describe('languages', () => {
 
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
+    await panelsReady(page);
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
     assert.equal(await page.inputValue('#lang'), 'zh-CN');
     assert.equal(await page.textContent(`label[for="f-${schema.features[0].name}"]`), schema.features[0].label.zh);
@@ -76,6 +77,7 @@ describe('languages', () => {
     assert.equal(await page.textContent(`label[for="f-${schema.features[0].name}"]`), schema.features[0].label.en);
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
+    await panelsReady(page);
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     assertClean(assert);
     await context.close();

@@ -1,10 +1,12 @@
 // Offline: after one visit the service worker has cached the app, the lite engine and the model
 // before ready, and the full engine once the page was idle, so with the network cut a reload still
 // loads and scores an applicant and a CSV file, and an own model that needs the full engine loads
-// too. When the browser asks to save data, nothing more is cached while idle, but a bank model
-// that needed the full engine once still loads and scores offline (the full engine was cached when
-// first used). The cache is versioned: a new deployment (a changed file and the
-// pkg/sw-manifest.js its build writes) replaces the old cache entirely.
+// too. When the browser asks to save data, only the modules the page loads after ready are cached
+// while idle (no full engine), but a bank model that needed the full engine once still loads and
+// scores offline (the full engine was cached when first used). The cache is versioned: a new
+// deployment (a changed file and the pkg/sw-manifest.js its build writes) replaces the old cache
+// entirely (its install copies the unchanged files, checked against the new pins, and caches the
+// modules loaded after ready).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  launch, openPage, gotoReady, shot, fillApplicant, readResult, golden, goldenApplicant, fixture, ORIGIN,
+  launch, openPage, gotoReady, panelsReady, shot, fillApplicant, readResult, golden, goldenApplicant, fixture, ORIGIN,
 } from './helpers.mjs';
 
 const g = golden();
@@ -22,6 +24,10 @@ const build = (dir) => [`/pkg/${dir}credit_scorer.js`, `/pkg/${dir}credit_scorer
 const LITE = build('lite/simd/');
 const FULL = build('simd/');
 const SCALAR = [...build('lite/'), ...build('')];
+// What the page imports after it is ready (js/main.js), and the batch's Worker scripts: cached
+// once the page is idle, with save-data too (xtask/src/integrity.rs, group `idle`).
+const AFTER_READY = ['/js/decision.js', '/js/recourse.js', '/js/governance.js', '/js/batch.js', '/js/i18n-zh.js', '/js/i18n-later.js',
+  '/deployment.json', '/js/worker/file-batch.js', '/js/worker/decode.js', '/js/worker/helper-worker.js'];
 
 function manifestVersion(www) {
   return readFileSync(path.join(www, 'pkg', 'sw-manifest.js'), 'utf8').match(/VERSION = '([0-9a-f]+)'/)[1];
@@ -80,7 +86,7 @@ describe('offline', () => {
     assert.equal(names.length, 1, `one cache: ${names}`);
     assert.match(names[0], /^credit-scorer-[0-9a-f]{16}$/);
     for (const p of ['/', '/index.html', '/js/main.js', '/js/worker/engine-worker.js', ...LITE, ...FULL, '/models/german-credit-mlp.onnx',
-      '/css/app.css', '/icons/icon-512.png']) {
+      '/css/app.css', '/icons/icon-512.png', ...AFTER_READY]) {
       assert.ok(contents[names[0]].includes(p), `${p} is cached`);
     }
     for (const p of SCALAR) assert.ok(!contents[names[0]].includes(p), `${p} (a build this browser does not run) is not cached`);
@@ -92,6 +98,7 @@ describe('offline', () => {
     });
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await panelsReady(page);
     assert.equal(await page.locator('#app-alert').isHidden(), true, 'no error shown offline');
 
     const row = g.rows.find((r) => r.id.startsWith('test-') && r.pd > 0.5);
@@ -126,7 +133,7 @@ describe('offline', () => {
     await context.close();
   });
 
-  test('saving data: nothing more is cached while idle, and a bank model used once works offline', async () => {
+  test('saving data: no engine is cached while idle (the modules loaded after ready are), and a bank model used once works offline', async () => {
     const { page, context, assertClean } = await openPage(browser);
     // The browser asks to save data (navigator.connection.saveData), from the first navigation on.
     const cdp = await context.newCDPSession(page);
@@ -134,10 +141,11 @@ describe('offline', () => {
     await gotoReady(page);
     assert.equal(await page.evaluate(() => navigator.connection.saveData), true);
     await page.waitForSelector('body[data-offline-rest]', { timeout: 60_000 });
-    assert.equal(await page.evaluate(() => document.body.dataset.offlineRest), 'save-data', 'nothing cached while idle');
+    assert.equal(await page.evaluate(() => document.body.dataset.offlineRest), 'save-data', 'no engine cached while idle');
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
     let [cached] = Object.values(await cacheContents(page));
     for (const p of LITE) assert.ok(cached.includes(p), `${p} is cached before ready`);
+    for (const p of AFTER_READY) assert.ok(cached.includes(p), `${p} is cached once idle, with save-data too`);
     for (const p of [...FULL, ...SCALAR]) assert.ok(!cached.includes(p), `${p} is not cached`);
 
     // A bank model that needs the full engine, used once online: the engine is cached on first use.
@@ -167,6 +175,7 @@ describe('offline', () => {
     await context.setOffline(true);
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await panelsReady(page);
     assert.equal(await page.locator('#app-alert').isHidden(), true, 'no error shown offline');
     await loadOwn();
     await shot(page, 'en-wide-offline-save-data-own-model');
@@ -212,6 +221,9 @@ describe('offline', () => {
     const contents = await cacheContents(page);
     assert.deepEqual(Object.keys(contents), [newCache], `the old cache credit-scorer-${oldVersion} is gone`);
     for (const p of LITE) assert.ok(contents[newCache].includes(p), `the new cache holds the engine file ${p}`);
+    // Installed with the modules the page loads after ready (unchanged ones carried over from the
+    // old cache), so a reload offline right after the update has every panel.
+    for (const p of AFTER_READY) assert.ok(contents[newCache].includes(p), `the new cache holds ${p}`);
     const cachedCss = await page.evaluate(async (name) => {
       const r = await (await caches.open(name)).match(new URL('css/app.css', location.href).href);
       return r.text();
@@ -222,6 +234,7 @@ describe('offline', () => {
     await context.setOffline(true);
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await panelsReady(page);
     const deployment = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--deployment').trim());
     assert.equal(deployment, '"2"', 'the page uses the new style sheet');
     assert.equal(await page.locator('#app-alert').isHidden(), true, 'no error shown');

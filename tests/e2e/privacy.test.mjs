@@ -16,9 +16,9 @@ const ALLOWED = new Set([
   '/', '/index.html', '/css/app.css', '/icon.svg',
   // The web app manifest and its icons (for installing the app).
   '/manifest.webmanifest', '/icons/icon-192.png', '/icons/icon-512.png', '/icons/maskable-512.png',
-  '/js/main.js', '/js/engine.js', '/js/i18n.js', '/js/pins.js', '/js/batch.js', '/js/governance.js',
+  '/js/main.js', '/js/engine.js', '/js/i18n.js', '/js/i18n-zh.js', '/js/i18n-later.js', '/js/pins.js', '/js/batch.js', '/js/governance.js',
   '/js/channel.js', '/js/dom.js', '/js/form.js', '/js/model-card.js', '/js/offline.js', '/js/record.js', '/js/result.js',
-  '/js/trusted.js', '/js/upload.js', '/js/decision.js', '/js/decision-record.js', '/js/notice.js', '/js/deployment.js', '/js/recourse.js',
+  '/js/trusted.js', '/js/upload.js', '/js/decision.js', '/js/decision-record.js', '/js/notice.js', '/js/deployment.js', '/js/recourse.js', '/js/recourse-target.js',
   '/js/worker/engine-worker.js', '/js/worker/engine-loader.js', '/js/worker/file-batch.js', '/js/worker/decode.js', '/js/worker/helper-worker.js',
   '/models/german-credit-mlp.onnx',
   // The lender's deployment file (creditor and notice texts for the adverse-action notice).

@@ -113,6 +113,40 @@ describe('subresource integrity', () => {
     await context.close();
   });
 
+  // The panels' modules are imported after ready (js/main.js), through the service worker: the
+  // import map's integrity pins a dynamic import as it pins a static one.
+  test('a changed module imported after ready is refused; the page still scores', async () => {
+    const { page, context, problems } = await openPage(browser);
+    const served = { count: 0 };
+    await context.route(`${BASE_URL}js/recourse.js`, async (route) => {
+      const response = await route.fetch();
+      served.count++;
+      await route.fulfill({ response, body: `${await response.text()}\n// changed in transit\n` });
+    });
+    await page.goto(BASE_URL);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await page.waitForSelector('body[data-panels]', { timeout: 60_000 });
+    assert.ok(served.count >= 1, 'the changed js/recourse.js was served');
+    assert.equal(await page.evaluate(() => document.body.dataset.panels), 'failed', 'the panels are not set up');
+    assert.match(await page.textContent('#app-alert'), /Part of the page could not be loaded/);
+    // (The service worker's fetch carries the import's integrity and fails: the page sees a
+    // failed request; the integrity message is the service worker's.)
+    assert.ok(problems.some((p) => /recourse\.js/.test(p)), `the browser refuses js/recourse.js:\n${problems.join('\n')}`);
+    const row = g.rows.find((r) => r.id.startsWith('test-'));
+    await fillApplicant(page, goldenApplicant(g, row));
+    const result = await readResult(page);
+    assert.ok(Math.abs(result.pd - row.pd) < 1e-5, `PD ${result.pd} vs golden ${row.pd}: scoring does not need the panel`);
+    const cached = await page.evaluate(async () => {
+      const out = [];
+      for (const name of await caches.keys()) {
+        for (const r of await (await caches.open(name)).keys()) out.push(new URL(r.url).pathname);
+      }
+      return out;
+    });
+    assert.ok(!cached.includes('/js/recourse.js'), 'the changed module is not kept for offline use');
+    await context.close();
+  });
+
   test('a changed model is refused', async () => {
     const { page, context, problems } = await openPage(browser);
     await context.route(`${BASE_URL}models/german-credit-mlp.onnx`, async (route) => {

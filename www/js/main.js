@@ -3,24 +3,24 @@
 // decision record and the mini result; a new model rebuilds the form and the model card; a
 // language switch says everything again. Each panel is its own module; this one holds the
 // applicant's session (the last valid result and what produced it).
+//
+// Only what scoring an applicant needs is imported up front. The other panels (the officer's
+// decision and its record, recourse, governance, the batch, the printed record and notice) are
+// imported once the page is ready, so a first visit downloads less before it
+// (docs/BENCHMARKS.md, "First visit"): the import map's `integrity` pins a dynamic import as it
+// pins a static one, and the service worker answers and caches them (sw.js, group `idle`).
+// Until they arrive, each panel shows the empty state it shows before a first result.
 
 import { Engine } from './engine.js';
 import { registerOffline, cacheRestWhenIdle } from './offline.js';
 import { ENGINE_INTEGRITY } from './pins.js';
 import { $, show, notice, rerenderNotices, renderStaticTexts } from './dom.js';
-import { t, lang, setLang, onLangChange, htmlLang } from './i18n.js';
+import { t, lang, setLang, onLangChange, htmlLang, loadLangs } from './i18n.js';
 import { ApplicantForm } from './form.js';
 import { renderResult } from './result.js';
 import { renderCard } from './model-card.js';
-import { renderGovernance } from './governance.js';
-import { renderRecord } from './record.js';
 import { setUpUpload, loadReference } from './upload.js';
-import { setUpBatch } from './batch.js';
-import { DecisionPanel } from './decision.js';
-import { buildRecord } from './decision-record.js';
-import { renderNotice } from './notice.js';
-import { loadDeployment } from './deployment.js';
-import { RecoursePanel, lastRecourse } from './recourse.js';
+import { defaultTarget, renderTargetSelect } from './recourse-target.js';
 
 const state = {
   model: null, // { k, sha256, engine, build, schema, edgePoints, source: { kind: 'reference' } | { kind: 'file', name } }
@@ -36,31 +36,14 @@ const state = {
 };
 
 let engine;
-let recourse;
+/**
+ * The panels imported after ready (`loadPanels`), once they are set up:
+ * { decisions, recourse, lastRecourse, renderGovernance, renderRecord, renderNotice }.
+ */
+let panels = null;
+let panelsLoading = null;
 
-/** The recourse options shown for exactly these values (none if the search has not answered). */
-function recourseOptionsFor(values) {
-  const last = lastRecourse();
-  return last && last.values === values ? (last.result?.options ?? []) : [];
-}
 const form = new ApplicantForm(() => requestScore());
-
-const decisions = new DecisionPanel({
-  record: (decision) => buildRecord({
-    model: state.model,
-    result: state.result,
-    values: state.resultValues,
-    scoredAt: state.scoredAt,
-    decision,
-    recordedAt: new Date(),
-    recourse: recourseOptionsFor(state.resultValues),
-  }),
-  printNotice: () => {
-    renderNoticeNow();
-    document.body.dataset.print = 'notice';
-    window.print();
-  },
-});
 
 const view = () => ({
   model: state.model,
@@ -69,7 +52,7 @@ const view = () => ({
   stale: state.stale,
   delta: state.delta,
   scoredAt: state.scoredAt,
-  decision: decisions.current,
+  decision: panels?.decisions.current ?? null,
   form,
 });
 
@@ -99,12 +82,88 @@ function renderStatic() {
 }
 
 const renderErrors = () => form.renderErrors(state.result !== null);
-const renderRecordNow = () => renderRecord(view());
-const renderNoticeNow = () => renderNotice({ recorded: decisions.current, deployment: state.deployment, model: state.model });
+const renderRecordNow = () => panels?.renderRecord(view());
+const renderNoticeNow = () => panels?.renderNotice({ recorded: panels.decisions.current, deployment: state.deployment, model: state.model });
 /** The result panel and the decision panel that follows it (a new result drops a recorded decision). */
 function renderResultNow() {
   renderResult(view());
-  decisions.update({ model: state.model, result: state.result, stale: state.stale });
+  panels?.decisions.update({ model: state.model, result: state.result, stale: state.stale });
+}
+const updateRecourse = () => panels?.recourse.update(view());
+
+/**
+ * Until the panels' modules arrive: the decision and recourse panels as they look before a first
+ * result (decision.js and recourse.js draw the same), so nothing moves when they take over.
+ */
+function renderPlaceholders() {
+  if (panels) return;
+  $('decision-empty').textContent = t('decision.need_result');
+  show($('recourse'), (state.model?.schema?.bands ?? []).length > 0);
+  renderTargetSelect(state.model, defaultTarget(state.model));
+  $('recourse-status').textContent = t('recourse.empty');
+}
+
+/** The recourse options shown for exactly these values (none if the search has not answered). */
+function recourseOptionsFor(values) {
+  const last = panels?.lastRecourse();
+  return last && last.values === values ? (last.result?.options ?? []) : [];
+}
+
+/**
+ * Imports and sets up the panels scoring does not need (once; later calls wait for the same
+ * import), then draws them for the page as it is. Sets `body[data-panels]` to 'ready' or
+ * 'failed' (e.g. offline before the service worker had cached them: the page still scores).
+ */
+function loadPanels() {
+  panelsLoading ??= (async () => {
+    const [decision, decisionRecord, recourseModule, governance, record, noticeModule, batch, deployment] = await Promise.all([
+      import('./decision.js'), import('./decision-record.js'), import('./recourse.js'), import('./governance.js'),
+      import('./record.js'), import('./notice.js'), import('./batch.js'), import('./deployment.js'),
+      loadLangs(),
+    ]);
+    const decisions = new decision.DecisionPanel({
+      record: (recorded) => decisionRecord.buildRecord({
+        model: state.model,
+        result: state.result,
+        values: state.resultValues,
+        scoredAt: state.scoredAt,
+        decision: recorded,
+        recordedAt: new Date(),
+        recourse: recourseOptionsFor(state.resultValues),
+      }),
+      printNotice: () => {
+        renderNoticeNow();
+        document.body.dataset.print = 'notice';
+        window.print();
+      },
+    });
+    batch.setUpBatch(engine);
+    // One click applies a recourse option: the what-if view then scores the changed applicant.
+    const recourse = new recourseModule.RecoursePanel({ engine, onApply: (values) => form.setValues(values) });
+    // Pinned like the model (js/pins.js); the adverse-action notice prints its texts.
+    state.deployment = await deployment.loadDeployment();
+    panels = {
+      decisions,
+      recourse,
+      lastRecourse: recourseModule.lastRecourse,
+      renderGovernance: governance.renderGovernance,
+      renderRecord: record.renderRecord,
+      renderNotice: noticeModule.renderNotice,
+    };
+    if (state.model) { // (without one, e.g. a refused engine, they keep their empty state)
+      recourse.setModel(state.model);
+      renderModel();
+      renderResultNow();
+      renderRecordNow();
+      updateRecourse();
+    }
+    document.body.dataset.panels = 'ready';
+  })().catch((err) => {
+    document.body.dataset.panels = 'failed';
+    // (An alert already shown, e.g. the engine's failure, stays: it says more.)
+    if ($('app-alert').hidden) setAlert(() => t('app.panels_failed', { message: `${err?.name ?? 'Error'}: ${err?.message ?? err}` }));
+  });
+  return panelsLoading;
 }
 
 // ---------------------------------------------------------------- scoring
@@ -142,7 +201,7 @@ function applyResult(res, values) {
   renderErrors();
   renderResultNow();
   renderRecordNow();
-  recourse.update(view());
+  updateRecourse();
 }
 
 // ---------------------------------------------------------------- the session
@@ -167,7 +226,7 @@ function setBusy(busy) {
 
 function renderModel() {
   renderCard(state.model);
-  renderGovernance($('governance'), state.model);
+  panels?.renderGovernance($('governance'), state.model);
 }
 
 /** Loads model bytes into the engine; on success the page switches to it. */
@@ -176,8 +235,9 @@ async function loadModel(bytes, source) {
   state.model = { ...info, source };
   resetApplicant();
   form.build(info.schema);
-  recourse.setModel(state.model);
-  recourse.update(view());
+  panels?.recourse.setModel(state.model);
+  updateRecourse();
+  renderPlaceholders();
   renderErrors();
   renderModel();
   renderResultNow();
@@ -196,7 +256,7 @@ function clearAll() {
   renderErrors();
   renderResultNow();
   renderRecordNow();
-  recourse.update(view());
+  updateRecourse();
   form.focusFirst();
 }
 
@@ -208,7 +268,8 @@ function setUpForm() {
     form.focusFirstInvalid();
   });
   $('clear-btn').addEventListener('click', clearAll);
-  $('print-btn').addEventListener('click', () => {
+  $('print-btn').addEventListener('click', async () => {
+    await loadPanels(); // (at once when they are here, as they are soon after ready)
     renderRecordNow();
     delete document.body.dataset.print; // the record, not the notice
     window.print();
@@ -223,6 +284,7 @@ function setUpForm() {
 function rerenderAll() {
   renderStatic();
   rerenderNotices();
+  renderPlaceholders();
   if (!state.model) return;
   form.renderTexts();
   renderErrors();
@@ -230,7 +292,7 @@ function rerenderAll() {
   renderModel();
   renderRecordNow();
   renderNoticeNow();
-  recourse.renderTexts();
+  panels?.recourse.renderTexts();
 }
 
 // ---------------------------------------------------------------- start
@@ -243,7 +305,8 @@ function engineOptions() {
 
 async function start() {
   renderStatic();
-  $('lang').addEventListener('change', (e) => setLang(e.target.value));
+  // (The select goes back if the language's table cannot be had: offline before it was cached.)
+  $('lang').addEventListener('change', (e) => setLang(e.target.value).then(() => { $('lang').value = lang(); }));
   onLangChange(rerenderAll);
   setUpForm();
   setUpUpload(modelHost);
@@ -260,17 +323,13 @@ async function start() {
       requestScore();
     },
   });
-  setUpBatch(engine);
-  // One click applies a recourse option: the what-if view then scores the changed applicant.
-  recourse = new RecoursePanel({ engine, onApply: (values) => form.setValues(values) });
+  renderPlaceholders();
   engine.started.then((info) => {
     // The test-only debug engine (`?engine=debug`) is not pinned: say so on the page.
     if (!info.pinned) notice('engine-note', () => t('app.debug_engine', { file: info.file }));
   }, () => {});
   setStatus(() => t('app.loading'));
   setBusy(true);
-  // Pinned like the model (js/pins.js), and fetched before ready: no request is made after that.
-  const deployment = loadDeployment().then((d) => { state.deployment = d; });
   try {
     await loadReference(modelHost);
     setStatus('');
@@ -280,13 +339,17 @@ async function start() {
   } finally {
     setBusy(false);
   }
-  await deployment;
-  // Cache the app and the lite engine for offline use before saying ready; the full engine once
-  // the page is idle (only the service worker fetches it: SECURITY.md, "Network").
+  // Cache what scoring needs and the lite engine for offline use before saying ready; the other
+  // panels' modules and the full engine once the page is idle (through the service worker
+  // alone: SECURITY.md, "Network").
   document.body.dataset.offline = await registerOffline(new URL('sw.js', document.baseURI));
   document.body.dataset.ready = 'true';
   performance.mark('credit-scorer:ready'); // for the tests and the benchmark
-  if (document.body.dataset.offline === 'ready') document.body.dataset.offlineRest = await cacheRestWhenIdle();
+  const loaded = loadPanels();
+  if (document.body.dataset.offline === 'ready') {
+    await loaded; // the page's own imports are cached as they arrive, not fetched twice
+    document.body.dataset.offlineRest = await cacheRestWhenIdle();
+  }
 }
 
 start();

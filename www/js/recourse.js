@@ -11,6 +11,7 @@
 import { $, h, show, safeColor } from './dom.js';
 import { t, loc, lang, formatPercent, formatPoints } from './i18n.js';
 import { displayValue } from './form.js';
+import { bandText, defaultTarget, renderTargetSelect } from './recourse-target.js';
 
 /** How long the form must stay unchanged after a score before the search starts. */
 export const DEBOUNCE_MS = 350;
@@ -41,8 +42,6 @@ export function formValue(x) {
   }
   return String(x);
 }
-
-const bandText = (band) => `${band.id} · ${loc(band.label, '')}`;
 
 export class RecoursePanel {
   /**
@@ -76,11 +75,7 @@ export class RecoursePanel {
 
   /** The worst band within the model card's approval cut-off (as the core's default), or null. */
   defaultTarget() {
-    const schema = this.model?.schema;
-    const cut = schema?.model_card?.fair_lending?.approval_max_pd;
-    if (typeof cut !== 'number' || !(cut > 0 && cut <= 1)) return null;
-    const fits = (schema.bands ?? []).filter((b) => Math.fround(b.max_pd) <= Math.fround(cut));
-    return fits.at(-1)?.id ?? null;
+    return defaultTarget(this.model);
   }
 
   forget() {
@@ -92,15 +87,7 @@ export class RecoursePanel {
   }
 
   renderSelect() {
-    const select = $('recourse-target');
-    const bands = this.model?.schema?.bands ?? [];
-    const dflt = this.defaultTarget();
-    select.replaceChildren(
-      ...(dflt ? [] : [h('option', { value: '' }, t('recourse.choose_band'))]),
-      ...bands.map((b) => h('option', { value: b.id },
-        b.id === dflt ? t('recourse.band_cutoff', { band: bandText(b) }) : bandText(b))),
-    );
-    select.value = this.target ?? '';
+    renderTargetSelect(this.model, this.target);
   }
 
   /** After every result (or its absence): schedules a search when one is due, and redraws. */

@@ -17,7 +17,7 @@ import { FORM_CSS } from './credit-score-form.css.js';
 import { ApplicantForm } from '../js/form.js';
 import { renderResult } from '../js/result.js';
 import { h, show, renderStaticTexts } from '../js/dom.js';
-import { t, inLang, langOf } from '../js/i18n.js';
+import { t, inLang, langOf, hasLang, ensureLang } from '../js/i18n.js';
 
 let sheet = null; // one constructed stylesheet shared by every element (never changed)
 function styles() {
@@ -93,7 +93,10 @@ export class CreditScoreForm extends HTMLElement {
   }
 
   render(f) {
-    return inLang(this.uiLang, f);
+    const l = this.uiLang;
+    // Another language's table is imported on first use; say it all again once it is here.
+    if (!hasLang(l)) ensureLang(l).then((ok) => { if (ok && this.uiLang === l) this.rerender(); });
+    return inLang(l, f);
   }
 
   connectedCallback() {

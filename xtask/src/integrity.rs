@@ -315,9 +315,33 @@ fn offline_files(www: &Path) -> Result<Vec<String>> {
     Ok(files)
 }
 
+/// What the page loads only after it says it is ready (js/main.js imports the panels' modules
+/// then; the engine Worker imports the batch's on first use): not needed to score an applicant,
+/// so not part of a first visit's download before ready (docs/BENCHMARKS.md, *First visit*).
+const AFTER_READY: [&str; 15] = [
+    "deployment.json",
+    "js/batch.js",
+    "js/decision-record.js",
+    "js/decision.js",
+    "js/deployment.js",
+    "js/governance.js",
+    "js/i18n-later.js",
+    "js/i18n-zh.js",
+    "js/notice.js",
+    "js/record.js",
+    "js/recourse.js",
+    "js/worker/decode.js",
+    "js/worker/file-batch.js",
+    "js/worker/helper-worker.js",
+    "manifest.webmanifest",
+];
+
 /// When the service worker caches a file (the manifest's `group`; sw.js decides by it):
-/// - `app`: at install, before the page says it is ready (the page and its modules, the model);
+/// - `app`: at install, before the page says it is ready (the page, the modules it needs to
+///   score, the model);
 /// - `liteSimd` / `liteScalar`: at install, the one the browser runs (its SIMD probe);
+/// - `idle` ([`AFTER_READY`]): once the page is ready and idle, also when the browser asks to
+///   save data (they are the app's own small files: offline use needs them);
 /// - `simd` / `scalar` (the full engine) and `later` (the install icons): the full engine of the
 ///   browser's variant and the icons once the page is ready and idle (not when the browser asks
 ///   to save data); any of them, and the other variant, also when a page first requests it.
@@ -333,6 +357,8 @@ fn offline_group(rel: &str) -> &'static str {
         }
     } else if rel.starts_with("icons/") {
         "later"
+    } else if AFTER_READY.contains(&rel) {
+        "idle"
     } else {
         "app"
     }
@@ -564,6 +590,9 @@ mod tests {
             );
         }
         assert_eq!(offline_group("icons/icon-512.png"), "later");
+        assert_eq!(offline_group("js/recourse.js"), "idle");
+        assert_eq!(offline_group("js/worker/file-batch.js"), "idle");
+        assert_eq!(offline_group("js/worker/engine-worker.js"), "app");
         assert_eq!(offline_group("pkg/sw-manifest.js"), "app");
         // The lender's deployment file is pinned and kept offline like the model.
         assert!(pins.contains(&format!(

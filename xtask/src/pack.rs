@@ -16,7 +16,7 @@ use crate::util::{Result, root, run, step, target_dir};
 
 /// The package's files besides the engine builds, relative to www/ (what the library imports,
 /// and the Workers' scripts; the e2e test loads every one from the installed package).
-const FILES: [&str; 23] = [
+const FILES: [&str; 25] = [
     "lib/credit-scorer.js",
     "lib/credit-scorer.d.ts",
     "lib/credit-score-form.js",
@@ -30,6 +30,9 @@ const FILES: [&str; 23] = [
     "js/result.js",
     "js/dom.js",
     "js/i18n.js",
+    // Imported by i18n.js: the Chinese table, and the later panels' English strings.
+    "js/i18n-zh.js",
+    "js/i18n-later.js",
     "js/worker/engine-worker.js",
     "js/worker/engine-loader.js",
     "js/worker/file-batch.js",

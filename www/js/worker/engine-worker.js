@@ -24,7 +24,6 @@
 
 import { serve, fail } from '../channel.js';
 import { EngineLoader, chooseVariant } from './engine-loader.js';
-import { FileBatch } from './file-batch.js';
 
 /** This Worker's state. */
 export const host = {
@@ -35,7 +34,9 @@ export const host = {
   modelBytes: null, // the loaded model, for helpers
   assetsUrl: null,
   batches: new Map(), // request id -> FileBatch
-  FileBatch,
+  // The batch's code (file-batch.js, decode.js), imported on the first file: scoring one
+  // applicant does not need it, so a first visit does not download it before the page is ready.
+  FileBatch: null,
 };
 
 async function start({ engine: wanted, build, integrity, assetsUrl }) {
@@ -105,6 +106,7 @@ export const handlers = {
   },
   async scoreFile({ id, file, reasons, contributions, encoding, decimal }, { progress }) {
     const scorer = await model();
+    host.FileBatch ??= (await import('./file-batch.js')).FileBatch;
     const batch = new host.FileBatch({ active: host.active, scorer, modelBytes: host.modelBytes, assetsUrl: host.assetsUrl });
     host.batches.set(id, batch);
     try {
