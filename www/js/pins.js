@@ -13,8 +13,8 @@ export const DEPLOYMENT_INTEGRITY = 'sha384-Hw38LcUeb8QWucbGYVtw1V0yNC2CYIczD/hW
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-a/Bvnb2H/n/egOgLXx2/D8VjK2TGXHQGgC8yi4LDxnVnm7N1kCsEcmNGRV1v7IHw', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-9+U7gnfjsR4t0XClRorD+tdwkde7kskYq3Ocg5va1hTE3QdgbA5TCjaTLGRZwoeP', // pkg/simd/credit_scorer_bg.wasm
-  liteScalar: 'sha384-3mA11B7F5MdpSgP+0TMFsSfEuikkawFjQyQ9xK8wogf0YGyfNhRjowSID7mu3em0', // pkg/lite/credit_scorer_bg.wasm
-  liteSimd: 'sha384-3itc2j4dP6J/qhEzi/WuIKVCb8jJ7ZRmbq+WpDgugl5Mnwcps9gP+k8H1Uw1I8K1', // pkg/lite/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-MDbOVPCHleT5yPUbJDYxMWERkIGEoYia2jdmQDRkF/fsPFza1a/ZqaPzVQk/sy4a', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-PlkSD9Hr34Ot3ecGs0GEZucNLvLoLSU8KbCgeF0yhv6OZuiN8oi4wFdb3wQSsJ7A', // pkg/simd/credit_scorer_bg.wasm
+  liteScalar: 'sha384-ve+N3bYymoTzP5C/4xv7TVByeFlM+po81dkveWi/jIXTjhFf8Um2RZuI89Ww3ggE', // pkg/lite/credit_scorer_bg.wasm
+  liteSimd: 'sha384-+OyIuC6hrwGsf/0m5xUsa6mjoCwaR9mz47rCNx34emYcN3X7+KVLNagST0UNej15', // pkg/lite/simd/credit_scorer_bg.wasm
 });
