@@ -475,7 +475,7 @@ export function crossBrowserSuite(name) {
       const paths = new Set(own.map((e) => new URL(e.url).pathname));
       // The moment the page said it was ready, on the machine's clock (the proxy's too).
       const readyAt = await d.evaluate(() => performance.timeOrigin + performance.getEntriesByName('credit-scorer:ready')[0].startTime);
-      // The files the service worker's manifest pins, and when it caches them (xtask/src/integrity.rs).
+      // The files the service worker's manifest pins, and when it caches them (xtask/src/integrity/offline.rs).
       const groups = new Map([...readFileSync(path.join(ROOT, 'www', 'pkg', 'sw-manifest.js'), 'utf8')
         .matchAll(/path: '([^']+)', integrity: '[^']+', group: '([^']+)'/g)].map(([, p, grp]) => [new URL(p, `${ORIGIN}/`).pathname, grp]));
       // The proxy sees the Worker's and the service worker's requests too: the lite engine before
