@@ -1,5 +1,5 @@
 // Accessibility in Chromium: axe-core (npm) finds no WCAG 2.0/2.1 A or AA violation in each main
-// state of the page (the same audit runs in Firefox and WebKit in cross-browser.mjs).
+// state of the page (the same audit runs in Firefox and WebKit, cross-browser-steps.mjs).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

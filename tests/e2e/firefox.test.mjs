@@ -1,5 +1,8 @@
-// The page end to end in Firefox (Debian's firefox-esr, over WebDriver BiDi): see cross-browser.mjs.
+// The page end to end in Firefox (Debian's firefox-esr, over WebDriver BiDi): see cross-browser.mjs
+// (the whole page) and cross-browser-embedding.mjs (the embedding).
 
-import { crossBrowserSuite } from './cross-browser.mjs';
+import { embeddingSuite } from './cross-browser-embedding.mjs';
+import { wholePageSuite } from './cross-browser.mjs';
 
-crossBrowserSuite('firefox');
+wholePageSuite('firefox');
+embeddingSuite('firefox');

@@ -25,7 +25,7 @@ const LITE = build('lite/simd/');
 const FULL = build('simd/');
 const SCALAR = [...build('lite/'), ...build('')];
 // What the page imports after it is ready (js/main.js), and the batch's Worker scripts: cached
-// once the page is idle, with save-data too (xtask/src/integrity.rs, group `idle`).
+// once the page is idle, with save-data too (xtask/src/integrity/offline.rs, group `idle`).
 const AFTER_READY = ['/js/decision.js', '/js/recourse.js', '/js/governance.js', '/js/batch.js', '/js/i18n-zh.js', '/js/i18n-later.js',
   '/deployment.json', '/js/worker/file-batch.js', '/js/worker/decode.js', '/js/worker/helper-worker.js'];
 
@@ -35,7 +35,7 @@ function manifestVersion(www) {
 
 /**
  * Rewrites `www`'s pkg/sw-manifest.js for the files now on disk, as `cargo xtask build` does
- * (xtask/src/integrity.rs): each file's SHA-384, and a VERSION from all of them. Returns VERSION.
+ * (xtask/src/integrity/offline.rs): each file's SHA-384, and a VERSION from all of them. Returns VERSION.
  */
 function rewriteManifest(www) {
   const file = path.join(www, 'pkg', 'sw-manifest.js');

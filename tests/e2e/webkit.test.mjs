@@ -1,5 +1,8 @@
-// The page end to end in WebKit, Safari's engine (Debian's WebKitWebDriver and MiniBrowser): see cross-browser.mjs.
+// The page end to end in WebKit, Safari's engine (Debian's WebKitWebDriver and MiniBrowser): see cross-browser.mjs
+// (the whole page) and cross-browser-embedding.mjs (the embedding).
 
-import { crossBrowserSuite } from './cross-browser.mjs';
+import { embeddingSuite } from './cross-browser-embedding.mjs';
+import { wholePageSuite } from './cross-browser.mjs';
 
-crossBrowserSuite('webkit');
+wholePageSuite('webkit');
+embeddingSuite('webkit');

@@ -1,4 +1,4 @@
-//! Firefox and WebKit for the cross-browser end-to-end tests (tests/e2e/cross-browser.test.mjs):
+//! Firefox and WebKit for the cross-browser end-to-end tests (tests/e2e/cross-browser.mjs):
 //! Debian's `firefox-esr` (driven over WebDriver BiDi by npm puppeteer-core) and
 //! `webkit2gtk-driver` (WebKitWebDriver and its MiniBrowser, Safari's engine, driven over classic
 //! WebDriver by npm selenium-webdriver), plus an X server for WebKit: no browser is downloaded.
