@@ -13,8 +13,8 @@ export const DEPLOYMENT_INTEGRITY = 'sha384-Hw38LcUeb8QWucbGYVtw1V0yNC2CYIczD/hW
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-MDbOVPCHleT5yPUbJDYxMWERkIGEoYia2jdmQDRkF/fsPFza1a/ZqaPzVQk/sy4a', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-PlkSD9Hr34Ot3ecGs0GEZucNLvLoLSU8KbCgeF0yhv6OZuiN8oi4wFdb3wQSsJ7A', // pkg/simd/credit_scorer_bg.wasm
-  liteScalar: 'sha384-ve+N3bYymoTzP5C/4xv7TVByeFlM+po81dkveWi/jIXTjhFf8Um2RZuI89Ww3ggE', // pkg/lite/credit_scorer_bg.wasm
-  liteSimd: 'sha384-+OyIuC6hrwGsf/0m5xUsa6mjoCwaR9mz47rCNx34emYcN3X7+KVLNagST0UNej15', // pkg/lite/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-ZLjMccFhtf1JbY4mTVskronRGTS8uYpMUqwvyZZW6sw/6toVSEeDRD4hAAKPhYh8', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-90ykVf95EC8FhS8VwclNAcHjCLkCUdkB/DK9LlHnoNgNkGtiWXWK/m+JflOdn9Gz', // pkg/simd/credit_scorer_bg.wasm
+  liteScalar: 'sha384-+h13uK7vbFj66UINE4VxbvovFjG+B8AHgut4WsB3pbCC2+oH013TGjv+FphnH35E', // pkg/lite/credit_scorer_bg.wasm
+  liteSimd: 'sha384-H0loXAKTJMji4WOy+qMYFPFDXCGnzXwjTdMk9cx/dNZw1bKHoiPSDbv28TXH/yi/', // pkg/lite/simd/credit_scorer_bg.wasm
 });
