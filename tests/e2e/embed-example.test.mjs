@@ -82,6 +82,7 @@ describe('the example lender page (www/examples/)', () => {
     assert.notEqual(await page.textContent('#self-check >> #f-credit_amount-error'), '');
 
     await page.selectOption('#lang', 'zh');
+    await page.waitForSelector('#self-check[data-lang="zh-CN"]'); // the element imports its table on first use
     assert.equal(await page.textContent('#outcome'), `请检查“${amount.label.zh}”。`);
     assert.match(await page.textContent('#self-check >> #f-credit_amount-error'), /^必须介于/);
     assert.equal(await page.textContent('#self-check >> #f-credit_amount-label'), schema.features.find((f) => f.name === 'credit_amount').label.zh);

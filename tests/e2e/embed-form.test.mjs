@@ -119,6 +119,7 @@ describe('<credit-score-form>', () => {
 
     // Language: the element's own `lang` attribute; the host page stays English.
     await page.$eval('#a', (el) => el.setAttribute('lang', 'zh'));
+    await page.waitForSelector('credit-score-form#a[data-lang="zh-CN"]'); // its table is imported on first use
     assert.equal(await page.textContent('#a >> #result-heading'), '结果');
     assert.equal(await page.textContent('#a >> #f-duration_months-error'), '请输入数字。');
     assert.equal(await page.textContent('#a >> #f-duration_months-label'), schema.features.find((f) => f.name === 'duration_months').label.zh);

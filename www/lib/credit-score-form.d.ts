@@ -13,7 +13,9 @@ export interface CreditScoreFormEventMap {
 
 /**
  * `<credit-score-form model="…" model-integrity="sha256-…" lang="en|zh" assets="…" engine="auto|scalar">`.
- * `data-state` on the element says `loading`, `ready`, `scored` or `stale`.
+ * `data-state` on the element says `loading`, `ready`, `scored` or `stale`; `data-lang` the language its texts
+ * are in now (`en` or `zh-CN`: another language's table is imported on first use, so a `lang` change
+ * shows once it is here).
  */
 export declare class CreditScoreForm extends HTMLElement {
   /** The library scorer behind the element (null while disconnected). */

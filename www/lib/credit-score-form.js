@@ -17,7 +17,7 @@ import { FORM_CSS } from './credit-score-form.css.js';
 import { ApplicantForm } from '../js/form.js';
 import { renderResult } from '../js/result.js';
 import { h, show, renderStaticTexts } from '../js/dom.js';
-import { t, inLang, langOf, hasLang, ensureLang } from '../js/i18n.js';
+import { t, lang, inLang, langOf, hasLang, ensureLang } from '../js/i18n.js';
 
 let sheet = null; // one constructed stylesheet shared by every element (never changed)
 function styles() {
@@ -97,6 +97,11 @@ export class CreditScoreForm extends HTMLElement {
     // Another language's table is imported on first use; say it all again once it is here.
     if (!hasLang(l)) ensureLang(l).then((ok) => { if (ok && this.uiLang === l) this.rerender(); });
     return inLang(l, f);
+  }
+
+  /** The language the element's texts are in now (`data-lang`: 'en' or 'zh-CN'). */
+  get shownLang() {
+    return hasLang(this.uiLang) ? this.uiLang : inLang(this.uiLang, lang);
   }
 
   connectedCallback() {
@@ -279,6 +284,7 @@ export class CreditScoreForm extends HTMLElement {
       show(this.$('mini-result'), false);
     });
     this.setAttribute('data-state', this.model ? (this.session.result ? (this.session.stale ? 'stale' : 'scored') : 'ready') : 'loading');
+    this.setAttribute('data-lang', this.shownLang);
   }
 }
 
