@@ -17,7 +17,7 @@ pub(super) fn run(
     force: bool,
 ) -> Result<Outcome, Error> {
     // Refused before the work, not after it.
-    let mut file = super::output::AtomicFile::create(output, &[model, schema], false, force)?;
+    let file = super::output::AtomicFile::create(output, &[model, schema], false, force)?;
     let text = std::fs::read_to_string(schema).map_err(|e| {
         Error::new(
             ErrorKind::Io,
@@ -29,13 +29,7 @@ pub(super) fn run(
     })?;
     let made = credit_scorer::model::with_schema(bytes, &text)
         .map_err(|e| Error::new(e.kind(), format!("`{}`: {}", schema.display(), e.message())))?;
-    file.writer().write_all(&made.bytes).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("cannot write `{}`: {e}", output.display()),
-        )
-    })?;
-    file.commit()?;
+    file.write_and_commit(&made.bytes)?;
     let engine = match &made.loads {
         Ok(Engine::Tract) => "this build loads it with tract".to_string(),
         Ok(Engine::Direct) => "this build loads it with the direct evaluator".to_string(),

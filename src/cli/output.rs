@@ -104,6 +104,15 @@ impl AtomicFile {
         &mut self.writer
     }
 
+    /// Writes `bytes` as the whole file and puts it at its path (see [`AtomicFile::commit`]).
+    pub(super) fn write_and_commit(mut self, bytes: &[u8]) -> Result<(), Error> {
+        let shown = self.path.display().to_string();
+        self.writer
+            .write_all(bytes)
+            .map_err(|e| io(format!("cannot write `{shown}`"), &e))?;
+        self.commit()
+    }
+
     /// Puts the complete file at its path (replacing an existing one only with `force`).
     pub(super) fn commit(self) -> Result<(), Error> {
         let shown = self.path.display();

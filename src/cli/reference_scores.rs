@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use credit_scorer::{Error, ErrorKind};
+use credit_scorer::Error;
 
 use super::Outcome;
 
@@ -16,7 +16,7 @@ pub(super) fn run(
     _force: bool,
 ) -> Result<Outcome, Error> {
     Err(Error::new(
-        ErrorKind::NeedsFullEngine,
+        credit_scorer::ErrorKind::NeedsFullEngine,
         "this build of the command line has no tract to score the rows with; build it with the default features",
     ))
 }
@@ -31,15 +31,9 @@ pub(super) fn run(
     force: bool,
 ) -> Result<Outcome, Error> {
     // Refused before the work, not after it.
-    let mut file = super::output::AtomicFile::create(output, &[model], false, force)?;
+    let file = super::output::AtomicFile::create(output, &[model], false, force)?;
     let made = credit_scorer::model::with_reference_scores(bytes)?;
-    file.writer().write_all(&made.bytes).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("cannot write `{}`: {e}", output.display()),
-        )
-    })?;
-    file.commit()?;
+    file.write_and_commit(&made.bytes)?;
     eprintln!(
         "wrote {}: {} reference rows scored by tract; {}",
         output.display(),

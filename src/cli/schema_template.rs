@@ -168,14 +168,8 @@ pub(super) fn run(
         print!("{text}");
         return Ok(Outcome::Done);
     }
-    let mut file = super::output::AtomicFile::create(output, &[model], false, force)?;
-    file.writer().write_all(text.as_bytes()).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("cannot write `{}`: {e}", output.display()),
-        )
-    })?;
-    file.commit()?;
+    super::output::AtomicFile::create(output, &[model], false, force)?
+        .write_and_commit(text.as_bytes())?;
     eprintln!(
         "wrote {}: a starter schema for {} inputs; replace every `{PLACEHOLDER}` text, then `credit-scorer embed-schema`",
         output.display(),
