@@ -114,7 +114,7 @@ pub fn run(args: &[String]) -> Result {
     fs::create_dir_all(site.join("ort"))?;
     fs::create_dir_all(&out)?;
     if options.only == Only::Cli {
-        step("bench site", || assemble(&root, &site))?;
+        // Only the native build and the generated CSV: no wasm, so not the whole site.
         if !site.join("values.json").exists() {
             step("tract natively (bench-native)", || native(&site))?;
         }
