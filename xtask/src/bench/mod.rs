@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+mod cli;
+
 use crate::serve;
 use crate::tools::{ensure_chromium, ensure_npm, ensure_wasm_target, wasm_bindgen_bin};
 use crate::util::{Result, cargo, root, step, target_dir};
@@ -27,11 +29,10 @@ const ORT_FILES: &[&str] = &[
     "ort-wasm-simd-threaded.mjs",
     "ort-wasm-simd-threaded.wasm",
 ];
-/// Rows in the generated CSV for the command-line figure.
-const CLI_ROWS: usize = 1_000_000;
 
 const USAGE: &str =
     "cargo xtask bench [--dist] [--no-build] [--reps N] [--only csv|recourse|cli|first-visit|lighthouse]
+                  [--against REV]
   --dist      run wasm-opt on the benchmarked module (as `build --dist`)
   --no-build  reuse the module already in the bench site
   --reps N    cold/warm start repetitions per runtime (default 5)
@@ -46,7 +47,11 @@ const USAGE: &str =
               only the cold first visit of www/ (as built: run `cargo xtask build` first) and of
               onnxruntime-web: bytes before ready (brotli) and time to ready
   --only lighthouse
-              only Lighthouse's four category scores for www/ (as built), as a phone and a desktop";
+              only Lighthouse's four category scores for www/ (as built), as a phone and a desktop
+  --against REV
+              with --only cli: also build the command line of git revision REV (a worktree under
+              the target directory, the same profile) and run both on the same file, alternately,
+              --reps times each (default 3 here), as a ratio: a before / after in one run";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Only {
@@ -62,7 +67,9 @@ struct Options {
     dist: bool,
     build: bool,
     reps: u32,
+    reps_given: bool,
     only: Only,
+    against: Option<String>,
 }
 
 fn parse(args: &[String]) -> Result<Options> {
@@ -70,7 +77,9 @@ fn parse(args: &[String]) -> Result<Options> {
         dist: false,
         build: true,
         reps: 5,
+        reps_given: false,
         only: Only::All,
+        against: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -83,6 +92,10 @@ fn parse(args: &[String]) -> Result<Options> {
                     .and_then(|n| n.parse().ok())
                     .filter(|&n| n > 0)
                     .ok_or("--reps needs a positive number")?;
+                o.reps_given = true;
+            }
+            "--against" => {
+                o.against = Some(it.next().ok_or("--against needs a git revision")?.clone());
             }
             "--only" => {
                 o.only = match it.next().map(String::as_str) {
@@ -118,7 +131,13 @@ pub fn run(args: &[String]) -> Result {
         if !site.join("values.json").exists() {
             step("tract natively (bench-native)", || native(&site))?;
         }
-        let cli = step("command line on 1,000,000 rows", || cli(&site, &out))?;
+        if let Some(rev) = &options.against {
+            let reps = if options.reps_given { options.reps } else { 3 };
+            return step("command line, this tree against another revision", || {
+                cli::against(&site, &out, rev, reps)
+            });
+        }
+        let cli = step("command line on 1,000,000 rows", || cli::cli(&site, &out))?;
         if let Some(path) = cli {
             println!("{}", fs::read_to_string(path)?);
         }
@@ -156,12 +175,12 @@ pub fn run(args: &[String]) -> Result {
         step("tract natively (bench-native)", || native(&site))?
     };
     if csv_only && !site.join("applicants-1m.csv").exists() {
-        write_csv(&site, &site.join("applicants-1m.csv"))?;
+        cli::write_csv(&site, &site.join("applicants-1m.csv"))?;
     }
     let cli = if browser_only {
         None
     } else {
-        step("command line on 1,000,000 rows", || cli(&site, &out))?
+        step("command line on 1,000,000 rows", || cli::cli(&site, &out))?
     };
     let sizes_json = if browser_only {
         "{}".to_string()
@@ -414,122 +433,6 @@ fn inputs(site: &Path) -> Result {
             .arg(site)
             .arg("--inputs-only"),
     )
-}
-
-/// `credit-scorer score` on a generated 1,000,000-row CSV, when the command exists.
-fn cli(site: &Path, out: &Path) -> Result<Option<PathBuf>> {
-    let bin = native_bin("credit-scorer")?;
-    let usage = Command::new(&bin).args(["score", "--help"]).output()?;
-    let text = String::from_utf8_lossy(&usage.stderr).to_string()
-        + &String::from_utf8_lossy(&usage.stdout);
-    if !text.contains("credit-scorer score") {
-        println!("`credit-scorer score` does not exist yet: skipping the command-line figure");
-        return Ok(None);
-    }
-    let csv = site.join("applicants-1m.csv");
-    if !csv.exists() {
-        write_csv(site, &csv)?;
-    }
-    let model = root().join(MODEL);
-    let scored = out.join("scored-1m.csv");
-    let threads_flag = text.contains("--threads");
-    let no_reasons_flag = text.contains("--no-reasons");
-    // Each run replaces the last one's output.
-    let force_flag = text.contains("--force");
-    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut runs = Vec::new();
-    for reasons in [true, false] {
-        if !reasons && !no_reasons_flag {
-            continue;
-        }
-        for threads in [1, all] {
-            let mut cmd = if threads_flag {
-                let mut c = Command::new(&bin);
-                c.arg("score").args(["--threads", &threads.to_string()]);
-                c
-            } else if threads == 1 {
-                let mut c = Command::new("taskset");
-                c.args(["-c", "0"]).arg(&bin).arg("score");
-                c
-            } else {
-                let mut c = Command::new(&bin);
-                c.arg("score");
-                c
-            };
-            cmd.arg("--model")
-                .arg(&model)
-                .arg(&csv)
-                .arg("-o")
-                .arg(&scored);
-            if !reasons {
-                cmd.arg("--no-reasons");
-            }
-            if force_flag {
-                cmd.arg("--force");
-            }
-            let t = Instant::now();
-            let result = crate::util::run(&mut cmd);
-            let secs = t.elapsed().as_secs_f64();
-            if let Err(e) = result {
-                println!("command line failed ({e}); leaving it out of the table");
-                return Ok(None);
-            }
-            let label = format!(
-                "{threads} thread{}, {}",
-                if threads == 1 { "" } else { "s" },
-                if reasons {
-                    "with reason codes"
-                } else {
-                    "--no-reasons"
-                }
-            );
-            runs.push(format!(
-                "{{\"label\":\"{label}\",\"seconds\":{secs:.3},\"rows_per_s\":{:.0}}}",
-                CLI_ROWS as f64 / secs
-            ));
-        }
-    }
-    let path = site.join("cli.json");
-    fs::write(
-        &path,
-        format!("{{\"rows\":{CLI_ROWS},\"runs\":[{}]}}", runs.join(",")),
-    )?;
-    Ok(Some(path))
-}
-
-/// A CSV of the benchmark's applicants (repeated up to a million rows) with the schema's names.
-fn write_csv(site: &Path, csv: &Path) -> Result {
-    let values = fs::read_to_string(site.join("values.json"))?;
-    // values.json is `[{"a":1,"b":2},…]` written by bench-native: flat, no nesting, no strings.
-    let objects: Vec<&str> = values
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .split("},{")
-        .map(|o| o.trim_matches(['{', '}']))
-        .collect();
-    let first = objects.first().ok_or("values.json is empty")?;
-    let header: Vec<&str> = first
-        .split(',')
-        .filter_map(|kv| kv.split_once(':').map(|(k, _)| k.trim_matches('"')))
-        .collect();
-    let lines: Vec<String> = objects
-        .iter()
-        .map(|o| {
-            o.split(',')
-                .filter_map(|kv| kv.split_once(':').map(|(_, v)| v))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .collect();
-    let mut text = String::with_capacity(CLI_ROWS * 40);
-    text.push_str(&header.join(","));
-    text.push('\n');
-    for i in 0..CLI_ROWS {
-        text.push_str(&lines[i % lines.len()]);
-        text.push('\n');
-    }
-    fs::write(csv, text)?;
-    Ok(())
 }
 
 fn runtime_sizes(site: &Path) -> Result<String> {

@@ -1,0 +1,232 @@
+//! The command line's figures: `credit-scorer score` on a generated 1,000,000-row CSV, alone or
+//! against another revision's build (`--only cli [--against REV]`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use super::{MODEL, NATIVE_PROFILE, native_bin};
+use crate::util::{Result, cargo, root, target_dir};
+
+/// Rows in the generated CSV for the command-line figure.
+const CLI_ROWS: usize = 1_000_000;
+
+/// `credit-scorer score` on a generated 1,000,000-row CSV, when the command exists.
+pub(super) fn cli(site: &Path, out: &Path) -> Result<Option<PathBuf>> {
+    let bin = native_bin("credit-scorer")?;
+    let usage = Command::new(&bin).args(["score", "--help"]).output()?;
+    let text = String::from_utf8_lossy(&usage.stderr).to_string()
+        + &String::from_utf8_lossy(&usage.stdout);
+    if !text.contains("credit-scorer score") {
+        println!("`credit-scorer score` does not exist yet: skipping the command-line figure");
+        return Ok(None);
+    }
+    let csv = site.join("applicants-1m.csv");
+    if !csv.exists() {
+        write_csv(site, &csv)?;
+    }
+    let model = root().join(MODEL);
+    let scored = out.join("scored-1m.csv");
+    let threads_flag = text.contains("--threads");
+    let no_reasons_flag = text.contains("--no-reasons");
+    // Each run replaces the last one's output.
+    let force_flag = text.contains("--force");
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut runs = Vec::new();
+    for reasons in [true, false] {
+        if !reasons && !no_reasons_flag {
+            continue;
+        }
+        for threads in [1, all] {
+            let mut cmd = if threads_flag {
+                let mut c = Command::new(&bin);
+                c.arg("score").args(["--threads", &threads.to_string()]);
+                c
+            } else if threads == 1 {
+                let mut c = Command::new("taskset");
+                c.args(["-c", "0"]).arg(&bin).arg("score");
+                c
+            } else {
+                let mut c = Command::new(&bin);
+                c.arg("score");
+                c
+            };
+            cmd.arg("--model")
+                .arg(&model)
+                .arg(&csv)
+                .arg("-o")
+                .arg(&scored);
+            if !reasons {
+                cmd.arg("--no-reasons");
+            }
+            if force_flag {
+                cmd.arg("--force");
+            }
+            let t = Instant::now();
+            let result = crate::util::run(&mut cmd);
+            let secs = t.elapsed().as_secs_f64();
+            if let Err(e) = result {
+                println!("command line failed ({e}); leaving it out of the table");
+                return Ok(None);
+            }
+            let label = format!(
+                "{threads} thread{}, {}",
+                if threads == 1 { "" } else { "s" },
+                if reasons {
+                    "with reason codes"
+                } else {
+                    "--no-reasons"
+                }
+            );
+            runs.push(format!(
+                "{{\"label\":\"{label}\",\"seconds\":{secs:.3},\"rows_per_s\":{:.0}}}",
+                CLI_ROWS as f64 / secs
+            ));
+        }
+    }
+    let path = site.join("cli.json");
+    fs::write(
+        &path,
+        format!("{{\"rows\":{CLI_ROWS},\"runs\":[{}]}}", runs.join(",")),
+    )?;
+    Ok(Some(path))
+}
+
+/// `--only cli --against REV`: this tree's `credit-scorer score` and REV's, built in the same
+/// profile, on the same 1,000,000-row file, alternately (one untimed warm-up each), so that the
+/// ratio of their medians compares them under the same load. REV needs `score --threads`,
+/// `--force` and `-q`.
+pub(super) fn against(site: &Path, out: &Path, rev: &str, reps: u32) -> Result {
+    let csv = site.join("applicants-1m.csv");
+    if !csv.exists() {
+        write_csv(site, &csv)?;
+    }
+    let now = out.join("credit-scorer-now");
+    fs::copy(native_bin("credit-scorer")?, &now)?;
+    let tree = target_dir().join("bench-against");
+    let remove_tree = || {
+        // Nothing to remove the first time.
+        let _ = Command::new("git")
+            .current_dir(root())
+            .args(["worktree", "remove", "--force"])
+            .arg(&tree)
+            .output();
+    };
+    remove_tree();
+    crate::util::run(
+        Command::new("git")
+            .current_dir(root())
+            .args(["worktree", "add", "--detach", "--force"])
+            .arg(&tree)
+            .arg(rev),
+    )?;
+    // The shared target directory: REV reuses the tract built for this tree's figures.
+    let built = crate::util::run(
+        cargo()
+            .current_dir(&tree)
+            .args(["build", "--bin", "credit-scorer", "--target-dir"])
+            .arg(target_dir())
+            .args(NATIVE_PROFILE),
+    );
+    let before = out.join("credit-scorer-against");
+    let copied = built.and_then(|()| {
+        fs::copy(
+            target_dir().join("bench-native").join("credit-scorer"),
+            &before,
+        )?;
+        Ok(())
+    });
+    remove_tree();
+    copied?;
+    let model = root().join(MODEL);
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    println!(
+        "`score` on {CLI_ROWS} rows: {rev} against this tree, median of {reps} alternate runs"
+    );
+    // With reasons first: the last outputs compared are the `--no-reasons` ones.
+    for reasons in [true, false] {
+        for threads in [1, all] {
+            let mut seconds = [Vec::new(), Vec::new()];
+            for run in 0..=reps {
+                for (k, bin) in [&before, &now].into_iter().enumerate() {
+                    let mut cmd = Command::new(bin);
+                    cmd.arg("score")
+                        .args(["--threads", &threads.to_string(), "--model"])
+                        .arg(&model)
+                        .arg(&csv)
+                        .arg("-o")
+                        .arg(out.join(format!("scored-against-{k}.csv")))
+                        .args(["--force", "-q"]);
+                    if !reasons {
+                        cmd.arg("--no-reasons");
+                    }
+                    let t = Instant::now();
+                    crate::util::run(&mut cmd)?;
+                    if run > 0 {
+                        seconds[k].push(t.elapsed().as_secs_f64());
+                    }
+                }
+            }
+            let [was, is] = seconds.map(median);
+            println!(
+                "  {threads} thread{}, {}: {rev} {:.0} rows/s, this tree {:.0} rows/s (this tree at {:.3} × its speed)",
+                if threads == 1 { "" } else { "s" },
+                if reasons {
+                    "with reason codes"
+                } else {
+                    "--no-reasons"
+                },
+                CLI_ROWS as f64 / was,
+                CLI_ROWS as f64 / is,
+                was / is
+            );
+        }
+    }
+    let same =
+        fs::read(out.join("scored-against-0.csv"))? == fs::read(out.join("scored-against-1.csv"))?;
+    println!(
+        "  `--no-reasons` outputs: {}",
+        if same { "byte-identical" } else { "DIFFERENT" }
+    );
+    Ok(())
+}
+
+/// A CSV of the benchmark's applicants (repeated up to a million rows) with the schema's names.
+pub(super) fn write_csv(site: &Path, csv: &Path) -> Result {
+    let values = fs::read_to_string(site.join("values.json"))?;
+    // values.json is `[{"a":1,"b":2},…]` written by bench-native: flat, no nesting, no strings.
+    let objects: Vec<&str> = values
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .split("},{")
+        .map(|o| o.trim_matches(['{', '}']))
+        .collect();
+    let first = objects.first().ok_or("values.json is empty")?;
+    let header: Vec<&str> = first
+        .split(',')
+        .filter_map(|kv| kv.split_once(':').map(|(k, _)| k.trim_matches('"')))
+        .collect();
+    let lines: Vec<String> = objects
+        .iter()
+        .map(|o| {
+            o.split(',')
+                .filter_map(|kv| kv.split_once(':').map(|(_, v)| v))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect();
+    let mut text = String::with_capacity(CLI_ROWS * 40);
+    text.push_str(&header.join(","));
+    text.push('\n');
+    for i in 0..CLI_ROWS {
+        text.push_str(&lines[i % lines.len()]);
+        text.push('\n');
+    }
+    fs::write(csv, text)?;
+    Ok(())
+}
