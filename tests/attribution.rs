@@ -453,3 +453,35 @@ fn assess_and_score_give_the_same_reasons_and_contributions_for_a_tree_model() {
     assert_eq!(rows.len(), 200);
     assess_and_score_agree("tests/fixtures/bank/xgboost.onnx", &rows, "exact TreeSHAP");
 }
+
+/// Time per applicant of the exact Shapley routine on the reference model's test split (the
+/// batch path's reasons), for docs/BENCHMARKS.md: `cargo test --release --no-default-features
+/// --test attribution -- --ignored --nocapture`.
+#[test]
+#[ignore = "a timing, not a check: run it in release"]
+fn time_exact_shapley_per_applicant() {
+    let scorer = Scorer::from_bytes(&read(REFERENCE_MODEL)).unwrap();
+    let model = scorer.model();
+    let baseline = scorer.schema().baseline();
+    let rows = test_split();
+    let mut work = explain::Workspace::default();
+    let mut phi = Vec::new();
+    let mut check = 0.0;
+    let mut best = f64::INFINITY;
+    for _ in 0..7 {
+        let start = std::time::Instant::now();
+        for _ in 0..50 {
+            for row in &rows {
+                explain::shapley_into(model, row, &baseline, &mut work, &mut phi).unwrap();
+                check += phi[0];
+            }
+        }
+        best = best.min(start.elapsed().as_secs_f64() / (50 * rows.len()) as f64);
+    }
+    eprintln!(
+        "exact Shapley, reference model, test split: {:.3} µs per applicant (best of 7 × {} \
+         applicants; checksum {check:e})",
+        best * 1e6,
+        50 * rows.len()
+    );
+}

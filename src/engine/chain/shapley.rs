@@ -59,16 +59,73 @@ pub struct NetworkScratch {
     top: Vec<f64>,
     /// Per unit: `w2_j` for a linear unit, 0 otherwise.
     linear_w2: Vec<f64>,
-    /// Per player, per mixed unit: `d_ij`, then the same rows negated (one contiguous row per
-    /// Gray-code step, added either way).
-    mixed_delta: Vec<f64>,
-    mixed_w2: Vec<f64>,
-    /// The mixed units' indices.
+    /// The mixed units' indices, those with `w2_j > 0` first.
     mixed: Vec<usize>,
-    h: Vec<f64>,
+    /// How many of `mixed` have `w2_j > 0`.
+    positive: usize,
+    /// Per mixed unit: its lane, its index and `|w2_j|`.
+    lanes: Vec<(usize, usize, f64)>,
+    /// One row of lanes being filled.
+    lane_values: Vec<f64>,
+    /// Per block of eight mixed units: their baseline pre-activations times `|w2_j|`.
+    block_start: Vec<Block>,
+    /// Per block, per player: `|w2_j| d_ij`, then the same rows negated (one row per Gray-code
+    /// step, added either way).
+    block_rows: Vec<Block>,
+    /// Per number of players: the Gray-code walk's tables (made on first use).
+    tables: Vec<GrayTable>,
+    /// Per coalition in Gray-code order: the mixed units' sums, two lanes.
+    sums: Vec<F2>,
     values: Vec<f64>,
-    coef: Vec<f64>,
+}
+
+/// The coalitions of `n` players in Gray-code order: step `g` visits `S = g ^ (g >> 1)`.
+#[derive(Clone, Debug, Default)]
+struct GrayTable {
+    /// Per step `g ≥ 1`: the row of a block's `block_rows` it adds (player `p` joins: row `p`;
+    /// leaves: row `n + p`, the negated one).
+    steps: Vec<u32>,
+    /// Per step: weight(|S|) = |S|! (n−1−|S|)! / n!.
     weight: Vec<f64>,
+    /// Per step: coef(|S|) = weight(|S|−1) + weight(|S|).
+    coef: Vec<f64>,
+}
+
+impl GrayTable {
+    fn new(n: usize) -> Option<GrayTable> {
+        let coalitions = 1usize << n;
+        let steps = (1..coalitions)
+            .map(|g| {
+                let p = g.trailing_zeros() as usize;
+                let row = if (g ^ (g >> 1)) >> p & 1 == 1 {
+                    p
+                } else {
+                    n + p
+                };
+                row as u32
+            })
+            .collect();
+        let mut by_size = [(0.0, 0.0); MAX_EXACT_FEATURES + 1];
+        for (s, entry) in by_size.iter_mut().enumerate().take(n + 1) {
+            let below = if s == 0 {
+                0.0
+            } else {
+                shapley_weight(n, s - 1)
+            };
+            *entry = (shapley_weight(n, s), below + shapley_weight(n, s));
+        }
+        let (mut weight, mut coef) = (Vec::new(), Vec::new());
+        for g in 0..coalitions {
+            let (w, c) = by_size.get((g ^ (g >> 1)).count_ones() as usize)?;
+            weight.push(*w);
+            coef.push(*c);
+        }
+        Some(GrayTable {
+            steps,
+            weight,
+            coef,
+        })
+    }
 }
 
 /// A constant row added (or, for `x − c`, taken away) as a bias: its value for column `c`.
@@ -233,13 +290,15 @@ impl RowChain {
             hi,
             top,
             linear_w2,
-            mixed_delta,
-            mixed_w2,
             mixed,
-            h,
+            positive,
+            lanes,
+            lane_values,
+            block_start,
+            block_rows,
+            tables,
+            sums,
             values,
-            coef,
-            weight,
         } = work;
         // The baseline is the same for every applicant of a batch: its part is kept.
         let same_baseline = baseline_raw.len() == baseline.len()
@@ -262,12 +321,15 @@ impl RowChain {
         self.hidden_inputs(net, applicant, front, back, za)?;
         delta.clear();
         delta.resize(k * units, 0.0);
+        // Features with a column that differs from the baseline's (bit i).
+        let mut differs = 0u32;
         for (t, ((&a, &b), src)) in za.iter().zip(zb.iter()).zip(&net.source).enumerate() {
             if a == b {
                 continue;
             }
             // A column no feature reaches cannot differ between two rows.
             let i = (*src)?;
+            differs |= 1 << i;
             let row = net.w1.get(t * units..(t + 1) * units)?;
             let d = f64::from(a) - f64::from(b);
             let di = delta.get_mut(i * units..(i + 1) * units)?;
@@ -275,9 +337,10 @@ impl RowChain {
         }
         players.clear();
         players.extend((0..k).filter(|&i| {
-            delta
-                .get(i * units..(i + 1) * units)
-                .is_some_and(|d| d.iter().any(|&v| v != 0.0))
+            differs >> i & 1 == 1
+                && delta
+                    .get(i * units..(i + 1) * units)
+                    .is_some_and(|d| d.iter().any(|&v| v != 0.0))
         }));
         // Each unit's range over all coalitions of the players.
         for v in [&mut *lo, &mut *hi, &mut *top] {
@@ -288,33 +351,28 @@ impl RowChain {
             let di = delta.get(i * units..(i + 1) * units)?;
             for (((l, u), t), &d) in lo.iter_mut().zip(hi.iter_mut()).zip(top.iter_mut()).zip(di) {
                 *t += d;
-                *l += if d < 0.0 { d } else { 0.0 };
-                *u += if d > 0.0 { d } else { 0.0 };
+                *l += d.min(0.0);
+                *u += d.max(0.0);
             }
         }
         let (mut baseline_logit, mut applicant_logit) = (net.b2, net.b2);
         linear_w2.clear();
-        mixed_w2.clear();
-        mixed.clear();
-        h.clear();
-        for (j, ((((&b, &w2), &l), &u), &t)) in base
-            .iter()
-            .zip(&net.w2)
-            .zip(lo.iter())
-            .zip(hi.iter())
-            .zip(top.iter())
-            .enumerate()
-        {
+        for (((&b, &w2), &l), &t) in base.iter().zip(&net.w2).zip(lo.iter()).zip(top.iter()) {
             baseline_logit += w2 * relu(b);
             applicant_logit += w2 * relu(t);
-            let linear = l >= 0.0;
-            linear_w2.push(if linear { w2 } else { 0.0 });
-            if !linear && u > 0.0 {
-                mixed.push(j);
-                mixed_w2.push(w2);
-                h.push(b);
-            }
+            linear_w2.push(if l >= 0.0 { w2 } else { 0.0 });
         }
+        // Mixed: below 0 for some coalition and above it for another (and a weight to count).
+        let is_mixed = |j: usize, positive: bool| {
+            let (Some(&l), Some(&u), Some(&w2)) = (lo.get(j), hi.get(j), net.w2.get(j)) else {
+                return false;
+            };
+            l < 0.0 && u > 0.0 && if positive { w2 > 0.0 } else { w2 < 0.0 }
+        };
+        mixed.clear();
+        mixed.extend((0..units).filter(|&j| is_mixed(j, true)));
+        *positive = mixed.len();
+        mixed.extend((0..units).filter(|&j| is_mixed(j, false)));
         phi.clear();
         phi.resize(k, 0.0);
         // Linear units: feature i gets w2_j · d_ij.
@@ -326,47 +384,98 @@ impl RowChain {
         if n == 0 || m == 0 {
             return Some((baseline_logit, applicant_logit));
         }
-        mixed_delta.clear();
-        for sign in [1.0, -1.0] {
-            for &i in players.iter() {
-                let di = delta.get(i * units..(i + 1) * units)?;
-                for &j in mixed.iter() {
-                    mixed_delta.push(sign * *di.get(j)?);
+        // Lanes: the units with w2 > 0 from lane 0, those with w2 < 0 from the next vector, each
+        // scaled by |w2_j| (w2_j · relu(x) = ±relu(|w2_j| x)); unused lanes stay 0.
+        let up_vectors = positive.div_ceil(2);
+        let vectors = up_vectors + (m - *positive).div_ceil(2);
+        let blocks = vectors.div_ceil(VECTORS);
+        // Each mixed unit's lane and scale.
+        lanes.clear();
+        for (q, &j) in mixed.iter().enumerate() {
+            let lane = if q < *positive {
+                q
+            } else {
+                2 * up_vectors + q - *positive
+            };
+            lanes.push((lane, j, net.w2.get(j)?.abs()));
+        }
+        let width = VECTORS * 2 * blocks;
+        lane_values.clear();
+        lane_values.resize(width, 0.0);
+        // `lane_values` as blocks, into every `stride`-th block of `out` from `at`.
+        let put = |lane_values: &[f64], out: &mut [Block], at: usize, stride: usize| {
+            for (b, chunk) in lane_values.chunks_exact(2 * VECTORS).enumerate() {
+                let block = out.get_mut(at + b * stride)?;
+                for (v, pair) in block.iter_mut().zip(chunk.as_chunks::<2>().0) {
+                    let [x, y] = *pair;
+                    *v = F2::new(x, y);
                 }
             }
+            Some(())
+        };
+        let zero_block = [F2::new(0.0, 0.0); VECTORS];
+        for &(lane, j, scale) in lanes.iter() {
+            *lane_values.get_mut(lane)? = scale * *base.get(j)?;
+        }
+        block_start.clear();
+        block_start.resize(blocks, zero_block);
+        put(lane_values, block_start, 0, 1)?;
+        block_rows.clear();
+        block_rows.resize(2 * n * blocks, zero_block);
+        for (p, &i) in players.iter().enumerate() {
+            let row = delta.get(i * units..(i + 1) * units)?;
+            for &(lane, j, scale) in lanes.iter() {
+                *lane_values.get_mut(lane)? = scale * *row.get(j)?;
+            }
+            put(lane_values, block_rows, p, 2 * n)?;
+            lane_values.iter_mut().for_each(|v| *v = -*v);
+            put(lane_values, block_rows, n + p, 2 * n)?;
         }
         // v(S) of the mixed units, every coalition of the players, in Gray-code order.
         let coalitions = 1usize << n;
+        if tables.len() <= n {
+            tables.resize_with(n + 1, GrayTable::default);
+        }
+        let table = tables.get_mut(n)?;
+        if table.weight.len() != coalitions {
+            *table = GrayTable::new(n)?;
+        }
+        let GrayTable {
+            steps,
+            weight,
+            coef,
+        } = table;
+        sums.clear();
+        sums.resize(coalitions, F2::new(0.0, 0.0));
+        for b in 0..blocks {
+            let start = block_start.get(b)?;
+            let rows = block_rows.get(2 * n * b..2 * n * (b + 1))?;
+            let up = (up_vectors.saturating_sub(VECTORS * b)).min(VECTORS);
+            match up {
+                4 => walk::<4>(start, rows, steps, sums),
+                3 => walk::<3>(start, rows, steps, sums),
+                2 => walk::<2>(start, rows, steps, sums),
+                1 => walk::<1>(start, rows, steps, sums),
+                _ => walk::<0>(start, rows, steps, sums),
+            }?;
+        }
+        // v(S) times coef(|S|) by coalition, and Σ v(S) weight(|S|) in four running sums (a
+        // single sum would wait on each add).
         values.clear();
         values.resize(coalitions, 0.0);
-        *values.first_mut()? = step(h, None, mixed_w2);
-        for g in 1..coalitions {
-            let p = g.trailing_zeros() as usize;
-            let gray = g ^ (g >> 1);
-            // Player p joins (its row added) or leaves (the negated row added).
-            let row = if gray >> p & 1 == 1 { p } else { n + p };
-            let d = mixed_delta.get(row * m..(row + 1) * m)?;
-            *values.get_mut(gray)? = step(h, Some(d), mixed_w2);
-        }
-        // weight(s) = s! (n−1−s)! / n!; coef(s) = weight(s−1) + weight(s).
-        weight.clear();
-        weight.extend((0..=n).map(|s| shapley_weight(n, s)));
-        coef.clear();
-        coef.extend((0..=n).map(|s| {
-            let below = if s == 0 {
-                0.0
-            } else {
-                shapley_weight(n, s - 1)
-            };
-            below + shapley_weight(n, s)
-        }));
-        // Four running sums throughout: a single sum would wait on each add.
         let mut total = [0.0f64; 4];
-        for (q, chunk) in values.chunks_mut(4).enumerate() {
-            for ((r, v), t) in chunk.iter_mut().enumerate().zip(total.iter_mut()) {
-                let s = (4 * q + r).count_ones() as usize;
-                *t += *weight.get(s)? * *v;
-                *v *= *coef.get(s)?;
+        for (q, ((s4, w4), c4)) in sums
+            .chunks(4)
+            .zip(weight.chunks(4))
+            .zip(coef.chunks(4))
+            .enumerate()
+        {
+            for (r, (((s, w), c), t)) in s4.iter().zip(w4).zip(c4).zip(&mut total).enumerate() {
+                let [a, b] = s.lanes();
+                let v = a + b;
+                *t += w * v;
+                let g = 4 * q + r;
+                *values.get_mut(g ^ (g >> 1))? = c * v;
             }
         }
         let total: f64 = total.iter().sum();
@@ -398,37 +507,122 @@ impl RowChain {
     }
 }
 
-/// `h += d` (when given), then Σ w2_j · relu(h_j): one pass, four running sums.
-#[inline]
-fn step(h: &mut [f64], d: Option<&[f64]>, w2: &[f64]) -> f64 {
-    let mut sums = [0.0f64; 4];
-    let (h4, h_tail) = h.as_chunks_mut::<4>();
-    let (w4, w_tail) = w2.as_chunks::<4>();
-    let mut tail = 0.0;
-    match d {
-        Some(d) => {
-            let (d4, d_tail) = d.as_chunks::<4>();
-            for ((x, w), d) in h4.iter_mut().zip(w4).zip(d4) {
-                for (((s, x), w), d) in sums.iter_mut().zip(x.iter_mut()).zip(w).zip(d) {
-                    *x += d;
-                    *s += w * relu(*x);
-                }
-            }
-            for ((x, w), d) in h_tail.iter_mut().zip(w_tail).zip(d_tail) {
-                *x += d;
-                tail += w * relu(*x);
-            }
+/// Two-lane vectors of the SIMD wasm build, as `core::arch::wasm32` spells them.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod lanes {
+    use core::arch::wasm32::{
+        f64x2, f64x2_add, f64x2_extract_lane, f64x2_pmax, f64x2_splat, f64x2_sub, v128,
+    };
+
+    /// Two f64 lanes.
+    #[derive(Clone, Copy, Debug)]
+    pub(super) struct F2(v128);
+
+    impl F2 {
+        #[inline(always)]
+        pub(super) fn new(a: f64, b: f64) -> F2 {
+            F2(f64x2(a, b))
         }
-        None => {
-            for (x, w) in h4.iter().zip(w4) {
-                for ((s, x), w) in sums.iter_mut().zip(x).zip(w) {
-                    *s += w * relu(*x);
-                }
-            }
-            tail = h_tail.iter().zip(w_tail).map(|(x, w)| w * relu(*x)).sum();
+        #[inline(always)]
+        pub(super) fn add(self, o: F2) -> F2 {
+            F2(f64x2_add(self.0, o.0))
+        }
+        #[inline(always)]
+        pub(super) fn sub(self, o: F2) -> F2 {
+            F2(f64x2_sub(self.0, o.0))
+        }
+        /// `pmax(0, x)` is `0 < x ? x : 0`, bit for bit [`super::relu`].
+        #[inline(always)]
+        pub(super) fn relu(self) -> F2 {
+            F2(f64x2_pmax(f64x2_splat(0.0), self.0))
+        }
+        #[inline(always)]
+        pub(super) fn lanes(self) -> [f64; 2] {
+            [
+                f64x2_extract_lane::<0>(self.0),
+                f64x2_extract_lane::<1>(self.0),
+            ]
         }
     }
-    sums.iter().sum::<f64>() + tail
+}
+
+/// Two-lane vectors elsewhere: the same operations lane by lane, so every build gives the same
+/// bits (LLVM keeps them as two-lane SSE2 natively).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod lanes {
+    /// Two f64 lanes.
+    #[derive(Clone, Copy, Debug)]
+    pub(super) struct F2([f64; 2]);
+
+    impl F2 {
+        #[inline(always)]
+        pub(super) fn new(a: f64, b: f64) -> F2 {
+            F2([a, b])
+        }
+        #[inline(always)]
+        pub(super) fn add(self, o: F2) -> F2 {
+            let ([a, b], [c, d]) = (self.0, o.0);
+            F2([a + c, b + d])
+        }
+        #[inline(always)]
+        pub(super) fn sub(self, o: F2) -> F2 {
+            let ([a, b], [c, d]) = (self.0, o.0);
+            F2([a - c, b - d])
+        }
+        #[inline(always)]
+        pub(super) fn relu(self) -> F2 {
+            F2(self.0.map(super::relu))
+        }
+        #[inline(always)]
+        pub(super) fn lanes(self) -> [f64; 2] {
+            self.0
+        }
+    }
+}
+
+use lanes::F2;
+
+/// Vectors per block of mixed units: eight units whose pre-activations stay in registers for a
+/// whole walk over the coalitions.
+const VECTORS: usize = 4;
+
+/// One block's eight lanes.
+type Block = [F2; VECTORS];
+
+/// Adds one block's `Σ ±relu(h)` to every coalition's sums, walking the coalitions in Gray-code
+/// order from `start` (the empty coalition): `rows[steps[g − 1]]` is added at step `g`. The
+/// first `UP` vectors count positively, the others negatively.
+#[inline(always)]
+fn walk<const UP: usize>(
+    start: &Block,
+    rows: &[Block],
+    steps: &[u32],
+    sums: &mut [F2],
+) -> Option<()> {
+    let mut h = *start;
+    let (first, rest) = sums.split_first_mut()?;
+    *first = accumulate::<UP>(*first, &h);
+    for (s, &row) in rest.iter_mut().zip(steps) {
+        let d = rows.get(row as usize)?;
+        for (x, d) in h.iter_mut().zip(d) {
+            *x = x.add(*d);
+        }
+        *s = accumulate::<UP>(*s, &h);
+    }
+    Some(())
+}
+
+/// `sum + Σ_{v<UP} relu(h_v) − Σ_{v≥UP} relu(h_v)`, in one fixed order.
+#[inline(always)]
+fn accumulate<const UP: usize>(sum: F2, h: &Block) -> F2 {
+    let [a, b, c, d] = h.map(F2::relu);
+    match UP {
+        4 => sum.add(a.add(b).add(c.add(d))),
+        3 => sum.add(a.add(b).add(c.sub(d))),
+        2 => sum.add(a.add(b).sub(c.add(d))),
+        1 => sum.add(a.sub(b.add(c).add(d))),
+        _ => sum.sub(a.add(b).add(c.add(d))),
+    }
 }
 
 /// Σ a_j · b_j.
