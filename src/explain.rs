@@ -46,7 +46,8 @@ pub struct Logits {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum Method {
     /// Exact interventional Shapley values over all coalitions (at most
-    /// [`MAX_EXACT_FEATURES`] features).
+    /// [`MAX_EXACT_FEATURES`] features), or in closed form at any width when the log-odds are
+    /// linear in the input (each feature's term).
     ExactShapley,
     /// Exact interventional TreeSHAP (a sum of trees, any width).
     ExactTreeShap,
@@ -69,7 +70,7 @@ impl Method {
 pub fn method(model: &Model) -> Method {
     if model.has_tree_contributions() {
         Method::ExactTreeShap
-    } else if model.k() <= MAX_EXACT_FEATURES {
+    } else if model.k() <= MAX_EXACT_FEATURES || model.has_linear_contributions() {
         Method::ExactShapley
     } else {
         Method::SampledShapley
@@ -132,6 +133,14 @@ pub fn shapley_into(
     // Tree ensembles: exact interventional TreeSHAP, at any width (see `engine::trees`).
     if let Some((values, baseline_logit, applicant_logit)) =
         model.tree_contributions(applicant, baseline)
+    {
+        phi.clear();
+        phi.extend_from_slice(&values);
+        return Ok(exact(baseline_logit, applicant_logit));
+    }
+    // Log-odds linear in the input: each feature's term is its exact value, at any width.
+    if let Some((values, baseline_logit, applicant_logit)) =
+        model.linear_contributions(applicant, baseline)
     {
         phi.clear();
         phi.extend_from_slice(&values);

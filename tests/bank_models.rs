@@ -241,6 +241,53 @@ fn tree_shap_matches_brute_force() {
     assert!(checked >= 7 * 12, "{checked} applicants checked");
 }
 
+/// A logistic regression (alone or after a `Scaler`) has log-odds linear in the input, so each
+/// feature's term is its exact Shapley value at any width: equal to brute force over the
+/// coalitions of up to 10 differing characteristics (1e-9), adding up to the log-odds
+/// difference, and `assess` says the reasons are exact for all 18 characteristics (more than
+/// the 12 that coalitions are enumerated for). A `Normalizer` in front is not linear: no closed
+/// form then.
+#[test]
+fn linear_models_get_exact_contributions_at_any_width() {
+    for name in ["sklearn_logistic", "sklearn_pipeline"] {
+        let (bytes, f) = fixture(name);
+        let model = load(name, &bytes);
+        assert!(model.k() > 12, "{name}: {} characteristics", model.k());
+        let mut moved = 0;
+        for (n, r) in f.rows.iter().take(12).enumerate() {
+            let mut x = f.baseline.clone();
+            for j in 0..10 {
+                let i = (n * 3 + j * 7) % x.len();
+                x[i] = r[i].expect("complete rows");
+            }
+            let (phi, base, fx) = model
+                .linear_contributions(&x, &f.baseline)
+                .unwrap_or_else(|| panic!("{name}: no closed form"));
+            let brute = brute_force(&model, &x, &f.baseline);
+            for (j, (a, b)) in phi.iter().zip(&brute).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-9,
+                    "{name} row {n} feature {j}: {a} vs brute force {b}"
+                );
+            }
+            let sum: f64 = phi.iter().sum();
+            assert!((sum - (fx - base)).abs() <= 1e-9, "{name}");
+            moved += phi.iter().filter(|v| **v != 0.0).count();
+        }
+        assert!(moved >= 24, "{name}: {moved} non-zero contributions");
+        let scorer = Scorer::from_bytes(&bytes).expect("loads");
+        let x = row(&f.rows[3]);
+        let a = scorer.assess(&x).expect("assesses");
+        assert!(!a.approximate, "{name}: approximate reasons");
+        let sum: f64 = a.contributions.iter().map(|c| c.contribution).sum();
+        let want = a.points_unclamped - a.baseline_points;
+        assert!((sum - want).abs() < 1e-9, "{name}: {sum} vs {want}");
+    }
+    let (bytes, _) = fixture("sklearn_normalizer");
+    let model = load("sklearn_normalizer", &bytes);
+    assert!(!model.has_linear_contributions());
+}
+
 /// `assess` (CLI, page and batch share it) gives exact reasons for tree models at 18
 /// characteristics: not approximate, adding up to the log-odds difference.
 #[test]

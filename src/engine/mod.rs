@@ -269,6 +269,26 @@ impl Model {
         self.trees.as_ref()?.contributions(applicant, baseline)
     }
 
+    /// Exact interventional Shapley values on the log-odds when the direct evaluator runs the
+    /// model and its log-odds are linear in the input (a logistic regression, alone or after a
+    /// `Scaler`): `(contributions, logit(baseline), logit(applicant))`; `None` otherwise.
+    pub fn linear_contributions(
+        &self,
+        applicant: &[f32],
+        baseline: &[f32],
+    ) -> Option<(Vec<f64>, f64, f64)> {
+        self.trees
+            .as_ref()?
+            .linear_contributions(applicant, baseline)
+    }
+
+    /// Whether [`Model::linear_contributions`] gives this model's Shapley values.
+    pub fn has_linear_contributions(&self) -> bool {
+        self.trees
+            .as_ref()
+            .is_some_and(|t| t.has_linear_contributions())
+    }
+
     /// Whether [`Model::tree_contributions`] gives this model's TreeSHAP values.
     pub fn has_tree_contributions(&self) -> bool {
         self.trees.as_ref().is_some_and(|t| t.has_contributions())

@@ -8,7 +8,7 @@ use super::attrs::Attrs;
 use super::ensemble::{self, Aggregate, Ensemble, Kind};
 use super::linear::{Linear, Normalizer, Scaler};
 use super::post::PostTransform;
-use super::{Arith, Labels, LogitForm, Op, Pipeline, Step};
+use super::{Arith, Labels, LinearLogit, LogitForm, Op, Pipeline, Step};
 use crate::engine::checks::tensor_values;
 use crate::engine::pb;
 use crate::error::Result;
@@ -30,6 +30,15 @@ enum Sym {
         a: f64,
         b: f64,
     },
+}
+
+/// A column as `a·x[src] + b` (the constant `b` without `src`), while every step from the input
+/// is column-wise affine (scalers, arithmetic with constants, column picks).
+#[derive(Clone, Copy, Debug)]
+struct Aff {
+    src: Option<usize>,
+    a: f64,
+    b: f64,
 }
 
 /// Compiles the path from `input` (`k` columns) to the probability output `pd` when it goes
@@ -100,6 +109,18 @@ pub fn compile(
     let mut width = k;
     let mut slot = 0usize;
     let mut syms: Vec<Sym> = vec![Sym::Unknown; k];
+    // The input's columns as affine forms of the input, and after a linear classifier its
+    // probability columns as σ of an affine form of the input (exact Shapley values then).
+    let mut aff: Option<Vec<Aff>> = Some(
+        (0..k)
+            .map(|j| Aff {
+                src: Some(j),
+                a: 1.0,
+                b: 0.0,
+            })
+            .collect(),
+    );
+    let mut lin: Option<Vec<Option<LinearLogit>>> = None;
     let mut labels: Option<Labels> = None;
     for &(node, out_ix) in &chain {
         let op_type = node.op_type.as_str();
@@ -116,6 +137,7 @@ pub fn compile(
                     return Ok(None);
                 }
                 let e = Ensemble::parse(node, Some(width))?;
+                (aff, lin) = (None, None);
                 let (out_syms, out_labels) = ensemble_syms(&e, steps.len(), slot == 0);
                 syms = out_syms;
                 labels = out_labels;
@@ -128,6 +150,7 @@ pub fn compile(
                     return Ok(None);
                 };
                 width = l.labels.as_ref().map_or(l.intercepts.len(), Labels::len);
+                lin = aff.take().and_then(|cols| linear_logits(&l, &cols, k));
                 labels = l.labels.clone();
                 syms = vec![Sym::Unknown; width];
                 Op::Linear(l)
@@ -136,6 +159,17 @@ pub fn compile(
                 let Some(s) = Scaler::parse(node, width) else {
                     return Ok(None);
                 };
+                lin = None;
+                aff = aff.map(|cols| {
+                    cols.iter()
+                        .zip(s.offset.iter().zip(&s.scale))
+                        .map(|(c, (o, sc))| Aff {
+                            src: c.src,
+                            a: c.a * sc,
+                            b: (c.b - o) * sc,
+                        })
+                        .collect()
+                });
                 syms = vec![Sym::Unknown; width];
                 Op::Scaler(s)
             }
@@ -143,6 +177,7 @@ pub fn compile(
                 let Some(n) = Normalizer::parse(node) else {
                     return Ok(None);
                 };
+                (aff, lin) = (None, None);
                 syms = vec![Sym::Unknown; width];
                 Op::Normalizer(n)
             }
@@ -161,6 +196,8 @@ pub fn compile(
                     .iter()
                     .map(|&i| syms.get(i).copied().unwrap_or(Sym::Unknown))
                     .collect();
+                aff = aff.and_then(|cols| picked.iter().map(|&i| cols.get(i).copied()).collect());
+                lin = lin.and_then(|cols| picked.iter().map(|&i| cols.get(i).cloned()).collect());
                 labels = None;
                 width = picked.len();
                 Op::Select(picked)
@@ -181,6 +218,7 @@ pub fn compile(
                 continue;
             }
             ("" | "ai.onnx", "Sigmoid") => {
+                (aff, lin) = (None, None);
                 syms = syms
                     .iter()
                     .map(|s| match *s {
@@ -212,6 +250,19 @@ pub fn compile(
                         arith_sym(*s, op, cj, reversed)
                     })
                     .collect();
+                let at = |j: usize| c.get(j).or(c.first()).copied();
+                aff = aff.and_then(|cols| {
+                    cols.iter()
+                        .enumerate()
+                        .map(|(j, col)| arith_aff(*col, op, at(j)?, reversed))
+                        .collect()
+                });
+                // A probability survives only multiplication or division by exactly 1.
+                let unit = c.iter().all(|&v| v == 1.0)
+                    && matches!((op, reversed), (Arith::Mul, _) | (Arith::Div, false));
+                if !unit {
+                    lin = None;
+                }
                 Op::Arith { op, c, reversed }
             }
             _ => return Ok(None),
@@ -236,6 +287,7 @@ pub fn compile(
         Some(&Sym::Prob { step, target, a, b }) => Some(LogitForm { step, target, a, b }),
         _ => None,
     };
+    let linear = lin.and_then(|cols| cols.get(pd_column).cloned().flatten());
     Ok(Some(Pipeline {
         reads_input_later: steps.iter().skip(1).any(|s| s.input == 0),
         slots: steps.len() + 1,
@@ -244,6 +296,7 @@ pub fn compile(
         out_slot: slot,
         pd_column,
         logit,
+        linear,
     }))
 }
 
@@ -365,6 +418,63 @@ fn ensemble_syms(e: &Ensemble, step: usize, on_input: bool) -> (Vec<Sym>, Option
             (unknown, Some(labels.clone()))
         }
     }
+}
+
+/// A linear classifier's probability columns as `σ(w·x + c)` of the input `x` (`k` columns),
+/// when its input columns are affine forms of the input and its conventions are onnxruntime's
+/// binary ones: one score `s` with LOGISTIC gives `[1 − σ(s), σ(s)]`; two scores with LOGISTIC
+/// give `[σ(s₀), σ(s₁)]` (skl2onnx's binary export), with SOFTMAX `[σ(s₀ − s₁), σ(s₁ − s₀)]`.
+fn linear_logits(l: &Linear, cols: &[Aff], k: usize) -> Option<Vec<Option<LinearLogit>>> {
+    if l.labels.as_ref().map(Labels::len) != Some(2) {
+        return None;
+    }
+    let score = |row: &[f64], intercept: f64| -> Option<LinearLogit> {
+        let mut w = vec![0.0; k];
+        let mut c = intercept;
+        for (coef, col) in row.iter().zip(cols) {
+            c += coef * col.b;
+            if let Some(i) = col.src {
+                *w.get_mut(i)? += coef * col.a;
+            }
+        }
+        Some(LinearLogit { w, c })
+    };
+    let rows: Vec<LinearLogit> = l
+        .coefficients
+        .chunks(l.width)
+        .zip(&l.intercepts)
+        .map(|(row, &b)| score(row, b))
+        .collect::<Option<_>>()?;
+    let negated = |s: &LinearLogit| LinearLogit {
+        w: s.w.iter().map(|v| -v).collect(),
+        c: -s.c,
+    };
+    let difference = |a: &LinearLogit, b: &LinearLogit| LinearLogit {
+        w: a.w.iter().zip(&b.w).map(|(x, y)| x - y).collect(),
+        c: a.c - b.c,
+    };
+    match (rows.as_slice(), l.post) {
+        ([s], PostTransform::Logistic) => Some(vec![Some(negated(s)), Some(s.clone())]),
+        ([s0, s1], PostTransform::Logistic) => Some(vec![Some(s0.clone()), Some(s1.clone())]),
+        ([s0, s1], PostTransform::Softmax) => {
+            Some(vec![Some(difference(s0, s1)), Some(difference(s1, s0))])
+        }
+        _ => None,
+    }
+}
+
+/// `col ∘ c` (or `c ∘ col`) as an affine form, `None` when it is not one.
+fn arith_aff(col: Aff, op: Arith, c: f64, reversed: bool) -> Option<Aff> {
+    let Aff { src, a, b } = col;
+    let (a, b) = match (op, reversed) {
+        (Arith::Add, _) => (a, b + c),
+        (Arith::Sub, false) => (a, b - c),
+        (Arith::Sub, true) => (-a, c - b),
+        (Arith::Mul, _) => (a * c, b * c),
+        (Arith::Div, false) => (a / c, b / c),
+        (Arith::Div, true) => return None,
+    };
+    Some(Aff { src, a, b })
 }
 
 fn kind_labels(e: &Ensemble) -> Option<Labels> {

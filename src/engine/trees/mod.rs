@@ -80,6 +80,27 @@ struct LogitForm {
     b: f64,
 }
 
+/// The log-odds of default as `w·x + c` of the input row (a linear classifier on column-wise
+/// affine steps): exact Shapley values are then `w_i (x_i − z_i)`.
+#[derive(Clone, Debug)]
+struct LinearLogit {
+    w: Vec<f64>,
+    c: f64,
+}
+
+impl LinearLogit {
+    /// `w·x + c`.
+    fn logit(&self, x: &[f32]) -> f64 {
+        self.c
+            + self
+                .w
+                .iter()
+                .zip(x)
+                .map(|(w, &v)| w * f64::from(v))
+                .sum::<f64>()
+    }
+}
+
 /// A compiled `ai.onnx.ml` pipeline from the input row to the probability of default.
 #[derive(Clone, Debug)]
 pub struct Pipeline {
@@ -89,6 +110,7 @@ pub struct Pipeline {
     out_slot: usize,
     pd_column: usize,
     logit: Option<LogitForm>,
+    linear: Option<LinearLogit>,
     /// Whether a step after the first reads the input row.
     reads_input_later: bool,
 }
@@ -165,7 +187,7 @@ impl Pipeline {
     }
 
     /// Scores rows laid out one after the other; `emit` gets each row's probability and, when
-    /// the model's log-odds are a sum over trees, the exact log-odds. `None` when a row does not
+    /// the model's log-odds are a sum over trees or linear in the input, the exact log-odds. `None` when a row does not
     /// fit (never for rows of `k` values of a pipeline that compiled).
     pub fn run(&self, rows: &[f32], mut emit: impl FnMut(f32, Option<f64>)) -> Option<()> {
         if self.k == 0 || !rows.len().is_multiple_of(self.k) {
@@ -273,6 +295,9 @@ impl Pipeline {
             *s.slots.get_mut(step.output)? = out;
         }
         let pd = *s.slots.get(self.out_slot)?.get(self.pd_column)?;
+        if let Some(form) = self.linear.as_ref().filter(|_| logit.is_none()) {
+            logit = Some(form.logit(row));
+        }
         Some((pd, logit))
     }
 
@@ -282,6 +307,37 @@ impl Pipeline {
         self.logit.is_some_and(|form| {
             matches!(self.steps.get(form.step).map(|s| &s.op), Some(Op::Trees(_)))
         })
+    }
+
+    /// Whether the model's log-odds are linear in the input, so that
+    /// [`Pipeline::linear_contributions`] gives its Shapley values for every row of the right
+    /// width.
+    pub fn has_linear_contributions(&self) -> bool {
+        self.linear.is_some()
+    }
+
+    /// Exact interventional Shapley values of `x` against `baseline` on the log-odds of a model
+    /// whose log-odds are `w·x + c` (each feature's term `w_i x_i` changes alone), with the
+    /// log-odds of both: `(contributions, logit(baseline), logit(x))`. `None` for other models or
+    /// a value that is not finite (the caller's general path then decides).
+    pub fn linear_contributions(
+        &self,
+        x: &[f32],
+        baseline: &[f32],
+    ) -> Option<(Vec<f64>, f64, f64)> {
+        let form = self.linear.as_ref()?;
+        if x.len() != self.k || baseline.len() != self.k || form.w.len() != self.k {
+            return None;
+        }
+        let (fz, fx) = (form.logit(baseline), form.logit(x));
+        let phi: Vec<f64> = form
+            .w
+            .iter()
+            .zip(x.iter().zip(baseline))
+            .map(|(w, (&xi, &zi))| w * (f64::from(xi) - f64::from(zi)))
+            .collect();
+        let finite = fx.is_finite() && fz.is_finite() && phi.iter().all(|v| v.is_finite());
+        finite.then_some((phi, fz, fx))
     }
 
     /// Per input column, the thresholds (and MEMBER set values) its branches compare it with,
