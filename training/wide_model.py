@@ -42,7 +42,7 @@ def L(en, zh):
 
 
 GROUPS = [
-    {"id": "applicant", "label": L("Applicant", "申请人")},
+    {"id": "applicant", "label": L("Personal details", "个人情况")},
     {"id": "loan", "label": L("Loan", "贷款")},
     {"id": "employment", "label": L("Employment and income", "就业与收入")},
     {"id": "accounts", "label": L("Accounts at this bank", "本行账户")},
