@@ -76,8 +76,8 @@ fn embed_schema_keeps_the_groups_and_refuses_a_misspelt_field() {
     assert_eq!(made.schema.groups, model.schema().groups);
     assert_eq!(made.schema.features[0].group.as_deref(), Some("accounts"));
     json["features"][0]["gruop"] = "accounts".into();
-    let e = credit_scorer::model::with_schema(&bytes, &json.to_string())
-        .err()
-        .expect("refused");
+    let Err(e) = credit_scorer::model::with_schema(&bytes, &json.to_string()) else {
+        panic!("a misspelt field is refused");
+    };
     assert!(e.message().contains("gruop"), "{e}");
 }
