@@ -33,7 +33,7 @@ export interface RecourseResult {
   options: RecourseOption[];
 }
 export interface RecourseOutcome { result: RecourseResult | null; errors: FieldError[] }
-export interface Schema { schema_version: number; generic: boolean; features: any[]; scaling: any; bands: any[]; model: any; output: any; model_card: any }
+export interface Schema { schema_version: number; generic: boolean; features: any[]; groups?: { id: string; label: Record<string, string> }[]; scaling: any; bands: any[]; model: any; output: any; model_card: any }
 "#;
 
 fn to_js(e: Error) -> JsValue {

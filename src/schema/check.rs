@@ -1,9 +1,10 @@
 //! The schema's consistency checks: the version, one uniquely named feature per model input,
-//! each feature's range, categories and per-bin arrays, the scaling and the risk bands.
+//! each feature's range, categories and per-bin arrays, the form's sections, the scaling and the
+//! risk bands.
 
 use std::collections::HashSet;
 
-use super::{Band, Feature, FeatureKind, SCHEMA_VERSION, Scaling, Schema, schema_error};
+use super::{Band, Feature, FeatureKind, Group, SCHEMA_VERSION, Scaling, Schema, schema_error};
 use crate::error::Result;
 
 impl Schema {
@@ -38,6 +39,7 @@ impl Schema {
             }
             f.check()?;
         }
+        check_groups(&self.groups, &self.features)?;
         self.scaling.check()?;
         check_bands(&self.bands)
     }
@@ -172,6 +174,60 @@ impl Scaling {
     }
 }
 
+/// The form's sections: unique, non-empty ids, each holding a feature, and every feature in one
+/// of them, or no sections and no feature naming one.
+fn check_groups(groups: &[Group], features: &[Feature]) -> Result<()> {
+    let mut ids = HashSet::new();
+    for g in groups {
+        if g.id.trim().is_empty() {
+            return Err(schema_error(
+                "a group in the schema's `groups` has an empty id; give every group an id",
+            ));
+        }
+        if !ids.insert(g.id.as_str()) {
+            return Err(schema_error(format!(
+                "the schema lists group `{}` twice in `groups`; group ids must be unique",
+                g.id
+            )));
+        }
+    }
+    for f in features {
+        match &f.group {
+            Some(g) if !ids.contains(g.as_str()) => {
+                let listed = if groups.is_empty() {
+                    "the schema lists no `groups`".to_string()
+                } else {
+                    let names: Vec<_> = groups.iter().map(|g| format!("`{}`", g.id)).collect();
+                    format!("the schema's `groups` are {}", names.join(", "))
+                };
+                return Err(schema_error(format!(
+                    "feature `{}` names group `{g}`, but {listed}; add {{\"id\": \"{g}\", \"label\": {{\"en\": …}}}} \
+                     to `groups` or name one of those",
+                    f.name
+                )));
+            }
+            None if !groups.is_empty() => {
+                return Err(schema_error(format!(
+                    "feature `{}` has no `group`; when the schema lists `groups`, give every feature one of them",
+                    f.name
+                )));
+            }
+            _ => {}
+        }
+    }
+    if let Some(empty) = groups.iter().find(|g| {
+        !features
+            .iter()
+            .any(|f| f.group.as_deref() == Some(g.id.as_str()))
+    }) {
+        return Err(schema_error(format!(
+            "group `{}` holds no feature; put a feature in it or remove it from `groups`",
+            empty.id
+        )));
+    }
+    Ok(())
+}
+
 fn check_bands(bands: &[Band]) -> Result<()> {
     let Some(last) = bands.last() else {
         return Err(schema_error(
@@ -230,5 +286,83 @@ mod tests {
         );
         bands[1].max_pd = 0.0823;
         assert!(check_bands(&bands).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod group_tests {
+    use super::super::{Group, Schema};
+    use crate::error::ErrorKind;
+
+    /// A two-feature schema whose features are in `groups` as given.
+    fn schema(groups: &str, a: &str, b: &str) -> String {
+        let feature = |name: &str, group: &str| {
+            let group = if group.is_empty() {
+                String::new()
+            } else {
+                format!(r#","group":"{group}""#)
+            };
+            format!(r#"{{"name":"{name}","kind":"numeric","min":0,"max":1,"baseline":0{group}}}"#)
+        };
+        let groups = if groups.is_empty() {
+            String::new()
+        } else {
+            format!(r#","groups":{groups}"#)
+        };
+        format!(
+            r#"{{"schema_version":1,"features":[{},{}]{groups}}}"#,
+            feature("a", a),
+            feature("b", b)
+        )
+    }
+
+    fn refused(json: &str) -> String {
+        let e = Schema::from_json(json, 2).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Schema, "{e}");
+        e.message().to_string()
+    }
+
+    #[test]
+    fn groups_are_read_in_their_order_with_their_labels() {
+        let groups = r#"[{"id":"loan","label":{"en":"Loan","zh":"贷款"}},{"id":"applicant","label":{"en":"Applicant"}}]"#;
+        let s = Schema::from_json(&schema(groups, "applicant", "loan"), 2).unwrap();
+        let ids: Vec<_> = s.groups.iter().map(|g: &Group| g.id.as_str()).collect();
+        assert_eq!(ids, ["loan", "applicant"]);
+        assert_eq!(s.groups[0].label["zh"], "贷款");
+        assert_eq!(s.features[0].group.as_deref(), Some("applicant"));
+        // Written back only when given: a schema without groups serializes as before.
+        let plain = Schema::from_json(&schema("", "", ""), 2).unwrap();
+        assert!(plain.groups.is_empty());
+        let json = serde_json::to_string(&plain).unwrap();
+        assert!(!json.contains("group"), "{json}");
+    }
+
+    #[test]
+    fn an_unknown_group_is_refused_with_what_to_do() {
+        let m = refused(&schema(r#"[{"id":"loan"}]"#, "loan", "bureau"));
+        assert!(m.contains("feature `b` names group `bureau`"), "{m}");
+        assert!(m.contains("the schema's `groups` are `loan`"), "{m}");
+        assert!(m.contains("add {\"id\": \"bureau\""), "{m}");
+        let m = refused(&schema("", "", "bureau"));
+        assert!(
+            m.contains("names group `bureau`, but the schema lists no `groups`"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn inconsistent_groups_are_refused() {
+        let m = refused(&schema(r#"[{"id":"loan"}]"#, "loan", ""));
+        assert!(m.contains("feature `b` has no `group`"), "{m}");
+        let m = refused(&schema(r#"[{"id":"loan"},{"id":"loan"}]"#, "loan", "loan"));
+        assert!(m.contains("group `loan` twice"), "{m}");
+        let m = refused(&schema(r#"[{"id":" "},{"id":"loan"}]"#, "loan", "loan"));
+        assert!(m.contains("empty id"), "{m}");
+        let m = refused(&schema(
+            r#"[{"id":"loan"},{"id":"bureau"}]"#,
+            "loan",
+            "loan",
+        ));
+        assert!(m.contains("group `bureau` holds no feature"), "{m}");
     }
 }

@@ -39,6 +39,10 @@ pub struct Schema {
     pub output: OutputSpec,
     /// The inputs, in the model's column order.
     pub features: Vec<Feature>,
+    /// Sections of the form, in the order it shows them (none: one list of fields in column
+    /// order). When given, every feature names one in its `group`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
     /// Scorecard scaling from probability to points.
     #[serde(default)]
     pub scaling: Scaling,
@@ -51,6 +55,16 @@ pub struct Schema {
     /// True when no schema was found in the model and this one was derived from the graph.
     #[serde(default)]
     pub generic: bool,
+}
+
+/// A section of the form: features that belong together (applicant, loan, bureau …).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Group {
+    /// What features name in their `group`.
+    pub id: String,
+    /// The section's heading.
+    #[serde(default)]
+    pub label: Localized,
 }
 
 /// Model name and version.
@@ -93,6 +107,9 @@ pub struct Feature {
     /// Form label.
     #[serde(default)]
     pub label: Localized,
+    /// The id of the form section (one of the schema's `groups`) the field is shown in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// Help text under the field.
     #[serde(default)]
     pub help: Localized,
@@ -264,6 +281,7 @@ impl Schema {
             .map(|i| Feature {
                 name: format!("x{i}"),
                 source_column: None,
+                group: None,
                 label: [
                     ("en".to_string(), format!("Input {i}")),
                     ("zh".to_string(), format!("输入 {i}")),
@@ -300,6 +318,7 @@ impl Schema {
             },
             output: OutputSpec::default(),
             features,
+            groups: Vec::new(),
             scaling: Scaling::default(),
             bands: default_bands(),
             model_card: serde_json::Value::Null,

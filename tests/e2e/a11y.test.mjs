@@ -84,4 +84,30 @@ describe('accessibility (axe-core, Chromium)', () => {
     assertClean(assert);
     await context.close();
   });
+
+  test('a wide model\'s form (sections, search) passes them too', async () => {
+    const { page, context, assertClean } = await openPage(browser);
+    await gotoReady(page);
+    const found = [];
+    const check = async (state) => { for (const v of await audit(page)) found.push(`${state}: ${v}`); };
+    await page.setInputFiles('#model-file', fixture('wide', 'wide40.onnx'));
+    await page.waitForSelector('details.section');
+    await check('sections');
+    await page.click('details[data-group="loan"] summary');
+    await page.click('#score-btn');
+    await page.waitForFunction(() => document.querySelectorAll('.section--invalid').length > 0);
+    await check('sections with fields to correct');
+    await page.fill('#field-search', 'months');
+    await check('search matches');
+    await page.fill('#field-search', 'zebra');
+    await check('no match');
+    await page.selectOption('#lang', 'zh-CN');
+    await page.fill('#field-search', '逾期');
+    await check('Chinese search');
+    await page.setViewportSize(NARROW);
+    await check('narrow screen');
+    assert.deepEqual(found, [], `axe-core WCAG A/AA violations:\n${found.join('\n')}`);
+    assertClean(assert);
+    await context.close();
+  });
 });

@@ -1,7 +1,8 @@
 // The cross-browser suite (not a test file itself): firefox.test.mjs and webkit.test.mjs each run
 // it in one browser launch, one tab, step by step as a loan officer would: score a golden
 // applicant, an invalid value, the language switch, the print view, a batch file and its
-// download, a bank model that needs the full engine, then the network capture (every request the
+// download, a bank model that needs the full engine, a 40-characteristic model's form (sections,
+// a field found by the search), then the network capture (every request the
 // browser sent, through a logging proxy: after ready only pinned files the service worker caches,
 // no applicant value anywhere), and an
 // offline reload that still scores. Every step also asserts that the page recorded no CSP
@@ -322,6 +323,26 @@ export function wholePageSuite(name) {
       await d.click(await control(d, 'Use the reference model again'));
       await d.waitFor(() => document.querySelector('[data-field="checking_status"]') !== null && document.body.dataset.busy === 'false');
       await assertNoProblems(d, 'bank model');
+    });
+
+    test('a 40-characteristic model: its form in sections, a field found by the search and filled', async () => {
+      await d.setFile(await control(d, 'Model file (.onnx)'), fixture('wide', 'wide40.onnx'));
+      await d.waitFor(() => document.body.dataset.busy === 'false'
+        && document.querySelectorAll('#fields details.section [data-field]').length === 40, [], { timeout: 120_000, what: 'the wide model\'s form' });
+      const titles = await d.evaluate(() => [...document.querySelectorAll('#fields .section__title')].map((e) => e.textContent));
+      assert.deepEqual(titles, ['Personal details', 'Loan', 'Employment and income', 'Accounts at this bank', 'Credit bureau report']);
+      await d.type(await control(d, 'Find a field'), 'bureau score');
+      await d.waitFor((want) => JSON.stringify([...document.querySelectorAll('#fields [data-field]')]
+        .filter((e) => !e.hidden && !e.closest('details[hidden]')).map((e) => e.dataset.field)) === want,
+      [JSON.stringify(['bureau_score'])], { what: 'only the bureau score shown' });
+      await d.type(await control(d, 'Bureau score'), '712');
+      await d.waitFor(() => document.querySelector('details[data-group="bureau"]')?.dataset.done === '1', [],
+        { what: 'the bureau section counting its filled field' });
+      await assertAccessible(d, 'wide model, search');
+      await d.screenshot('wide-model-search');
+      await d.click(await control(d, 'Use the reference model again'));
+      await d.waitFor(() => document.querySelector('[data-field="checking_status"]') !== null && document.body.dataset.busy === 'false');
+      await assertNoProblems(d, 'wide model');
     });
 
     test('the network: only the app\'s own files, after ready only pinned files the service worker caches, no applicant value anywhere', async () => {

@@ -1,9 +1,18 @@
 // The applicant form: built from the model's schema, with each field's hint (help, range, unit)
 // and its error in the current language. An error shows once the field was left after an edit,
 // after a submit, or, once there is a result (what-if), as soon as it is typed.
+// A wide model's form: sections from the schema's `groups` (collapsible, each saying how many of
+// its fields are filled and how many need correcting), and a search box that filters the fields
+// by label and name, shown with sections or above SEARCH_FROM fields.
 
 import { h, show } from './dom.js';
 import { t, loc, lang, formatNumber } from './i18n.js';
+
+/** From this many fields on, a form without sections has a search box too. */
+const SEARCH_FROM = 16;
+
+/** Lower case, one space between words: how labels and the query compare. */
+const fold = (s) => String(s).normalize('NFKC').toLowerCase().replace(/[\s_]+/g, ' ').trim();
 
 function numericRange(f) {
   return { min: f.min ?? null, max: f.max ?? null, unit: loc(f.unit) };
@@ -27,12 +36,19 @@ export class ApplicantForm {
    * @param {(name: string, committed: boolean) => void} onEdit called on every edit of a field
    * @param {Document|ShadowRoot} [root] where the form's elements are (`applicant`, `fields`,
    *   `form-actions`, `form-summary`): the page, or a `<credit-score-form>`'s shadow root
+   * @param {{ translate?: (f: () => void) => void }} [options] `translate` runs what the form says
+   *   on its own (the search's answer, the sections' counts) in the right language: an element's
+   *   own, not the page's
    */
-  constructor(onEdit, root = document) {
+  constructor(onEdit, root = document, { translate = (f) => f() } = {}) {
     this.onEdit = onEdit;
     this.root = root;
+    this.translate = translate;
     this.schema = null;
-    this.fields = new Map(); // feature name -> { feature, wrap, label, input, unit, hint, error, options }
+    this.fields = new Map(); // feature name -> { feature, wrap, label, input, unit, hint, error, options, section }
+    this.order = []; // feature names in the order the form shows them
+    this.sections = []; // { group, details, title, count, invalid, names, wasInvalid }
+    this.search = null; // { input, label, status, openBefore } when the form has a search box
     this.committed = new Set(); // fields the user has left after editing (their errors show)
     this.submitted = false;
     this.errors = [];
@@ -72,17 +88,140 @@ export class ApplicantForm {
       input.setAttribute('aria-describedby', `${id}-hint`);
       const control = h('div', { class: 'field__control' }, input, unit);
       const wrap = h('div', { class: `field field--${f.kind}`, 'data-field': f.name }, label, control, hint, error);
-      container.append(wrap);
-      this.fields.set(f.name, { feature: f, wrap, label, input, unit, hint, error, options });
+      this.fields.set(f.name, { feature: f, wrap, label, input, unit, hint, error, options, section: null });
 
       input.addEventListener('input', () => this.edited(f.name, false));
       input.addEventListener('change', () => this.edited(f.name, true));
     }
+    this.buildLayout(container, schema);
     this.renderTexts();
+  }
+
+  /** Puts the fields into `container`: in sections when the schema has groups, with a search box for wide forms. */
+  buildLayout(container, schema) {
+    const groups = Array.isArray(schema.groups) ? schema.groups : [];
+    const wrapOf = (name) => this.fields.get(name).wrap;
+    this.sections = [];
+    this.search = null;
+    container.classList.toggle('fields--sections', groups.length > 0 || this.fields.size >= SEARCH_FROM);
+    if (groups.length > 0 || this.fields.size >= SEARCH_FROM) container.append(this.buildSearch());
+    if (groups.length === 0) {
+      this.order = [...this.fields.keys()];
+      const wraps = this.order.map(wrapOf);
+      // Today's layout: the fields themselves are the grid (with a search box, a grid below it).
+      if (this.search) container.append(h('div', { class: 'fields__grid' }, wraps));
+      else container.append(...wraps);
+      return;
+    }
+    this.order = [];
+    groups.forEach((group, i) => {
+      const names = schema.features.filter((f) => f.group === group.id).map((f) => f.name);
+      const titleId = `section-${i}-title`;
+      const title = h('span', { class: 'section__title', id: titleId });
+      const count = h('span', { class: 'section__count' });
+      const invalid = h('span', { class: 'section__invalid', hidden: true });
+      // The open/closed arrow (a flex summary has no marker), hidden from screen readers: the
+      // summary says expanded or collapsed itself.
+      const chevron = h('span', { class: 'section__chevron', 'aria-hidden': 'true' });
+      const summary = h('summary', { class: 'section__summary' }, h('span', { class: 'section__heading' }, chevron, title),
+        h('span', { class: 'section__status' }, count, invalid));
+      const body = h('div', { class: 'section__body fields__grid', role: 'group', 'aria-labelledby': titleId }, names.map(wrapOf));
+      const details = h('details', { class: 'section', 'data-group': group.id, open: true }, summary, body);
+      const section = { group, details, title, count, invalid, names, wasInvalid: false };
+      for (const n of names) this.fields.get(n).section = section;
+      this.sections.push(section);
+      this.order.push(...names);
+      container.append(details);
+    });
+  }
+
+  buildSearch() {
+    const input = h('input', {
+      id: 'field-search', type: 'search', class: 'form-search__input', autocomplete: 'off', spellcheck: 'false',
+      'aria-describedby': 'field-search-status', 'aria-controls': 'fields',
+    });
+    const label = h('label', { for: 'field-search', class: 'form-search__label', id: 'field-search-label' });
+    const status = h('p', { id: 'field-search-status', class: 'form-search__status', role: 'status' });
+    this.search = { input, label, status, openBefore: null };
+    input.addEventListener('input', () => this.translate(() => this.filter()));
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        // Not a submit: go to the first field that matches.
+        e.preventDefault();
+        this.order.map((n) => this.fields.get(n)).find((r) => !r.wrap.hidden)?.input.focus();
+      } else if (e.key === 'Escape' && input.value) {
+        e.preventDefault();
+        e.stopPropagation();
+        input.value = '';
+        this.translate(() => this.filter());
+      }
+    });
+    return h('div', { class: 'form-search', role: 'search' }, label, input, status);
+  }
+
+  /** Shows the fields whose label (in the current language) or name holds every word of the query. */
+  filter() {
+    if (!this.search) return;
+    const words = fold(this.search.input.value).split(' ').filter(Boolean);
+    let matches = 0;
+    for (const r of this.fields.values()) {
+      const hay = `${fold(r.label.textContent)} ${fold(r.feature.name)}`;
+      const match = words.every((w) => hay.includes(w));
+      r.wrap.hidden = !match;
+      if (match) matches++;
+    }
+    const searching = words.length > 0;
+    // Sections open while a query shows their matches; as the user left them once it is cleared.
+    if (searching && !this.search.openBefore) this.search.openBefore = this.sections.map((s) => s.details.open);
+    this.sections.forEach((s, i) => {
+      const shown = s.names.filter((n) => !this.fields.get(n).wrap.hidden).length;
+      s.details.hidden = searching && shown === 0;
+      if (searching && shown > 0) s.details.open = true;
+      else if (!searching && this.search.openBefore) s.details.open = this.search.openBefore[i];
+    });
+    if (!searching) this.search.openBefore = null;
+    const { status } = this.search;
+    status.textContent = !searching ? ''
+      : matches ? t('form.search_matches', { count: matches })
+        : t('form.search_none', { query: this.search.input.value.trim() });
+    status.classList.toggle('form-search__status--none', searching && matches === 0);
+    this.root.getElementById('fields').dataset.matches = searching ? String(matches) : '';
+  }
+
+  /** Makes field `r` visible: its section open, the search cleared if it hides it. */
+  reveal(r) {
+    if (!r) return;
+    if (r.wrap.hidden && this.search) {
+      this.search.input.value = '';
+      this.filter();
+    }
+    if (r.section) r.section.details.open = true;
+  }
+
+  /** Each section's counts: fields filled, and fields whose error shows. */
+  renderCounts() {
+    for (const [i, s] of this.sections.entries()) {
+      const rs = s.names.map((n) => this.fields.get(n));
+      const done = rs.filter((r) => r.input.value.trim() !== '').length;
+      const invalid = rs.filter((r) => r.wrap.classList.contains('field--invalid')).length;
+      s.count.textContent = t('form.section_count', { done, total: rs.length });
+      s.invalid.textContent = invalid ? t('form.section_invalid', { count: invalid }) : '';
+      show(s.invalid, invalid > 0);
+      Object.assign(s.details.dataset, { done: String(done), total: String(rs.length), invalid: String(invalid) });
+      s.details.classList.toggle('section--invalid', invalid > 0);
+      // A section opens when a field in it turns invalid (not again while it stays so: the user
+      // may close it), and stays open once a search is cleared.
+      if (invalid > 0 && !s.wasInvalid) {
+        s.details.open = true;
+        if (this.search?.openBefore) this.search.openBefore[i] = true;
+      }
+      s.wasInvalid = invalid > 0;
+    }
   }
 
   edited(name, committed) {
     if (committed) this.committed.add(name);
+    this.translate(() => this.renderCounts());
     this.onEdit(name, committed);
   }
 
@@ -112,6 +251,13 @@ export class ApplicantForm {
       r.hint.textContent = [help, range].filter(Boolean).join(' · ');
       show(r.hint, !!r.hint.textContent);
     }
+    for (const s of this.sections) s.title.textContent = loc(s.group.label, s.group.id);
+    if (this.search) {
+      this.search.label.textContent = t('form.search');
+      this.search.input.placeholder = t('form.search_placeholder');
+    }
+    this.renderCounts();
+    this.filter(); // the labels the query is matched against are in the new language
   }
 
   /** The raw values, by feature name. */
@@ -129,8 +275,10 @@ export class ApplicantForm {
       if (!r) continue;
       r.input.value = v;
       this.committed.add(n);
+      if (r.section) r.section.details.open = true; // the officer sees what changed
       name = n;
     }
+    this.translate(() => this.renderCounts());
     if (name) this.onEdit(name, true);
   }
 
@@ -148,17 +296,23 @@ export class ApplicantForm {
 
   /** Empties every field. */
   clear() {
-    this.root.getElementById('applicant').reset();
+    this.root.getElementById('applicant').reset(); // (the search box too)
     this.reset();
+    this.filter();
+    this.renderCounts();
   }
 
   focusFirst() {
-    this.fields.values().next().value?.input.focus();
+    const first = this.fields.get(this.order[0]);
+    this.reveal(first);
+    first?.input.focus();
   }
 
-  /** Focuses the first field with an error; false when there is none. */
+  /** Focuses the first field (as the form shows them) with an error; false when there is none. */
   focusFirstInvalid() {
-    const first = this.errors.map((er) => this.fields.get(er.field)).find(Boolean);
+    const invalid = new Set(this.errors.map((er) => er.field));
+    const first = this.fields.get(this.order.find((n) => invalid.has(n)));
+    this.reveal(first);
     first?.input.focus();
     return !!first;
   }
@@ -203,6 +357,7 @@ export class ApplicantForm {
         r.input.setAttribute('aria-describedby', `${r.input.id}-hint`);
       }
     }
+    this.renderCounts();
     const summary = this.root.getElementById('form-summary');
     summary.textContent = this.submitted && shown ? t('err.summary', { count: shown }) : '';
     show(summary, !!summary.textContent);

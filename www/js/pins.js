@@ -15,6 +15,6 @@ export const DEPLOYMENT_INTEGRITY = 'sha384-Hw38LcUeb8QWucbGYVtw1V0yNC2CYIczD/hW
 export const ENGINE_INTEGRITY = Object.freeze({
   scalar: 'sha384-ZLjMccFhtf1JbY4mTVskronRGTS8uYpMUqwvyZZW6sw/6toVSEeDRD4hAAKPhYh8', // pkg/credit_scorer_bg.wasm
   simd: 'sha384-90ykVf95EC8FhS8VwclNAcHjCLkCUdkB/DK9LlHnoNgNkGtiWXWK/m+JflOdn9Gz', // pkg/simd/credit_scorer_bg.wasm
-  liteScalar: 'sha384-+h13uK7vbFj66UINE4VxbvovFjG+B8AHgut4WsB3pbCC2+oH013TGjv+FphnH35E', // pkg/lite/credit_scorer_bg.wasm
-  liteSimd: 'sha384-H0loXAKTJMji4WOy+qMYFPFDXCGnzXwjTdMk9cx/dNZw1bKHoiPSDbv28TXH/yi/', // pkg/lite/simd/credit_scorer_bg.wasm
+  liteScalar: 'sha384-HeztJvQNltTIjiJW3hE+qwqgFdW5Sm12C5V09UlS6y44fkSWFttbdgh2jxe09ckq', // pkg/lite/credit_scorer_bg.wasm
+  liteSimd: 'sha384-kaQR8s8kR48v+s6QECawIeyG3BH0K6LNHK2fdM9o4YUNmql+NDQv0E+BUZ+lu0yj', // pkg/lite/simd/credit_scorer_bg.wasm
 });

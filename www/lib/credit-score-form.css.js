@@ -4,7 +4,8 @@
 //   --csf-font, --csf-color, --csf-background, --csf-muted, --csf-border, --csf-accent,
 //   --csf-accent-text, --csf-error, --csf-radius, --csf-gap
 //   parts: container, status, alert, form, field, label, input, hint, field-error, summary,
-//   button, result, pd, points, band, gauge, reasons
+//   button, result, pd, points, band, gauge, reasons; for a wide model's form: search,
+//   section, section-summary
 
 export const FORM_CSS = `
 :host {
@@ -25,6 +26,23 @@ export const FORM_CSS = `
 .status { margin: 0; color: var(--_muted); }
 .alert { margin: 0; color: var(--_error); font-weight: 600; }
 .fields { display: grid; gap: calc(var(--_gap) * 0.75); grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); }
+.fields__grid { display: grid; gap: calc(var(--_gap) * 0.75); grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); }
+.fields.fields--sections { display: flex; flex-direction: column; gap: calc(var(--_gap) * 0.6); }
+.form-search { display: flex; flex-direction: column; gap: 0.25rem; }
+.form-search__label { font-weight: 600; }
+.form-search__status { margin: 0; color: var(--_muted); font-size: 0.875em; }
+.form-search__status:empty { display: none; }
+.form-search__status--none { color: inherit; font-weight: 600; }
+.section { border: 1px solid var(--_border); border-radius: var(--_radius); }
+.section--invalid { border-color: var(--_error); }
+.section__summary { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 0.2rem 0.8rem; padding: 0.5rem 0.7rem; cursor: pointer; font-weight: 600; }
+.section__summary:focus-visible { outline: 3px solid var(--_accent); outline-offset: 1px; }
+.section__heading { flex: 1 1 auto; }
+.section__chevron::before { content: "▸"; display: inline-block; width: 1.1em; color: var(--_muted); }
+.section[open] .section__chevron::before { content: "▾"; }
+.section__status { display: inline-flex; flex-wrap: wrap; gap: 0.6rem; font-size: 0.875em; font-weight: 400; color: var(--_muted); }
+.section__invalid { color: var(--_error); font-weight: 600; }
+.section__body { padding: 0.2rem 0.7rem 0.7rem; }
 .field { display: flex; flex-direction: column; gap: 0.25rem; }
 .field__label { font-weight: 600; }
 .field__control { display: flex; align-items: center; gap: 0.4rem; }

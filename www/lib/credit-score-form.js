@@ -108,7 +108,7 @@ export class CreditScoreForm extends HTMLElement {
     if (this.scorer) return;
     this.render(() => {
       this.root.replaceChildren(tree());
-      this.form = new ApplicantForm(() => this.requestScore(), this.root);
+      this.form = new ApplicantForm(() => this.requestScore(), this.root, { translate: (f) => this.render(f) });
     });
     this.$('applicant').addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -217,6 +217,11 @@ export class CreditScoreForm extends HTMLElement {
       r.input.setAttribute('part', 'input');
       r.hint.setAttribute('part', 'hint');
       r.error.setAttribute('part', 'field-error');
+    }
+    this.form.search?.input.setAttribute('part', 'search');
+    for (const s of this.form.sections) {
+      s.details.setAttribute('part', 'section');
+      s.details.querySelector('summary').setAttribute('part', 'section-summary');
     }
   }
 

@@ -65,6 +65,8 @@ interface FeatureBase {
   name: string;
   source_column?: string | null;
   label: Localized;
+  /** The id of the form section (one of `Schema.groups`) it is shown in. */
+  group?: string;
   help: Localized;
   reason: Localized;
   baseline: number;
@@ -102,6 +104,8 @@ export interface Schema {
   model: { name: string; version: string };
   output: { pd: string | null; logit: string | null; default_class?: Json; meaning: Localized };
   features: Feature[];
+  /** The form's sections in display order (absent: one list of fields). */
+  groups?: { id: string; label: Localized }[];
   scaling: Scaling;
   bands: Band[];
   /** Free-form; known keys include `fair_lending.approval_max_pd`. */
