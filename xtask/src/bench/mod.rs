@@ -513,7 +513,11 @@ fn cached_sizes(file: &Path) -> Result<Sizes> {
     let mut h = DefaultHasher::new();
     bytes.hash(&mut h);
     let key = format!("{:016x}", h.finish());
-    let cache = file.with_extension("sizes");
+    // `name.sizes` beside `name`: onnxruntime-web's `.mjs` glue and `.wasm` share a stem, and
+    // a cache named by stem made each evict the other, recompressing the 14 MB wasm every run.
+    let mut cache = file.as_os_str().to_owned();
+    cache.push(".sizes");
+    let cache = PathBuf::from(cache);
     if let Ok(text) = fs::read_to_string(&cache) {
         let parts: Vec<&str> = text.split_whitespace().collect();
         if let [k, raw, gzip, brotli] = parts.as_slice()
