@@ -163,8 +163,8 @@ const BUILT_FROM: &str = "credit-scorer-built-from";
 /// but different `src/` here could pass as fresh and get that clone's wasm (and its pins). So
 /// when the last wasm build in `target` came from another clone, the crate's own artifacts (not
 /// its dependencies) are cleaned first.
-fn forget_other_clones_build(target: &Path) -> Result {
-    let here = root().to_string_lossy().into_owned();
+fn forget_other_clones_build(target: &Path, src: &Path) -> Result {
+    let here = src.to_string_lossy().into_owned();
     match fs::read_to_string(target.join(BUILT_FROM)) {
         Ok(last) if last != here => {
             println!(
@@ -183,6 +183,17 @@ fn forget_other_clones_build(target: &Path) -> Result {
 /// Builds one wasm variant (release profile, LTO) and its bindings into `pkg/<subdir>`; returns
 /// the `_bg.wasm` path.
 pub fn build_variant(pkg: &Path, variant: Variant, options: &BuildOptions) -> Result<PathBuf> {
+    build_variant_from(&root(), pkg, variant, options)
+}
+
+/// [`build_variant`] of the crate checked out at `src` (another clone or worktree, e.g. an older
+/// revision whose engine size the tree benchmark compares), in this clone's target directory.
+pub fn build_variant_from(
+    src: &Path,
+    pkg: &Path,
+    variant: Variant,
+    options: &BuildOptions,
+) -> Result<PathBuf> {
     let label = variant.label();
     // RUSTFLAGS differ between SIMD and scalar, so each keeps its own target directory: sharing
     // one would rebuild tract on every switch. Lite and full differ only in the crate's features
@@ -194,18 +205,19 @@ pub fn build_variant(pkg: &Path, variant: Variant, options: &BuildOptions) -> Re
     };
     // `cargo rustc --crate-type cdylib`: with the manifest's ["cdylib", "rlib"] cargo drops LTO.
     let wasm = step(&format!("cargo build (wasm, release, {label})"), || {
-        forget_other_clones_build(&target)?;
+        forget_other_clones_build(&target, src)?;
         let mut cmd = cargo();
-        cmd.args([
-            "rustc",
-            "--lib",
-            "--release",
-            "--target",
-            WASM_TARGET,
-            "--crate-type",
-            "cdylib",
-        ])
-        .env("CARGO_TARGET_DIR", &target);
+        cmd.current_dir(src)
+            .args([
+                "rustc",
+                "--lib",
+                "--release",
+                "--target",
+                WASM_TARGET,
+                "--crate-type",
+                "cdylib",
+            ])
+            .env("CARGO_TARGET_DIR", &target);
         set_wasm_rustflags(&mut cmd, variant, &target);
         if variant.lite() {
             cmd.arg("--no-default-features");
@@ -214,7 +226,7 @@ pub fn build_variant(pkg: &Path, variant: Variant, options: &BuildOptions) -> Re
             cmd.args(["--features", "debug-panic"]);
         }
         let wasm = cdylib_of(&mut cmd)?;
-        fs::write(target.join(BUILT_FROM), root().to_string_lossy().as_bytes())?;
+        fs::write(target.join(BUILT_FROM), src.to_string_lossy().as_bytes())?;
         Ok(wasm)
     })?;
     let out_dir = if options.debug_panic {

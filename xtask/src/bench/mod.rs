@@ -6,7 +6,8 @@
 //! cross-origin isolation and lets bench/run.mjs drive headless Chromium through it. Results:
 //! `$CARGO_TARGET_DIR/bench/results.{md,json}`. Then a cold first visit of the app (www/ as built)
 //! and of onnxruntime-web doing the same job (bench/first-visit.mjs): bytes (brotli) and time to
-//! ready, in `$CARGO_TARGET_DIR/bench/first-visit.{md,json}`.
+//! ready, in `$CARGO_TARGET_DIR/bench/first-visit.{md,json}`. Last, issue 19's tree benchmark
+//! (trees.rs, bench/trees.mjs): `$CARGO_TARGET_DIR/bench/results-trees.{md,json}`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use std::process::Command;
 use std::time::Instant;
 
 mod cli;
+mod trees;
 
 use crate::serve;
 use crate::tools::{ensure_chromium, ensure_npm, ensure_wasm_target, wasm_bindgen_bin};
@@ -30,9 +32,8 @@ const ORT_FILES: &[&str] = &[
     "ort-wasm-simd-threaded.wasm",
 ];
 
-const USAGE: &str =
-    "cargo xtask bench [--dist] [--no-build] [--reps N] [--only csv|recourse|cli|first-visit|lighthouse]
-                  [--against REV]
+const USAGE: &str = "cargo xtask bench [--dist] [--no-build] [--reps N]
+                  [--only csv|recourse|cli|trees|first-visit|lighthouse] [--against REV]
   --dist      run wasm-opt on the benchmarked module (as `build --dist`)
   --no-build  reuse the module already in the bench site
   --reps N    cold/warm start repetitions per runtime (default 5)
@@ -43,6 +44,13 @@ const USAGE: &str =
   --only cli  only the command line on the 1,000,000-row CSV
               (these print their figures and leave results.md as it is; csv and recourse build
               only the lite engine and generate the inputs without the opt-level 3 native build)
+  --only trees
+              only issue 19's tree benchmark: a 500-tree, depth-6 XGBoost on 30 characteristics
+              (training/bench_trees.py, made once in training/.venv-bank) in Chromium, the lite
+              engine (on the page's thread and through createScorer's Worker) against
+              onnxruntime-web, the lite engine's size against an older revision's, and natively
+              the lite command line against onnxruntime (Python), one thread each
+              (builds only the lite engine and the lite command line, never tract)
   --only first-visit
               only the cold first visit of www/ (as built: run `cargo xtask build` first) and of
               onnxruntime-web: bytes before ready (brotli) and time to ready
@@ -51,7 +59,9 @@ const USAGE: &str =
   --against REV
               with --only cli: also build the command line of git revision REV (a worktree under
               the target directory, the same profile) and run both on the same file, alternately,
-              --reps times each (default 3 here), as a ratio: a before / after in one run";
+              --reps times each (default 3 here), as a ratio: a before / after in one run;
+              with --only trees: the revision whose lite engine the size growth is measured
+              against (default 1af72f6, main before the tree evaluator was merged)";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Only {
@@ -59,6 +69,7 @@ enum Only {
     Csv,
     Recourse,
     Cli,
+    Trees,
     FirstVisit,
     Lighthouse,
 }
@@ -102,11 +113,12 @@ fn parse(args: &[String]) -> Result<Options> {
                     Some("csv") => Only::Csv,
                     Some("recourse") => Only::Recourse,
                     Some("cli") => Only::Cli,
+                    Some("trees") => Only::Trees,
                     Some("first-visit") => Only::FirstVisit,
                     Some("lighthouse") => Only::Lighthouse,
                     _ => {
                         return Err(format!(
-                            "--only needs `csv`, `recourse`, `cli`, `first-visit` or `lighthouse`\n{USAGE}"
+                            "--only needs `csv`, `recourse`, `cli`, `trees`, `first-visit` or `lighthouse`\n{USAGE}"
                         )
                         .into());
                     }
@@ -115,7 +127,19 @@ fn parse(args: &[String]) -> Result<Options> {
             other => return Err(format!("unknown option `{other}`\n{USAGE}").into()),
         }
     }
+    if o.against.is_some() && !matches!(o.only, Only::Cli | Only::Trees) {
+        return Err(format!("--against goes with --only cli or --only trees\n{USAGE}").into());
+    }
     Ok(o)
+}
+
+fn tree_options(o: &Options) -> trees::TreeOptions {
+    trees::TreeOptions {
+        dist: o.dist,
+        build: o.build,
+        reps: o.reps,
+        against: o.against.clone(),
+    }
 }
 
 pub fn run(args: &[String]) -> Result {
@@ -147,6 +171,15 @@ pub fn run(args: &[String]) -> Result {
         ensure_chromium()?;
         ensure_npm()
     })?;
+    if options.only == Only::Trees {
+        trees::run(&tree_options(&options))?;
+        println!(
+            "\nbench done in {:.1} min: {}",
+            start.elapsed().as_secs_f64() / 60.0,
+            out.join("results-trees.md").display()
+        );
+        return Ok(());
+    }
     if options.only == Only::FirstVisit {
         step("first visit, cold (bench/first-visit.mjs)", || {
             first_visit(&root, &out, options.reps.min(5))
@@ -233,6 +266,7 @@ pub fn run(args: &[String]) -> Result {
                 "www/pkg is not built: skipping the first visit and Lighthouse (cargo xtask build)"
             );
         }
+        trees::run(&tree_options(&options))?;
     }
     let results = match options.only {
         Only::Csv => "results-csv.md",
@@ -479,7 +513,11 @@ fn cached_sizes(file: &Path) -> Result<Sizes> {
     let mut h = DefaultHasher::new();
     bytes.hash(&mut h);
     let key = format!("{:016x}", h.finish());
-    let cache = file.with_extension("sizes");
+    // `name.sizes` beside `name`: onnxruntime-web's `.mjs` glue and `.wasm` share a stem, and
+    // a cache named by stem made each evict the other, recompressing the 14 MB wasm every run.
+    let mut cache = file.as_os_str().to_owned();
+    cache.push(".sizes");
+    let cache = PathBuf::from(cache);
     if let Ok(text) = fs::read_to_string(&cache) {
         let parts: Vec<&str> = text.split_whitespace().collect();
         if let [k, raw, gzip, brotli] = parts.as_slice()
@@ -513,4 +551,45 @@ fn machine() -> String {
         .collect::<Vec<_>>()
         .join(" ");
     format!("{cpus} CPUs ({model}), load average {load} at start")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn only_trees_with_its_size_baseline() {
+        let o = parse(&args(&[
+            "--only",
+            "trees",
+            "--against",
+            "main",
+            "--reps",
+            "2",
+        ]))
+        .unwrap();
+        assert!(o.only == Only::Trees);
+        assert_eq!(o.against.as_deref(), Some("main"));
+        assert_eq!(o.reps, 2);
+        let t = tree_options(&o);
+        assert_eq!(
+            (t.reps, t.against.as_deref(), t.build),
+            (2, Some("main"), true)
+        );
+        let o = parse(&args(&["--only", "trees", "--no-build"])).unwrap();
+        assert!(o.only == Only::Trees && o.against.is_none() && !o.build);
+    }
+
+    #[test]
+    fn against_goes_only_with_cli_or_trees() {
+        assert!(parse(&args(&["--only", "cli", "--against", "HEAD~1"])).is_ok());
+        assert!(parse(&args(&["--against", "HEAD~1"])).is_err());
+        assert!(parse(&args(&["--only", "csv", "--against", "HEAD~1"])).is_err());
+        assert!(parse(&args(&["--only", "tree"])).is_err());
+        assert!(parse(&args(&["--only", "trees", "--against"])).is_err());
+    }
 }
