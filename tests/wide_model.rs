@@ -65,6 +65,33 @@ fn the_wide_model_has_its_sections_and_scores_like_onnxruntime() {
     }
 }
 
+/// A logistic regression after a scaler: exact reasons at 40 characteristics (each feature's
+/// term of the log-odds), not sampled ones, adding up to the points difference.
+#[test]
+fn the_wide_model_gets_exact_reasons() {
+    let (model, f) = fixture();
+    assert_eq!(
+        credit_scorer::explain::method(&model),
+        credit_scorer::explain::Method::ExactShapley
+    );
+    let scorer =
+        credit_scorer::Scorer::from_bytes(&read("tests/fixtures/wide/wide40.onnx")).expect("loads");
+    for row in f.rows.iter().take(10) {
+        let a = scorer.assess(row).expect("assesses");
+        assert!(!a.approximate);
+        let sum: f64 = a.contributions.iter().map(|c| c.contribution).sum();
+        let want = a.points_unclamped - a.baseline_points;
+        assert!((sum - want).abs() < 1e-9, "{sum} vs {want}");
+        assert!(
+            a.contributions
+                .iter()
+                .filter(|c| c.contribution != 0.0)
+                .count()
+                >= 20
+        );
+    }
+}
+
 /// `embed-schema`'s check (`model::with_schema`) takes the groups as fields this scorer reads:
 /// the schema written back holds them, and a misspelt one is refused by name.
 #[test]
