@@ -244,6 +244,7 @@ pub fn compile(
         out_slot: slot,
         pd_column,
         logit,
+        baseline: None,
     }))
 }
 
