@@ -98,6 +98,15 @@ fn every_bank_model_scores_like_onnxruntime() {
                 p.logit
             );
         }
+        // One row at a time (the page's single applicant) takes its own walk.
+        for (i, (r, &want)) in f.rows.iter().zip(&f.pd).enumerate().take(40) {
+            let one = model.predict(&row(r)).expect("scores");
+            let pd = one.first().expect("one score").pd;
+            assert!(
+                (pd - want).abs() <= 1e-5,
+                "{name} row {i} alone: {pd} vs onnxruntime {want}"
+            );
+        }
         eprintln!(
             "{name}: {} rows ({missing} with missing values), worst {worst:.1e}",
             f.pd.len()
@@ -157,6 +166,11 @@ fn tree_shap_matches_python_shap() {
                 "{name}: sum {sum} vs {}",
                 fx - base
             );
+            // Both log-odds are the ones the model scores (checked against onnxruntime above).
+            for (z, logit) in [(&x, fx), (&f.baseline, base)] {
+                let scored = model.predict(z).expect("scores")[0].logit;
+                assert!((scored - logit).abs() < 1e-9, "{name}: {logit} vs {scored}");
+            }
             for (j, (got, want)) in phi.iter().zip(want).enumerate() {
                 assert!(
                     (got - want).abs() <= 1e-6,

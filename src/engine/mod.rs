@@ -197,7 +197,8 @@ impl Model {
                 input.k,
                 &pd_name,
                 schema.output.default_class.as_ref(),
-            )?,
+            )?
+            .map(|t| t.with_baseline(&schema.baseline())),
             _ => None,
         };
         normalize::for_engines(&mut proto);

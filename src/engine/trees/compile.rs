@@ -297,6 +297,7 @@ pub fn compile(
         pd_column,
         logit,
         linear,
+        baseline: None,
     }))
 }
 

@@ -8,9 +8,11 @@
 //!
 //! This file: the flat representation, and the checks made on it. `opsets`: reading the node's
 //! attributes (opsets 1 and 3, opset 5) into it. `walk`: rows through the trees to the
-//! ensemble's output scores.
+//! ensemble's output scores. `perfect`: shallow trees padded to perfect binary trees, walked
+//! by index arithmetic.
 
 mod opsets;
+mod perfect;
 mod walk;
 
 use super::attrs::Attrs;
@@ -19,6 +21,7 @@ use crate::engine::pb;
 use crate::error::{Error, ErrorKind, Result};
 use opsets::{parse_v1, parse_v5};
 
+pub use perfect::Perfect;
 pub use walk::goes_true_as;
 
 /// Deepest tree accepted (the TreeSHAP walk recurses once per level).
@@ -103,6 +106,9 @@ pub struct Ensemble {
     /// The one comparison every branch makes, when they all make the same one (LEQ, LT, GTE or
     /// GT): then rows walk the trees in blocks, without a per-node dispatch.
     pub uniform: Option<Mode>,
+    /// The trees padded to perfect binary trees, when they are shallow enough and compare one
+    /// way (`perfect`): blocks of rows then walk them by index arithmetic.
+    pub perfect: Option<Perfect>,
     /// Levels of the deepest tree (set by the checks).
     pub depth: usize,
     pub targets: usize,
@@ -156,6 +162,7 @@ impl Ensemble {
             .next()
             .filter(|&m| matches!(m, Mode::Leq | Mode::Lt | Mode::Gte | Mode::Gt))
             .filter(|&m| modes.all(|n| n == m));
+        ensemble.perfect = Perfect::build(&ensemble);
         Ok(ensemble)
     }
 

@@ -113,6 +113,8 @@ pub struct Pipeline {
     linear: Option<LinearLogit>,
     /// Whether a step after the first reads the input row.
     reads_input_later: bool,
+    /// TreeSHAP's walks of the schema's baseline applicant, worked out once.
+    baseline: Option<shap::Baseline>,
 }
 
 /// Scratch buffers for one row.
@@ -365,28 +367,43 @@ impl Pipeline {
         Some(points)
     }
 
+    /// This pipeline with TreeSHAP's walks of `baseline` (the schema's baseline applicant)
+    /// worked out in advance, for [`Pipeline::contributions`] against it.
+    pub fn with_baseline(mut self, baseline: &[f32]) -> Pipeline {
+        self.baseline = self
+            .logit_ensemble()
+            .and_then(|(e, form)| shap::Baseline::new(e, form.target, baseline));
+        self
+    }
+
+    /// The ensemble the log-odds are an affine form of, when they are a sum over trees.
+    fn logit_ensemble(&self) -> Option<(&Ensemble, LogitForm)> {
+        let form = self.logit?;
+        match &self.steps.get(form.step)?.op {
+            Op::Trees(e) => Some((e, form)),
+            _ => None,
+        }
+    }
+
     /// Exact interventional TreeSHAP values of `x` against `baseline` on the log-odds, with the
     /// log-odds of both: `(contributions, logit(baseline), logit(x))`, the contributions summing
     /// to the difference. `None` when the model's log-odds are not a sum over trees.
     pub fn contributions(&self, x: &[f32], baseline: &[f32]) -> Option<(Vec<f64>, f64, f64)> {
-        if !self.has_contributions() {
-            return None;
-        }
-        let form = self.logit?;
-        let Op::Trees(e) = &self.steps.get(form.step)?.op else {
-            return None;
-        };
+        let (e, form) = self.logit_ensemble()?;
         if x.len() != self.k || baseline.len() != self.k {
             return None;
         }
+        let fresh;
+        let base = match &self.baseline {
+            Some(b) if b.is_for(form.target, baseline) => b,
+            _ => {
+                fresh = shap::Baseline::new(e, form.target, baseline)?;
+                &fresh
+            }
+        };
         let mut phi = vec![0.0; self.k];
-        shap::add_contributions(e, form.target, form.a, x, baseline, &mut phi)?;
-        let mut logits = Vec::with_capacity(2);
-        let both: Vec<f32> = baseline.iter().chain(x).copied().collect();
-        self.run(&both, |_, logit| logits.push(logit))?;
-        match logits.as_slice() {
-            [Some(fz), Some(fx)] => Some((phi, *fz, *fx)),
-            _ => None,
-        }
+        let x_sum = shap::add_contributions(e, base, form.a, x, &mut phi)?;
+        // The log-odds exactly as `run` gives them: `a · (sum of the leaves) + b`.
+        Some((phi, form.a * base.sum() + form.b, form.a * x_sum + form.b))
     }
 }

@@ -76,6 +76,14 @@ impl Ensemble {
         acc: &mut [f64],
         has: &mut [bool],
     ) -> Option<()> {
+        if let Some(p) = &self.perfect {
+            return match self.uniform? {
+                Mode::Leq => self.walk_perfect::<0>(p, rows, k, acc, has),
+                Mode::Lt => self.walk_perfect::<1>(p, rows, k, acc, has),
+                Mode::Gte => self.walk_perfect::<2>(p, rows, k, acc, has),
+                _ => self.walk_perfect::<3>(p, rows, k, acc, has),
+            };
+        }
         match self.uniform? {
             Mode::Leq => self.walk_block::<0>(rows, k, acc, has),
             Mode::Lt => self.walk_block::<1>(rows, k, acc, has),
