@@ -51,7 +51,9 @@ const USAGE: &str =
   --against REV
               with --only cli: also build the command line of git revision REV (a worktree under
               the target directory, the same profile) and run both on the same file, alternately,
-              --reps times each (default 3 here), as a ratio: a before / after in one run";
+              --reps times each (default 3 here; which runs first swaps every time): a before /
+              after in one run, as the ratio of their median times, the range of the ratios of
+              the pairs run back to back, and the ratio of their CPU times";
 
 #[derive(Clone, Copy, PartialEq)]
 enum Only {
