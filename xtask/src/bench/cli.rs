@@ -100,48 +100,25 @@ pub(super) fn cli(site: &Path, out: &Path) -> Result<Option<PathBuf>> {
 /// the range of the ratios of the pairs run back to back (the spread the load leaves), and the
 /// ratio of their CPU times (user + system), which other processes on the machine hardly
 /// move. REV needs `score --threads`, `--force` and `-q`.
-pub(super) fn against(site: &Path, out: &Path, rev: &str, reps: u32) -> Result {
+pub(super) fn against(site: &Path, out: &Path, rev: &str, reps: u32, build: bool) -> Result {
     let csv = site.join("applicants-1m.csv");
     if !csv.exists() {
         write_csv(site, &csv)?;
     }
     let now = out.join("credit-scorer-now");
-    fs::copy(native_bin("credit-scorer")?, &now)?;
-    let tree = target_dir().join("bench-against");
-    let remove_tree = || {
-        // Nothing to remove the first time.
-        let _ = Command::new("git")
-            .current_dir(root())
-            .args(["worktree", "remove", "--force"])
-            .arg(&tree)
-            .output();
-    };
-    remove_tree();
-    crate::util::run(
-        Command::new("git")
-            .current_dir(root())
-            .args(["worktree", "add", "--detach", "--force"])
-            .arg(&tree)
-            .arg(rev),
-    )?;
-    // The shared target directory: REV reuses the tract built for this tree's figures.
-    let built = crate::util::run(
-        cargo()
-            .current_dir(&tree)
-            .args(["build", "--bin", "credit-scorer", "--target-dir"])
-            .arg(target_dir())
-            .args(NATIVE_PROFILE),
-    );
     let before = out.join("credit-scorer-against");
-    let copied = built.and_then(|()| {
-        fs::copy(
-            target_dir().join("bench-native").join("credit-scorer"),
-            &before,
-        )?;
-        Ok(())
-    });
-    remove_tree();
-    copied?;
+    if build {
+        build_both(rev, &now, &before)?;
+    } else if now.exists() && before.exists() {
+        // More runs of the same two builds, e.g. while another build holds the target directory.
+        println!(
+            "--no-build: reusing {} and {} as the last --against run built them",
+            now.display(),
+            before.display()
+        );
+    } else {
+        return Err("--no-build: no builds of an earlier --against run to reuse".into());
+    }
     let model = root().join(MODEL);
     let all = std::thread::available_parallelism().map_or(1, |n| n.get());
     let median = |mut v: Vec<f64>| {
@@ -211,6 +188,47 @@ pub(super) fn against(site: &Path, out: &Path, rev: &str, reps: u32) -> Result {
         "  `--no-reasons` outputs: {}",
         if same { "byte-identical" } else { "DIFFERENT" }
     );
+    Ok(())
+}
+
+/// Builds this tree's command line into `now` and REV's (in a worktree under the target
+/// directory, the same profile) into `before`.
+fn build_both(rev: &str, now: &Path, before: &Path) -> Result {
+    fs::copy(native_bin("credit-scorer")?, now)?;
+    let tree = target_dir().join("bench-against");
+    let remove_tree = || {
+        // Nothing to remove the first time.
+        let _ = Command::new("git")
+            .current_dir(root())
+            .args(["worktree", "remove", "--force"])
+            .arg(&tree)
+            .output();
+    };
+    remove_tree();
+    crate::util::run(
+        Command::new("git")
+            .current_dir(root())
+            .args(["worktree", "add", "--detach", "--force"])
+            .arg(&tree)
+            .arg(rev),
+    )?;
+    // The shared target directory: REV reuses the tract built for this tree's figures.
+    let built = crate::util::run(
+        cargo()
+            .current_dir(&tree)
+            .args(["build", "--bin", "credit-scorer", "--target-dir"])
+            .arg(target_dir())
+            .args(NATIVE_PROFILE),
+    );
+    let copied = built.and_then(|()| {
+        fs::copy(
+            target_dir().join("bench-native").join("credit-scorer"),
+            before,
+        )?;
+        Ok(())
+    });
+    remove_tree();
+    copied?;
     Ok(())
 }
 
