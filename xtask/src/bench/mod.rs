@@ -59,7 +59,10 @@ const USAGE: &str = "cargo xtask bench [--dist] [--no-build] [--reps N]
   --against REV
               with --only cli: also build the command line of git revision REV (a worktree under
               the target directory, the same profile) and run both on the same file, alternately,
-              --reps times each (default 3 here), as a ratio: a before / after in one run;
+              --reps times each (default 3 here; which runs first swaps every time): a before /
+              after in one run, as the ratio of their median times, the range of the ratios of
+              the pairs run back to back, and the ratio of their CPU times; with --no-build, the
+              two builds the last --against run left in the target directory, run again;
               with --only trees: the revision whose lite engine the size growth is measured
               against (default 1af72f6, main before the tree evaluator was merged)";
 
@@ -158,7 +161,7 @@ pub fn run(args: &[String]) -> Result {
         if let Some(rev) = &options.against {
             let reps = if options.reps_given { options.reps } else { 3 };
             return step("command line, this tree against another revision", || {
-                cli::against(&site, &out, rev, reps)
+                cli::against(&site, &out, rev, reps, options.build)
             });
         }
         let cli = step("command line on 1,000,000 rows", || cli::cli(&site, &out))?;
