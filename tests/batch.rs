@@ -4,7 +4,8 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use common::*;
@@ -568,6 +569,28 @@ fn model_path() -> String {
     repo(REFERENCE_MODEL).to_string_lossy().into_owned()
 }
 
+/// `credit-scorer score FLAGS… --model MODEL INPUT -o OUTPUT`, run to the end.
+fn score_file(flags: &[&str], input: &Path, output: &Path) -> Output {
+    cli()
+        .arg("score")
+        .args(flags)
+        .args(["--model", &model_path()])
+        .arg(input)
+        .arg("-o")
+        .arg(output)
+        .output()
+        .unwrap()
+}
+
+/// The run exited 0 (else its stderr says why).
+fn assert_done(run: &Output) {
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
 fn tmp(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("credit-scorer-batch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -579,18 +602,8 @@ fn cli_scores_a_file_like_the_library_and_strict_fails_on_refusals() {
     let input = repo("tests/fixtures/csv/messy.csv");
     let output = tmp("messy.out.csv");
     // Named UTF-8, its Latin-1 row is refused as the library refuses it.
-    let run = cli()
-        .args(["score", "--encoding", "utf-8", "--model", &model_path()])
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let run = score_file(&["--encoding", "utf-8"], &input, &output);
+    assert_done(&run);
     let (expected, _) = score_all(&csv_fixture("messy.csv"));
     assert_eq!(std::fs::read(&output).unwrap(), expected);
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -605,22 +618,14 @@ fn cli_scores_a_file_like_the_library_and_strict_fails_on_refusals() {
     assert!(stderr.contains("blank lines skipped: 3"), "{stderr}");
 
     // The same output again: `--force` replaces it.
-    let strict = cli()
-        .args(["score", "--strict", "--force", "--encoding", "utf-8"])
-        .args(["--model", &model_path()])
-        .arg(&input)
-        .arg("-o")
-        .arg(&output)
-        .output()
-        .unwrap();
+    let strict = score_file(
+        &["--strict", "--force", "--encoding", "utf-8"],
+        &input,
+        &output,
+    );
     assert_eq!(strict.status.code(), Some(3));
-    let clean = cli()
-        .args(["score", "--strict", "--force", "--model", &model_path()])
-        .arg(repo("tests/fixtures/csv/basic.csv"))
-        .arg("-o")
-        .arg(&output)
-        .output()
-        .unwrap();
+    let basic = repo("tests/fixtures/csv/basic.csv");
+    let clean = score_file(&["--strict", "--force"], &basic, &output);
     assert!(clean.status.success());
 }
 
@@ -640,24 +645,15 @@ fn cli_reads_stdin_and_writes_stdout() {
         .write_all(&csv_fixture("quoted.csv"))
         .unwrap();
     let run = child.wait_with_output().unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert_done(&run);
     assert_eq!(run.stdout, score_all(&csv_fixture("quoted.csv")).0);
     assert!(run.stderr.is_empty(), "--quiet prints nothing");
 }
 
 #[test]
 fn cli_refuses_a_bad_header_with_the_message() {
-    let run = cli()
-        .args(["score", "--model", &model_path()])
-        .arg(repo("tests/fixtures/csv/missing_columns.csv"))
-        .arg("-o")
-        .arg(tmp("missing.out.csv"))
-        .output()
-        .unwrap();
+    let input = repo("tests/fixtures/csv/missing_columns.csv");
+    let run = score_file(&[], &input, &tmp("missing.out.csv"));
     assert_eq!(run.status.code(), Some(1), "a refused file exits 1");
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -673,18 +669,7 @@ fn cli_output_is_the_same_on_one_and_on_several_threads() {
     let mut outputs = Vec::new();
     for threads in ["1", "3"] {
         let output = tmp(&format!("many.{threads}.out.csv"));
-        let run = cli()
-            .args(["score", "--model", &model_path(), "--threads", threads])
-            .arg(&input)
-            .arg("-o")
-            .arg(&output)
-            .output()
-            .unwrap();
-        assert!(
-            run.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run.stderr)
-        );
+        assert_done(&score_file(&["--threads", threads], &input, &output));
         outputs.push(std::fs::read(&output).unwrap());
     }
     assert_eq!(outputs[0], outputs[1]);
@@ -724,13 +709,8 @@ fn summary_psi_is_stable_for_training_like_rows_and_flags_a_shift() {
 
 #[test]
 fn cli_prints_the_psi_table() {
-    let run = cli()
-        .args(["score", "--model", &model_path()])
-        .arg(repo("tests/fixtures/governance/shifted_duration.csv"))
-        .arg("-o")
-        .arg(tmp("shifted.out.csv"))
-        .output()
-        .unwrap();
+    let input = repo("tests/fixtures/governance/shifted_duration.csv");
+    let run = score_file(&[], &input, &tmp("shifted.out.csv"));
     assert!(run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("Population stability (PSI)"), "{stderr}");

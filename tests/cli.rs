@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -46,6 +47,27 @@ fn scored(input: &Path) -> Vec<u8> {
         .assert()
         .success();
     run.get_output().stdout.clone()
+}
+
+/// No positional input (`schema-template`, `reference-scores` read only the model).
+const NO_INPUT: &[&str] = &[];
+
+/// `credit-scorer ARGS… --model MODEL INPUTS… -o OUT`: every command that writes a file
+/// (`score`, `schema-template`, `embed-schema`, `reference-scores`) is run in this shape here.
+fn writing<I: AsRef<OsStr>>(
+    args: &[&str],
+    model: impl AsRef<OsStr>,
+    inputs: &[I],
+    out: impl AsRef<OsStr>,
+) -> Command {
+    let mut run = cli();
+    run.args(args)
+        .arg("--model")
+        .arg(model)
+        .args(inputs)
+        .arg("-o")
+        .arg(out);
+    run
 }
 
 // ------------------------------------------------------------------ help and version
@@ -413,15 +435,15 @@ fn strict_exits_3_when_rows_were_refused_and_still_writes_them() {
     let out = dir.path().join("messy.scored.csv");
     // Its Latin-1 row is refused as not UTF-8 once the file is named UTF-8.
     let messy = repo("tests/fixtures/csv/messy.csv");
-    cli()
-        .args(["score", "--strict", "-q", "--encoding", "utf-8", "--model"])
-        .arg(model())
-        .arg(&messy)
-        .arg("-o")
-        .arg(&out)
-        .assert()
-        .code(3)
-        .stderr("");
+    writing(
+        &["score", "--strict", "-q", "--encoding", "utf-8"],
+        model(),
+        &[&messy],
+        &out,
+    )
+    .assert()
+    .code(3)
+    .stderr("");
     let utf8 = score_with_flags(&messy, &["-q", "--encoding", "utf-8"]).0;
     assert_eq!(std::fs::read(&out).unwrap(), utf8);
     cli()
@@ -439,12 +461,7 @@ fn an_existing_output_is_replaced_only_with_force() {
     let dir = TempDir::new().unwrap();
     let out = dir.path().join("scored.csv");
     std::fs::write(&out, "yesterday's scores\n").unwrap();
-    cli()
-        .args(["score", "--model"])
-        .arg(model())
-        .arg(basic_csv())
-        .arg("-o")
-        .arg(&out)
+    writing(&["score"], model(), &[basic_csv()], &out)
         .assert()
         .code(1)
         .stdout("")
@@ -452,12 +469,7 @@ fn an_existing_output_is_replaced_only_with_force() {
     assert_eq!(std::fs::read(&out).unwrap(), b"yesterday's scores\n");
     assert_eq!(files_in(dir.path()), ["scored.csv"]);
 
-    cli()
-        .args(["score", "--force", "-q", "--model"])
-        .arg(model())
-        .arg(basic_csv())
-        .arg("-o")
-        .arg(&out)
+    writing(&["score", "--force", "-q"], model(), &[basic_csv()], &out)
         .assert()
         .success();
     assert_eq!(std::fs::read(&out).unwrap(), scored(&basic_csv()));
@@ -473,12 +485,7 @@ fn the_output_has_a_new_files_permissions() {
     let plain = dir.path().join("plain");
     std::fs::File::create(&plain).unwrap();
     let out = dir.path().join("scored.csv");
-    cli()
-        .args(["score", "-q", "--model"])
-        .arg(model())
-        .arg(basic_csv())
-        .arg("-o")
-        .arg(&out)
+    writing(&["score", "-q"], model(), &[basic_csv()], &out)
         .assert()
         .success();
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -510,17 +517,13 @@ fn a_failing_run_leaves_no_partial_output() {
         ("scored.parquet", true),
     ] {
         let out = dir.path().join(name);
-        let mut run = cli();
-        run.args(["score", "-q", "--no-reasons", "--threads", "1", "--model"])
-            .arg(model())
-            .arg(&input)
-            .arg("-o")
-            .arg(&out);
         if force {
             std::fs::write(&out, "yesterday's scores\n").unwrap();
-            run.arg("--force");
         }
-        run.assert()
+        let flags = ["score", "-q", "--no-reasons", "--threads", "1"];
+        writing(&flags, model(), &[&input], &out)
+            .args(force.then_some("--force"))
+            .assert()
             .code(1)
             .stderr(contains(format!("line {}: ", thousands(bad_line))).and(contains("fields")));
         if force {
@@ -603,16 +606,9 @@ fn the_input_is_never_overwritten() {
     outputs.push(hard);
     for output in &outputs {
         for force in [false, true] {
-            let mut run = cli();
-            run.args(["score", "--model"])
-                .arg(model())
-                .arg(&input)
-                .arg("-o")
-                .arg(output);
-            if force {
-                run.arg("--force");
-            }
-            run.assert()
+            writing(&["score"], model(), &[&input], output)
+                .args(force.then_some("--force"))
+                .assert()
                 .code(1)
                 .stderr(contains("is the input").and(contains("give another output file")));
             assert_eq!(std::fs::read(&input).unwrap(), original, "{output:?}");
@@ -644,34 +640,22 @@ fn reference_scores_writes_atomically_and_never_over_the_model() {
     let bytes = std::fs::read(repo("tests/fixtures/models/mlp_dynamic.onnx")).unwrap();
     std::fs::write(&plain, &bytes).unwrap();
     for force in [false, true] {
-        let mut run = cli();
-        run.args(["reference-scores", "--model"])
-            .arg(&plain)
-            .arg("-o")
-            .arg(&plain);
-        if force {
-            run.arg("--force");
-        }
-        run.assert().code(1).stderr(contains("is the input"));
+        writing(&["reference-scores"], &plain, NO_INPUT, &plain)
+            .args(force.then_some("--force"))
+            .assert()
+            .code(1)
+            .stderr(contains("is the input"));
     }
     assert_eq!(std::fs::read(&plain).unwrap(), bytes);
 
     let lite = dir.path().join("mlp-lite.onnx");
     std::fs::write(&lite, "old").unwrap();
-    cli()
-        .args(["reference-scores", "--model"])
-        .arg(&plain)
-        .arg("-o")
-        .arg(&lite)
+    writing(&["reference-scores"], &plain, NO_INPUT, &lite)
         .assert()
         .code(1)
         .stderr(contains("exists; give --force"));
     assert_eq!(std::fs::read(&lite).unwrap(), b"old");
-    cli()
-        .args(["reference-scores", "--force", "--model"])
-        .arg(&plain)
-        .arg("-o")
-        .arg(&lite)
+    writing(&["reference-scores", "--force"], &plain, NO_INPUT, &lite)
         .assert()
         .success()
         .stdout("")
@@ -1121,17 +1105,17 @@ fn the_summary_json_counts_every_row_and_names_the_model_tool_and_time() {
     let summary = dir.path().join("summary.json");
     let out = dir.path().join("scored.csv");
     let before = std::time::SystemTime::now();
-    cli()
-        .args(["score", "-q", "--encoding", "gbk", "--model"])
-        .arg(model())
-        .arg(encoded("gbk"))
-        .arg("-o")
-        .arg(&out)
-        .arg("--summary")
-        .arg(&summary)
-        .assert()
-        .success()
-        .stdout("");
+    writing(
+        &["score", "-q", "--encoding", "gbk"],
+        model(),
+        &[encoded("gbk")],
+        &out,
+    )
+    .arg("--summary")
+    .arg(&summary)
+    .assert()
+    .success()
+    .stdout("");
     let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&summary).unwrap()).unwrap();
     let golden = reference_golden();
     assert_eq!(s["model"]["sha256"], golden.model_sha256.as_str());
@@ -1200,51 +1184,35 @@ fn the_summary_json_counts_every_row_and_names_the_model_tool_and_time() {
     }
     assert!(counts["drift"].is_object());
     assert_eq!(files_in(dir.path()), ["scored.csv", "summary.json"]);
-    // An existing summary only with --force; never the output itself.
-    cli()
-        .args(["score", "-q", "--encoding", "gbk", "--model"])
-        .arg(model())
-        .arg(encoded("gbk"))
-        .arg("--summary")
-        .arg(&summary)
-        .assert()
-        .code(1)
-        .stderr(contains("summary.json"));
-    cli()
-        .args(["score", "-q", "--force", "--encoding", "gbk", "--model"])
-        .arg(model())
-        .arg(encoded("gbk"))
-        .arg("-o")
-        .arg(&out)
-        .arg("--summary")
-        .arg(&out)
-        .assert()
-        .code(1)
-        .stderr(contains("--summary and --output name the same file"));
-    // By another spelling of the same path too; and never the input.
+    // An existing summary only with --force; never the output itself, by any spelling of its
+    // path; never the input.
     let dotted = dir.path().join(".").join("scored.csv");
-    cli()
-        .args(["score", "-q", "--force", "--encoding", "gbk", "--model"])
-        .arg(model())
-        .arg(encoded("gbk"))
-        .arg("-o")
-        .arg(&out)
-        .arg("--summary")
-        .arg(&dotted)
-        .assert()
-        .code(1)
-        .stderr(contains("--summary and --output name the same file"));
     let input = dir.path().join("in.csv");
     std::fs::copy(encoded("gbk"), &input).unwrap();
-    cli()
-        .args(["score", "-q", "--force", "--encoding", "gbk", "--model"])
-        .arg(model())
-        .arg(&input)
-        .arg("--summary")
-        .arg(&input)
-        .assert()
-        .code(1)
-        .stderr(contains("is the input"));
+    let same_file = "--summary and --output name the same file";
+    // (--force, -o, the input, --summary, what stderr says)
+    let refused: [(bool, Option<&PathBuf>, PathBuf, &PathBuf, &str); 4] = [
+        (false, None, encoded("gbk"), &summary, "summary.json"),
+        (true, Some(&out), encoded("gbk"), &out, same_file),
+        (true, Some(&out), encoded("gbk"), &dotted, same_file),
+        (true, None, input.clone(), &input, "is the input"),
+    ];
+    for (force, output, input, summary, expected) in refused {
+        let mut run = cli();
+        run.args(["score", "-q"])
+            .args(force.then_some("--force"))
+            .args(["--encoding", "gbk", "--model"])
+            .arg(model())
+            .arg(input);
+        if let Some(output) = output {
+            run.arg("-o").arg(output);
+        }
+        run.arg("--summary")
+            .arg(summary)
+            .assert()
+            .code(1)
+            .stderr(contains(expected));
+    }
     assert_eq!(
         std::fs::read(&input).unwrap(),
         std::fs::read(encoded("gbk")).unwrap()
@@ -1432,11 +1400,7 @@ fn an_unfilled_template_is_refused_and_a_filled_one_embeds() {
     let dir = TempDir::new().unwrap();
     let plain = repo("tests/fixtures/bank/xgboost.noschema.onnx");
     let schema = dir.path().join("schema.json");
-    cli()
-        .args(["schema-template", "--model"])
-        .arg(&plain)
-        .arg("-o")
-        .arg(&schema)
+    writing(&["schema-template"], &plain, NO_INPUT, &schema)
         .assert()
         .success()
         .stdout("")
@@ -1444,12 +1408,7 @@ fn an_unfilled_template_is_refused_and_a_filled_one_embeds() {
     let template: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&schema).unwrap()).unwrap();
     let out = dir.path().join("out.onnx");
-    cli()
-        .args(["embed-schema", "--model"])
-        .arg(&plain)
-        .arg(&schema)
-        .arg("-o")
-        .arg(&out)
+    writing(&["embed-schema"], &plain, &[&schema], &out)
         .assert()
         .code(1)
         .stderr(contains("the schema still holds 74 placeholders from `credit-scorer schema-template` to fill in"))
@@ -1482,12 +1441,7 @@ fn an_unfilled_template_is_refused_and_a_filled_one_embeds() {
 
     let done = filled(template);
     std::fs::write(&schema, done.to_string()).unwrap();
-    let run = cli()
-        .args(["embed-schema", "--model"])
-        .arg(&plain)
-        .arg(&schema)
-        .arg("-o")
-        .arg(&out)
+    let run = writing(&["embed-schema"], &plain, &[&schema], &out)
         .assert()
         .success()
         .stdout("")
@@ -1503,11 +1457,7 @@ fn an_unfilled_template_is_refused_and_a_filled_one_embeds() {
         assert_eq!(scorer.schema().features[1].name, "feature_1");
         // The last step: the page's lite engine runs it.
         let page = dir.path().join("page.onnx");
-        cli()
-            .args(["reference-scores", "--model"])
-            .arg(&out)
-            .arg("-o")
-            .arg(&page)
+        writing(&["reference-scores"], &out, NO_INPUT, &page)
             .assert()
             .success()
             .stderr(contains("the page's lite engine will run it"));
@@ -1554,12 +1504,7 @@ fn embed_schema_round_trip_scores_as_the_model_with_its_schema() {
         let out = dir.path().join("out.onnx");
         std::fs::write(&plain, &plain_bytes).unwrap();
         std::fs::write(&schema, &schema_text).unwrap();
-        cli()
-            .args(["embed-schema", "--force", "--model"])
-            .arg(&plain)
-            .arg(&schema)
-            .arg("-o")
-            .arg(&out)
+        writing(&["embed-schema", "--force"], &plain, &[&schema], &out)
             .assert()
             .success()
             .stderr(contains("features); this build loads it with"));
@@ -1600,12 +1545,7 @@ fn embed_schema_round_trip_scores_as_the_model_with_its_schema() {
         // Again, into the model that has it (and into the exporter's file): one schema entry.
         let again = dir.path().join("again.onnx");
         for model in [out.clone(), repo(path)] {
-            cli()
-                .args(["embed-schema", "--force", "--model"])
-                .arg(&model)
-                .arg(&schema)
-                .arg("-o")
-                .arg(&again)
+            writing(&["embed-schema", "--force"], &model, &[&schema], &again)
                 .assert()
                 .success()
                 .stderr(contains(", replacing its own;"));
@@ -1679,12 +1619,7 @@ fn embed_schema_refuses_a_schema_that_does_not_fit_and_writes_atomically() {
         assert_eq!(e.kind(), kind, "{e}");
         assert!(e.message().contains(message), "{e}");
         std::fs::write(&schema, bad.to_string()).unwrap();
-        cli()
-            .args(["embed-schema", "--model"])
-            .arg(&model)
-            .arg(&schema)
-            .arg("-o")
-            .arg(&out)
+        writing(&["embed-schema"], &model, &[&schema], &out)
             .assert()
             .code(1)
             .stdout("")
@@ -1695,32 +1630,20 @@ fn embed_schema_refuses_a_schema_that_does_not_fit_and_writes_atomically() {
     std::fs::write(&schema, &text).unwrap();
     for target in [&model, &schema] {
         for force in [false, true] {
-            let mut run = cli();
-            run.args(["embed-schema", "--model"])
-                .arg(&model)
-                .arg(&schema)
-                .arg("-o")
-                .arg(target);
-            if force {
-                run.arg("--force");
-            }
-            run.assert().code(1).stderr(contains("is the input"));
+            writing(&["embed-schema"], &model, &[&schema], target)
+                .args(force.then_some("--force"))
+                .assert()
+                .code(1)
+                .stderr(contains("is the input"));
         }
     }
     assert_eq!(std::fs::read(&model).unwrap(), plain_bytes);
     assert_eq!(std::fs::read_to_string(&schema).unwrap(), text);
     std::fs::write(&out, "old").unwrap();
     let embed = |force: bool| {
-        let mut run = cli();
-        run.args(["embed-schema", "--model"])
-            .arg(&model)
-            .arg(&schema)
-            .arg("-o")
-            .arg(&out);
-        if force {
-            run.arg("--force");
-        }
-        run.assert()
+        writing(&["embed-schema"], &model, &[&schema], &out)
+            .args(force.then_some("--force"))
+            .assert()
     };
     embed(false)
         .code(1)
@@ -1734,11 +1657,7 @@ fn embed_schema_refuses_a_schema_that_does_not_fit_and_writes_atomically() {
     );
     // schema-template too: never over the model, an existing file only with --force.
     for (target, expected) in [(&model, "is the input"), (&schema, "exists; give --force")] {
-        cli()
-            .args(["schema-template", "--model"])
-            .arg(&model)
-            .arg("-o")
-            .arg(target)
+        writing(&["schema-template"], &model, NO_INPUT, target)
             .assert()
             .code(1)
             .stderr(contains(expected));

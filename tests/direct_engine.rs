@@ -7,7 +7,6 @@ use common::*;
 use credit_scorer::explain::SplitMix64;
 use credit_scorer::model::pb;
 use credit_scorer::{Engine, LoadOptions, Model};
-use prost::Message;
 
 fn load(bytes: &[u8], direct: bool) -> Model {
     let options = LoadOptions {
@@ -186,16 +185,6 @@ fn foreign_models_choose_the_right_engine_and_match_onnxruntime() {
 
 // ---- a graph of every operator the chain compiles, checked against tract ----
 
-fn floats(name: &str, dims: &[i64], data: Vec<f32>) -> pb::TensorProto {
-    pb::TensorProto {
-        name: name.into(),
-        dims: dims.to_vec(),
-        data_type: 1,
-        float_data: data,
-        ..Default::default()
-    }
-}
-
 fn ints(name: &str, data: Vec<i64>) -> pb::TensorProto {
     pb::TensorProto {
         name: name.into(),
@@ -244,23 +233,14 @@ fn model_bytes(
     k: i64,
     outputs: Vec<pb::ValueInfoProto>,
 ) -> Vec<u8> {
-    pb::ModelProto {
-        ir_version: 8,
-        opset_import: vec![pb::OperatorSetIdProto {
-            domain: String::new(),
-            version: 17,
-        }],
-        graph: Some(pb::GraphProto {
-            name: "ops".into(),
-            node: nodes,
-            initializer,
-            input: vec![value_info("x", k)],
-            output: outputs,
-            ..Default::default()
-        }),
+    onnx_bytes(pb::GraphProto {
+        name: "ops".into(),
+        node: nodes,
+        initializer,
+        input: vec![value_info("x", k)],
+        output: outputs,
         ..Default::default()
-    }
-    .encode_to_vec()
+    })
 }
 
 fn spread(n: usize, seed: u64) -> Vec<f32> {
@@ -305,15 +285,15 @@ fn every_compiled_operator_matches_tract() {
     let hidden = 16;
     let initializer = vec![
         ints("cols", vec![0, 1, 2, 3, -1, -4]),
-        floats("thr", &[g], vec![0.1, -0.2, 0.3, 0.0, 0.5, -0.5]),
-        floats("one", &[], vec![1.0]),
-        floats("two", &[1], vec![2.0]),
-        floats("three", &[1, 1], vec![3.0]),
-        floats("scale", &[1, g], spread(g as usize, 4)),
-        floats("gw", &[hidden, g], spread((hidden * g) as usize, 5)),
-        floats("gb", &[hidden], spread(hidden as usize, 6)),
-        floats("w2", &[hidden, 1], spread(hidden as usize, 7)),
-        floats("bias", &[1], vec![0.25]),
+        f32_tensor("thr", &[g], vec![0.1, -0.2, 0.3, 0.0, 0.5, -0.5]),
+        f32_tensor("one", &[], vec![1.0]),
+        f32_tensor("two", &[1], vec![2.0]),
+        f32_tensor("three", &[1, 1], vec![3.0]),
+        f32_tensor("scale", &[1, g], spread(g as usize, 4)),
+        f32_tensor("gw", &[hidden, g], spread((hidden * g) as usize, 5)),
+        f32_tensor("gb", &[hidden], spread(hidden as usize, 6)),
+        f32_tensor("w2", &[hidden, 1], spread(hidden as usize, 7)),
+        f32_tensor("bias", &[1], vec![0.25]),
     ];
     let bytes = model_bytes(
         nodes,
@@ -357,8 +337,8 @@ fn two_class_output_reads_the_second_column() {
         node("Sigmoid", &["zb"], "probabilities", &[]),
     ];
     let initializer = vec![
-        floats("w", &[k, 2], vec![0.5, -0.5, 1.0, -1.0, 0.25, 2.0]),
-        floats("b", &[2], vec![0.1, -0.3]),
+        f32_tensor("w", &[k, 2], vec![0.5, -0.5, 1.0, -1.0, 0.25, 2.0]),
+        f32_tensor("b", &[2], vec![0.1, -0.3]),
     ];
     let bytes = model_bytes(nodes, initializer, k, vec![value_info("probabilities", 2)]);
     let (direct, tract) = (load(&bytes, true), load(&bytes, false));
@@ -376,7 +356,7 @@ fn two_class_output_reads_the_second_column() {
 #[test]
 fn other_graphs_stay_with_tract() {
     let k = 3;
-    let w = floats("w", &[k, 1], vec![0.5, -0.5, 1.0]);
+    let w = f32_tensor("w", &[k, 1], vec![0.5, -0.5, 1.0]);
     // x · w + x · w: two variable inputs to one node.
     let branching = model_bytes(
         vec![
@@ -429,8 +409,8 @@ fn sparse_weights_keep_ieee_products_for_infinite_inputs() {
             node("Sigmoid", &["z"], "pd", &[]),
         ],
         vec![
-            floats("w", &[3, 8], w),
-            floats("ones", &[8, 1], vec![1.0; 8]),
+            f32_tensor("w", &[3, 8], w),
+            f32_tensor("ones", &[8, 1], vec![1.0; 8]),
         ],
         k,
         vec![value_info("pd", 1)],

@@ -631,46 +631,23 @@ fn reference_scores_replaces_rows_that_do_not_cover_the_model() {
 /// A two-layer chain whose hidden layer is `width` columns wide (every weight 1e-3), without
 /// schema.
 fn wide_chain_onnx(width: usize) -> Vec<u8> {
-    let tensor = |name: &str, dims: Vec<i64>| pb::TensorProto {
-        name: name.into(),
-        dims,
-        data_type: 1,
-        float_data: vec![1e-3; width],
-        ..Default::default()
-    };
-    let node = |op: &str, inputs: &[&str], output: &str| pb::NodeProto {
-        op_type: op.into(),
-        name: output.into(),
-        input: inputs.iter().map(|s| s.to_string()).collect(),
-        output: vec![output.into()],
-        ..Default::default()
-    };
-    let graph = pb::GraphProto {
+    let weights = || vec![1e-3; width];
+    onnx_bytes(pb::GraphProto {
         name: "wide".into(),
         node: vec![
-            node("MatMul", &["x", "w1"], "h0"),
-            node("Relu", &["h0"], "h"),
-            node("MatMul", &["h", "w2"], "logit"),
-            node("Sigmoid", &["logit"], "pd"),
+            plain_node("MatMul", &["x", "w1"], "h0"),
+            plain_node("Relu", &["h0"], "h"),
+            plain_node("MatMul", &["h", "w2"], "logit"),
+            plain_node("Sigmoid", &["logit"], "pd"),
         ],
         initializer: vec![
-            tensor("w1", vec![1, width as i64]),
-            tensor("w2", vec![width as i64, 1]),
+            f32_tensor("w1", &[1, width as i64], weights()),
+            f32_tensor("w2", &[width as i64, 1], weights()),
         ],
         input: vec![value_info("x", 1)],
         output: vec![value_info("pd", 1)],
         ..Default::default()
-    };
-    pb::ModelProto {
-        ir_version: 8,
-        opset_import: vec![pb::OperatorSetIdProto {
-            domain: String::new(),
-            version: 17,
-        }],
-        graph: Some(graph),
-        ..Default::default()
-    }
-    .encode_to_vec()
+    })
 }
 
 /// Issue 21, item 1: the direct evaluator's buffers are bounded by construction (a step at most

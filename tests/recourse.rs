@@ -222,6 +222,17 @@ fn tally(counts: &mut BTreeMap<&'static str, usize>, what: &'static str) {
     *counts.entry(what).or_default() += 1;
 }
 
+/// Each kind of answer [`check`] tells apart came up at least once.
+fn assert_every_answer_seen(counts: &BTreeMap<&'static str, usize>) {
+    eprintln!("{counts:?}");
+    for what in ["met", "options", "none"] {
+        assert!(
+            counts.get(what).copied().unwrap_or(0) > 0,
+            "no `{what}` case: {counts:?}"
+        );
+    }
+}
+
 #[test]
 fn reference_model_options_match_the_brute_force_on_the_test_split() {
     let scorer = reference();
@@ -241,13 +252,7 @@ fn reference_model_options_match_the_brute_force_on_the_test_split() {
         let r = recourse::search(&scorer, row, Some("A")).unwrap();
         tally(&mut counts, check(&scorer, row, a, &r));
     }
-    eprintln!("{counts:?}");
-    for what in ["met", "options", "none"] {
-        assert!(
-            counts.get(what).copied().unwrap_or(0) > 0,
-            "no `{what}` case: {counts:?}"
-        );
-    }
+    assert_every_answer_seen(&counts);
 }
 
 /// The reference model reads its numeric inputs only through `x >= cut` comparisons: the search
@@ -389,13 +394,7 @@ fn tree_model_options_match_the_brute_force() {
             tally(&mut counts, check(&scorer, row, target, &r));
         }
     }
-    eprintln!("{counts:?}");
-    for what in ["met", "options", "none"] {
-        assert!(
-            counts.get(what).copied().unwrap_or(0) > 0,
-            "no `{what}` case: {counts:?}"
-        );
-    }
+    assert_every_answer_seen(&counts);
 }
 
 /// `name`'s bank model (same features as the XGBoost one) with `actionable` fields.
@@ -450,13 +449,7 @@ fn a_model_without_split_points_is_searched_on_its_grid() {
             tally(&mut counts, check(&scorer, row, target, &r));
         }
     }
-    eprintln!("{counts:?}");
-    for what in ["met", "options", "none"] {
-        assert!(
-            counts.get(what).copied().unwrap_or(0) > 0,
-            "no `{what}` case: {counts:?}"
-        );
-    }
+    assert_every_answer_seen(&counts);
 }
 
 /// A set with more combinations than the search scores ends the exhaustive search at the size

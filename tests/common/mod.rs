@@ -108,41 +108,36 @@ pub fn value_info(name: &str, cols: i64) -> credit_scorer::model::pb::ValueInfoP
     }
 }
 
-/// A logistic model `pd = sigmoid(x · w + b)` with `k` inputs, written as ONNX bytes, with
-/// `logit` as a second output.
-pub fn linear_onnx(w: &[f32], b: f32) -> Vec<u8> {
-    use credit_scorer::model::pb;
-    use prost::Message;
-    let k = w.len() as i64;
-    let tensor = |name: &str, dims: Vec<i64>, data: Vec<f32>| pb::TensorProto {
+/// A float32 initializer.
+pub fn f32_tensor(
+    name: &str,
+    dims: &[i64],
+    data: Vec<f32>,
+) -> credit_scorer::model::pb::TensorProto {
+    credit_scorer::model::pb::TensorProto {
         name: name.into(),
-        dims,
+        dims: dims.to_vec(),
         data_type: 1,
         float_data: data,
         ..Default::default()
-    };
-    let node = |op: &str, inputs: &[&str], output: &str| pb::NodeProto {
+    }
+}
+
+/// A node without attributes, named after its output.
+pub fn plain_node(op: &str, inputs: &[&str], output: &str) -> credit_scorer::model::pb::NodeProto {
+    credit_scorer::model::pb::NodeProto {
         op_type: op.into(),
         name: output.into(),
         input: inputs.iter().map(|s| s.to_string()).collect(),
         output: vec![output.into()],
         ..Default::default()
-    };
-    let graph = pb::GraphProto {
-        name: "linear".into(),
-        node: vec![
-            node("MatMul", &["x", "w"], "xw"),
-            node("Add", &["xw", "b"], "logit"),
-            node("Sigmoid", &["logit"], "pd"),
-        ],
-        initializer: vec![
-            tensor("w", vec![k, 1], w.to_vec()),
-            tensor("b", vec![1], vec![b]),
-        ],
-        input: vec![value_info("x", k)],
-        output: vec![value_info("pd", 1), value_info("logit", 1)],
-        ..Default::default()
-    };
+    }
+}
+
+/// `graph` as ONNX bytes: IR version 8, the default domain at opset 17.
+pub fn onnx_bytes(graph: credit_scorer::model::pb::GraphProto) -> Vec<u8> {
+    use credit_scorer::model::pb;
+    use prost::Message;
     pb::ModelProto {
         ir_version: 8,
         opset_import: vec![pb::OperatorSetIdProto {
@@ -153,6 +148,27 @@ pub fn linear_onnx(w: &[f32], b: f32) -> Vec<u8> {
         ..Default::default()
     }
     .encode_to_vec()
+}
+
+/// A logistic model `pd = sigmoid(x · w + b)` with `k` inputs, written as ONNX bytes, with
+/// `logit` as a second output.
+pub fn linear_onnx(w: &[f32], b: f32) -> Vec<u8> {
+    let k = w.len() as i64;
+    onnx_bytes(credit_scorer::model::pb::GraphProto {
+        name: "linear".into(),
+        node: vec![
+            plain_node("MatMul", &["x", "w"], "xw"),
+            plain_node("Add", &["xw", "b"], "logit"),
+            plain_node("Sigmoid", &["logit"], "pd"),
+        ],
+        initializer: vec![
+            f32_tensor("w", &[k, 1], w.to_vec()),
+            f32_tensor("b", &[1], vec![b]),
+        ],
+        input: vec![value_info("x", k)],
+        output: vec![value_info("pd", 1), value_info("logit", 1)],
+        ..Default::default()
+    })
 }
 
 /// Scores `rows` (each `(x, pd from onnxruntime)`) with `model` in one batch and checks every pd

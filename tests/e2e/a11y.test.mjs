@@ -3,29 +3,15 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  ROOT, NARROW, launch, openPage, gotoReady, fillApplicant, readResult, golden, goldenApplicant, fixture,
+  NARROW, axeViolations, launch, openPage, gotoReady, fillApplicant, readResult, golden, goldenApplicant, fixture,
 } from './helpers.mjs';
 
-const AXE = readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 const g = golden();
 const row = g.rows.find((r) => r.id.startsWith('test-') && r.pd > 0.5);
-
-/** The WCAG A/AA violations axe-core finds in the page now, as `rule (impact): selectors`. */
-async function audit(page) {
-  // Evaluated by the test, not loaded by the page: the page's CSP would rightly refuse it.
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-      resultTypes: ['violations'],
-    });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
 
 describe('accessibility (axe-core, Chromium)', () => {
   let browser;
@@ -43,7 +29,7 @@ describe('accessibility (axe-core, Chromium)', () => {
     const { page, context, assertClean } = await openPage(browser);
     await gotoReady(page);
     const found = [];
-    const check = async (state) => { for (const v of await audit(page)) found.push(`${state}: ${v}`); };
+    const check = async (state) => { for (const v of await axeViolations(page)) found.push(`${state}: ${v}`); };
     await check('empty form');
     await page.click('#score-btn');
     await page.waitForFunction(() => document.querySelectorAll('[aria-invalid="true"]').length > 0);

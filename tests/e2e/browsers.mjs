@@ -9,19 +9,12 @@
 // MiniBrowser keeps its profile there and saves downloads to it.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, SCREENSHOT_DIR } from './helpers.mjs';
-
-let axeSource;
-/** axe-core's browser script (npm axe-core), read once. */
-const AXE_SOURCE = () => {
-  axeSource ??= readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-  return axeSource;
-};
+import { SCREENSHOT_DIR, axeSource, wcagViolationsInPage } from './helpers.mjs';
 
 export const FIREFOX = process.env.FIREFOX ?? '/usr/lib/firefox-esr/firefox-esr';
 export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
@@ -189,15 +182,8 @@ class Driver {
    * the page's: the CSP would rightly refuse it).
    */
   async axe() {
-    if (!(await this.evaluate(() => typeof window.axe === 'object'))) await this.injectScript(AXE_SOURCE());
-    const violations = await this.evaluate(async () => {
-      const r = await window.axe.run(document, {
-        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-        resultTypes: ['violations'],
-      });
-      return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    });
-    return violations;
+    if (!(await this.evaluate(() => typeof window.axe === 'object'))) await this.injectScript(axeSource());
+    return this.evaluate(wcagViolationsInPage);
   }
 
   /** Files the browser has finished downloading (no partial files). */

@@ -16,14 +16,12 @@ import {
 import {
   BASE_URL, ORIGIN, ROOT, expectedBand, expectedPoints, fixture, goldenApplicant, parsePercent,
 } from './helpers.mjs';
+import { HOST_CSP, twoScorersOnOnePage } from './embed-host.mjs';
 
 const EXAMPLE = new URL('examples/', BASE_URL);
 /** The example's own policy, from the `/examples/*` rule of www/_headers (README's for a host page). */
 const EXAMPLE_POLICY = readFileSync(path.join(ROOT, 'www', '_headers'), 'utf8').split(/\n(?=\S)/)
   .find((r) => r.startsWith('/examples/*')).match(/Content-Security-Policy:\s*(.+)/)[1].trim();
-/** The strictest policy the library is documented to need (README, "Embedding"; embed-api.test.mjs). */
-const HOST_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; worker-src 'self'; "
-  + "object-src 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types credit-scorer";
 
 /** What the example's <credit-score-form id="self-check"> shows now (null until it is scored). */
 function readElementInPage() {
@@ -262,36 +260,18 @@ export function embeddingSuite(name) {
         await d.goto(new URL('embed-host.html', BASE_URL).href);
         await d.watchProblems();
         const t0 = Date.now();
-        const out = await d.evaluate(async (applicant, logregRow) => {
-          const { createScorer } = await import('/lib/credit-scorer.js');
-          const { REFERENCE_MODEL_INTEGRITY } = await import('/js/pins.js');
-          const a = createScorer({ assetsUrl: new URL('/pkg/', location.href) });
-          const b = createScorer({ assetsUrl: new URL('/pkg/', location.href) });
-          const [ma, mb] = await Promise.all([
-            a.load(new URL('/models/german-credit-mlp.onnx', location.href), { integrity: REFERENCE_MODEL_INTEGRITY }),
-            b.load(await (await fetch('/embed-fixtures/logreg.onnx')).arrayBuffer()),
-          ]);
-          const values = Object.fromEntries(logregRow.x.map((v, i) => [`x${i}`, v]));
-          const [ra, rb] = await Promise.all([a.score(applicant), b.score(values)]);
-          const again = await a.score(applicant); // a's model is untouched by b's
-          a.close();
-          b.close();
-          return {
-            a: { sha: ma.sha256, build: ma.build, pd: ra.pd, points: ra.points, band: ra.band.id, again: again.pd },
-            b: { sha: mb.sha256, build: mb.build, pd: rb.pd, contributions: rb.contributions.length },
-          };
-        }, goldenApplicant(g, row), logreg.rows[0]);
+        const out = await d.evaluate(twoScorersOnOnePage, { applicant: goldenApplicant(g, row), logregRow: logreg.rows[0] });
         timings.twoScorers = Date.now() - t0;
-        assert.equal(out.a.sha, g.model_sha256);
-        assert.equal(out.a.build, 'lite', 'the reference model runs on the lite engine');
-        assert.ok(Math.abs(out.a.pd - row.pd) < 1e-5, `reference: ${out.a.pd} vs onnxruntime ${row.pd}`);
-        assert.equal(Math.round(out.a.points), points);
-        assert.equal(out.a.band, band.id);
-        assert.equal(out.a.again, out.a.pd);
-        assert.equal(out.b.sha, logreg.model_sha256);
-        assert.equal(out.b.build, 'full', 'the foreign model needs the full engine: a second engine in a second Worker');
-        assert.ok(Math.abs(out.b.pd - logreg.rows[0].pd) < 1e-5, `logreg: ${out.b.pd} vs onnxruntime ${logreg.rows[0].pd}`);
-        assert.equal(out.b.contributions, logreg.rows[0].x.length);
+        assert.equal(out.ma.sha, g.model_sha256);
+        assert.equal(out.ma.build, 'lite', 'the reference model runs on the lite engine');
+        assert.ok(Math.abs(out.ra.pd - row.pd) < 1e-5, `reference: ${out.ra.pd} vs onnxruntime ${row.pd}`);
+        assert.equal(Math.round(out.ra.points), points);
+        assert.equal(out.ra.band.id, band.id);
+        assert.equal(out.again, out.ra.pd);
+        assert.equal(out.mb.sha, logreg.model_sha256);
+        assert.equal(out.mb.build, 'full', 'the foreign model needs the full engine: a second engine in a second Worker');
+        assert.ok(Math.abs(out.rb.pd - logreg.rows[0].pd) < 1e-5, `logreg: ${out.rb.pd} vs onnxruntime ${logreg.rows[0].pd}`);
+        assert.equal(out.rb.contributions.length, logreg.rows[0].x.length);
         await assertNoProblems(d, 'two scorers');
         assert.deepEqual(cspReports(), [], 'no CSP violation reported');
       } finally {

@@ -11,14 +11,11 @@ import path from 'node:path';
 import {
   ROOT, launch, openHostPage, golden, goldenApplicant, fixture, csvRecords,
 } from './helpers.mjs';
+import { HOST_CSP, twoScorersOnOnePage } from './embed-host.mjs';
 import { REFERENCE_MODEL_INTEGRITY } from '../../www/js/pins.js';
 
 const g = golden();
 const logreg = JSON.parse(readFileSync(fixture('models', 'logreg.json'), 'utf8'));
-
-/** The strictest policy the library is documented to need (README, "Embedding"). */
-const HOST_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; worker-src 'self'; "
-  + "object-src 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types credit-scorer";
 
 const openHost = (browser) => openHostPage(browser, { csp: HOST_CSP });
 
@@ -48,29 +45,7 @@ describe('the library: createScorer()', () => {
   test('two scorers with different models on one page, each with its own results', async () => {
     const { page, assertClean } = await openHost(browser);
     const row = g.rows[0];
-    const out = await page.evaluate(async ({ applicant, logregRow }) => {
-      const before = new Set(Object.keys(globalThis));
-      const { createScorer } = await import('/lib/credit-scorer.js');
-      const { REFERENCE_MODEL_INTEGRITY } = await import('/js/pins.js');
-      const a = createScorer({ assetsUrl: new URL('/pkg/', location.href) });
-      const b = createScorer({ assetsUrl: new URL('/pkg/', location.href) });
-      const [ma, mb] = await Promise.all([
-        a.load(new URL('/models/german-credit-mlp.onnx', location.href), { integrity: REFERENCE_MODEL_INTEGRITY }),
-        b.load(await (await fetch('/embed-fixtures/logreg.onnx')).arrayBuffer()),
-      ]);
-      const values = Object.fromEntries(logregRow.x.map((v, i) => [`x${i}`, v]));
-      const [ra, rb] = await Promise.all([a.score(applicant), b.score(values)]);
-      const again = await a.score(applicant); // a's model is untouched by b's
-      const globals = Object.keys(globalThis).filter((k) => !before.has(k));
-      a.close();
-      b.close();
-      return {
-        ma: { sha: ma.sha256, build: ma.build, features: ma.schema.features.map((f) => f.name), generic: ma.schema.generic },
-        mb: { sha: mb.sha256, build: mb.build, k: mb.k, generic: mb.schema.generic },
-        schemaA: a.schema === null, // closed: forgotten
-        ra, rb, again: again.pd, globals,
-      };
-    }, { applicant: goldenApplicant(g, row), logregRow: logreg.rows[0] });
+    const out = await page.evaluate(twoScorersOnOnePage, { applicant: goldenApplicant(g, row), logregRow: logreg.rows[0] });
     assert.equal(out.ma.sha, g.model_sha256);
     assert.deepEqual(out.ma.features, g.features);
     assert.equal(out.ma.generic, false);

@@ -8,24 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  BASE_URL, ORIGIN, ROOT, launch, openPage, golden, goldenApplicant, embeddedSchema, REFERENCE_MODEL, shot,
+  BASE_URL, ORIGIN, ROOT, axeViolations, launch, openPage, golden, goldenApplicant, embeddedSchema, REFERENCE_MODEL, shot,
 } from './helpers.mjs';
 
 const g = golden();
-const AXE = readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
-
-/** WCAG 2.0/2.1 A and AA violations axe-core finds now (it reads the element's open shadow root too). */
-async function audit(page) {
-  // Evaluated by the test, not loaded by the page: the page's CSP would rightly refuse it.
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-      resultTypes: ['violations'],
-    });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
 const schema = embeddedSchema(REFERENCE_MODEL);
 const EXAMPLE = new URL('examples/', BASE_URL).href;
 
@@ -72,7 +58,7 @@ describe('the example lender page (www/examples/)', () => {
     assert.equal(await page.getAttribute('#outcome', 'data-event'), 'score');
     assert.equal(await page.textContent('#outcome'), `Indicative band ${band}: ${Math.round(points)} points.`);
     await shot(page, 'embed-example-en');
-    assert.deepEqual(await audit(page), [], 'axe-core: the scored page');
+    assert.deepEqual(await axeViolations(page), [], 'axe-core: the scored page');
 
     await page.fill('#self-check >> #f-credit_amount', '-5');
     await page.waitForSelector('#self-check[data-state="stale"]');
@@ -87,7 +73,7 @@ describe('the example lender page (www/examples/)', () => {
     assert.match(await page.textContent('#self-check >> #f-credit_amount-error'), /^必须介于/);
     assert.equal(await page.textContent('#self-check >> #f-credit_amount-label'), schema.features.find((f) => f.name === 'credit_amount').label.zh);
     assert.equal(await page.textContent('#self-check >> #result-heading'), '结果');
-    assert.deepEqual(await audit(page), [], 'axe-core: a field error, in Chinese');
+    assert.deepEqual(await axeViolations(page), [], 'axe-core: a field error, in Chinese');
     await page.fill('#self-check >> #f-credit_amount', String(row.x[g.features.indexOf('credit_amount')]));
     await page.waitForSelector('#self-check[data-state="scored"]');
     assert.equal(await page.textContent('#outcome'), `参考等级 ${band}：${Math.round(points)} 分。`);

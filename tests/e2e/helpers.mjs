@@ -237,3 +237,32 @@ export async function openHostPage(browser, { csp, html = '<!doctype html><html 
   await opened.page.goto(host);
   return opened;
 }
+
+let axeScript;
+/** axe-core's browser script (npm axe-core), read once. */
+export function axeSource() {
+  axeScript ??= readFileSync(path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+  return axeScript;
+}
+
+/**
+ * Runs in the page (every driver sends it as source text), once axe-core is there: the WCAG
+ * 2.0/2.1 A and AA violations it finds now (in open shadow roots too), as
+ * `rule (impact): selectors`.
+ */
+export async function wcagViolationsInPage() {
+  const r = await window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    resultTypes: ['violations'],
+  });
+  return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/**
+ * [`wcagViolationsInPage`] in a Playwright page. axe is evaluated by the test, not loaded by the
+ * page: the page's CSP would rightly refuse it.
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(axeSource());
+  return page.evaluate(wcagViolationsInPage);
+}
