@@ -13,8 +13,8 @@ export const DEPLOYMENT_INTEGRITY = 'sha384-Hw38LcUeb8QWucbGYVtw1V0yNC2CYIczD/hW
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-ZLjMccFhtf1JbY4mTVskronRGTS8uYpMUqwvyZZW6sw/6toVSEeDRD4hAAKPhYh8', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-90ykVf95EC8FhS8VwclNAcHjCLkCUdkB/DK9LlHnoNgNkGtiWXWK/m+JflOdn9Gz', // pkg/simd/credit_scorer_bg.wasm
-  liteScalar: 'sha384-HeztJvQNltTIjiJW3hE+qwqgFdW5Sm12C5V09UlS6y44fkSWFttbdgh2jxe09ckq', // pkg/lite/credit_scorer_bg.wasm
-  liteSimd: 'sha384-kaQR8s8kR48v+s6QECawIeyG3BH0K6LNHK2fdM9o4YUNmql+NDQv0E+BUZ+lu0yj', // pkg/lite/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-ZORF9QtjTFt2RVYA/HnYnKZ7DzJ6yC+ci/+wuqxHyMfgmnue3NTnl3DuAgBYy9uR', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-FtogBLp4NDvvVq2yMQZuI7+B1FwlkDiZNSZf2NsYGMjbyvHcrZUkuUG3D3BY8+q1', // pkg/simd/credit_scorer_bg.wasm
+  liteScalar: 'sha384-z4JFicc+R1MVeF/mZjTW/aHdXcvple2fQWXKVmHOTe69HqIEw0E786VA880f9SdM', // pkg/lite/credit_scorer_bg.wasm
+  liteSimd: 'sha384-a9WWFy+f3naBXW5al7a4Qbk754UE6N2T4j9+hvqEWrFLFXhCyDURrecmG9OZQxK5', // pkg/lite/simd/credit_scorer_bg.wasm
 });
