@@ -75,7 +75,7 @@ describe('accessibility (axe-core, Chromium)', () => {
     const { page, context, assertClean } = await openPage(browser);
     await gotoReady(page);
     const found = [];
-    const check = async (state) => { for (const v of await audit(page)) found.push(`${state}: ${v}`); };
+    const check = async (state) => { for (const v of await axeViolations(page)) found.push(`${state}: ${v}`); };
     await page.setInputFiles('#model-file', fixture('wide', 'wide40.onnx'));
     await page.waitForSelector('details.section');
     await check('sections');
