@@ -221,6 +221,17 @@ fn brute_force(model: &Model, x: &[f32], z: &[f32]) -> Vec<f64> {
     phi
 }
 
+/// Row `r` (the `n`th) with 10 of its characteristics kept (a different ten for each `n`) and
+/// the rest at the baseline; a missing value as NaN.
+fn ten_of(baseline: &[f32], r: &[Option<f32>], n: usize) -> Vec<f32> {
+    let mut x = baseline.to_vec();
+    for j in 0..10 {
+        let i = (n * 3 + j * 7) % x.len();
+        x[i] = r[i].unwrap_or(f32::NAN);
+    }
+    x
+}
+
 /// TreeSHAP equals brute-force Shapley values to 1e-9 on applicants that differ from the
 /// baseline in up to 10 characteristics (the others contribute nothing either way), for every
 /// tree model whose log-odds are a sum of trees.
@@ -231,12 +242,7 @@ fn tree_shap_matches_brute_force() {
         let (bytes, f) = fixture(name);
         let model = load(name, &bytes);
         for (n, r) in f.rows.iter().take(12).enumerate() {
-            // Keep 10 characteristics (a different ten for each row), the rest at the baseline.
-            let mut x = f.baseline.clone();
-            for j in 0..10 {
-                let i = (n * 3 + j * 7) % x.len();
-                x[i] = r[i].unwrap_or(f32::NAN);
-            }
+            let x = ten_of(&f.baseline, r, n);
             let Some((phi, base, fx)) = model.tree_contributions(&x, &f.baseline) else {
                 break;
             };
@@ -269,11 +275,8 @@ fn linear_models_get_exact_contributions_at_any_width() {
         assert!(model.k() > 12, "{name}: {} characteristics", model.k());
         let mut moved = 0;
         for (n, r) in f.rows.iter().take(12).enumerate() {
-            let mut x = f.baseline.clone();
-            for j in 0..10 {
-                let i = (n * 3 + j * 7) % x.len();
-                x[i] = r[i].expect("complete rows");
-            }
+            let x = ten_of(&f.baseline, r, n);
+            assert!(x.iter().all(|v| v.is_finite()), "{name}: complete rows");
             let (phi, base, fx) = model
                 .linear_contributions(&x, &f.baseline)
                 .unwrap_or_else(|| panic!("{name}: no closed form"));

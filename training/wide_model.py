@@ -29,6 +29,7 @@ from onnx import helper
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "training"))
 from credit_training.config import CHARACTERISTICS  # noqa: E402
+from bank_models import coverage_rows  # noqa: E402  (numpy, onnx and onnxruntime only)
 
 DATA = os.path.join(ROOT, "training", "data", "germancredit.csv")
 OUT = os.path.join(ROOT, "tests", "fixtures", "wide")
@@ -189,19 +190,6 @@ def synthetic(y, rng):
         features.append(f)
         cols.append(v)
     return features, np.stack(cols, axis=1)
-
-
-def coverage_rows(features, baseline):
-    """The baseline, then each feature at both range ends (numeric) or at every code."""
-    rows = [list(baseline)]
-    for j, f in enumerate(features):
-        values = ([c["code"] for c in f["categories"]] if f["kind"] == "categorical"
-                  else [f["min"], f["max"]])
-        for v in values:
-            r = list(baseline)
-            r[j] = float(v)
-            rows.append(r)
-    return np.array(rows, dtype=np.float32)
 
 
 def ort_pd(model_bytes, X):

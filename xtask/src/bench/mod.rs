@@ -405,6 +405,12 @@ fn assemble(root: &Path, site: &Path) -> Result {
     // The app's modules (its engine Worker and what it imports), for the CSV run through the
     // page's own path; the page hands it the lite SIMD engine at pkg/lite/simd/ as in www/.
     copy_dir(&root.join("www/js"), &site.join("js"))?;
+    runtimes_for_the_page(root, site)
+}
+
+/// What both bench pages share: the lite SIMD engine at `pkg/lite/simd/` as in www/ (the app's
+/// engine Worker looks there), onnxruntime-web, and cross-origin isolation.
+fn runtimes_for_the_page(root: &Path, site: &Path) -> Result {
     fs::create_dir_all(site.join("pkg/lite/simd"))?;
     for name in [format!("{CRATE}.js"), format!("{CRATE}_bg.wasm")] {
         copy(

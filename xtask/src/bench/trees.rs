@@ -109,22 +109,7 @@ fn assemble(site: &Path) -> Result {
     copy(&root.join("bench/trees.js"), &site.join("trees.js"))?;
     copy_dir(&root.join("www/js"), &site.join("js"))?;
     copy_dir(&root.join("www/lib"), &site.join("lib"))?;
-    fs::create_dir_all(site.join("pkg/lite/simd"))?;
-    for name in [format!("{CRATE}.js"), format!("{CRATE}_bg.wasm")] {
-        copy(
-            &site.join("pkg").join(&name),
-            &site.join("pkg/lite/simd").join(&name),
-        )?;
-    }
-    let dist = root.join("node_modules/onnxruntime-web/dist");
-    for f in ORT_FILES {
-        copy(&dist.join(f), &site.join("ort").join(f))?;
-    }
-    fs::write(
-        site.join("_headers"),
-        "/*\n  Cross-Origin-Opener-Policy: same-origin\n  Cross-Origin-Embedder-Policy: require-corp\n  Cross-Origin-Resource-Policy: same-origin\n",
-    )?;
-    Ok(())
+    super::runtimes_for_the_page(&root, site)
 }
 
 /// Brotli size (glue + wasm) of the lite SIMD engine built from revision `rev`, remembered in
