@@ -232,6 +232,17 @@ fn ten_of(baseline: &[f32], r: &[Option<f32>], n: usize) -> Vec<f32> {
     x
 }
 
+/// `phi` equals the brute-force Shapley values of `x` against `z` to 1e-9.
+fn assert_brute_force(model: &Model, x: &[f32], z: &[f32], phi: &[f64], what: &str) {
+    let brute = brute_force(model, x, z);
+    for (j, (a, b)) in phi.iter().zip(&brute).enumerate() {
+        assert!(
+            (a - b).abs() <= 1e-9,
+            "{what} feature {j}: {a} vs brute force {b}"
+        );
+    }
+}
+
 /// TreeSHAP equals brute-force Shapley values to 1e-9 on applicants that differ from the
 /// baseline in up to 10 characteristics (the others contribute nothing either way), for every
 /// tree model whose log-odds are a sum of trees.
@@ -246,13 +257,7 @@ fn tree_shap_matches_brute_force() {
             let Some((phi, base, fx)) = model.tree_contributions(&x, &f.baseline) else {
                 break;
             };
-            let brute = brute_force(&model, &x, &f.baseline);
-            for (j, (a, b)) in phi.iter().zip(&brute).enumerate() {
-                assert!(
-                    (a - b).abs() <= 1e-9,
-                    "{name} row {n} feature {j}: {a} vs brute force {b}"
-                );
-            }
+            assert_brute_force(&model, &x, &f.baseline, &phi, &format!("{name} row {n}"));
             let sum: f64 = phi.iter().sum();
             assert!((sum - (fx - base)).abs() <= 1e-9);
             checked += 1;
@@ -280,13 +285,7 @@ fn linear_models_get_exact_contributions_at_any_width() {
             let (phi, base, fx) = model
                 .linear_contributions(&x, &f.baseline)
                 .unwrap_or_else(|| panic!("{name}: no closed form"));
-            let brute = brute_force(&model, &x, &f.baseline);
-            for (j, (a, b)) in phi.iter().zip(&brute).enumerate() {
-                assert!(
-                    (a - b).abs() <= 1e-9,
-                    "{name} row {n} feature {j}: {a} vs brute force {b}"
-                );
-            }
+            assert_brute_force(&model, &x, &f.baseline, &phi, &format!("{name} row {n}"));
             let sum: f64 = phi.iter().sum();
             assert!((sum - (fx - base)).abs() <= 1e-9, "{name}");
             moved += phi.iter().filter(|v| **v != 0.0).count();

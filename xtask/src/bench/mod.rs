@@ -314,10 +314,8 @@ fn build_wasm(pkg: &Path, dist: bool, lite_only: bool) -> Result {
     Ok(())
 }
 
-/// A cold first visit of www/ as built and of onnxruntime-web's benchmark page (its own site:
-/// the benchmark page, the model and onnxruntime-web's files), each served as `cargo xtask serve`
-/// serves www/; figures in `out/first-visit.{md,json}`.
-fn first_visit(root: &Path, out: &Path, reps: u32) -> Result {
+/// www/ when it holds an engine build (the first-visit and Lighthouse runs measure it as built).
+fn built_www(root: &Path) -> Result<PathBuf> {
     let www = root.join("www");
     if !www
         .join("pkg/lite/simd")
@@ -326,6 +324,14 @@ fn first_visit(root: &Path, out: &Path, reps: u32) -> Result {
     {
         return Err("www/pkg has no engine build: run `cargo xtask build` first".into());
     }
+    Ok(www)
+}
+
+/// A cold first visit of www/ as built and of onnxruntime-web's benchmark page (its own site:
+/// the benchmark page, the model and onnxruntime-web's files), each served as `cargo xtask serve`
+/// serves www/; figures in `out/first-visit.{md,json}`.
+fn first_visit(root: &Path, out: &Path, reps: u32) -> Result {
+    let www = built_www(root)?;
     let site = target_dir().join("bench-first-visit");
     fs::create_dir_all(site.join("ort"))?;
     copy(&root.join(MODEL), &site.join("model.onnx"))?;
@@ -354,14 +360,7 @@ fn first_visit(root: &Path, out: &Path, reps: u32) -> Result {
 /// Lighthouse on www/ as built, served as `cargo xtask serve` serves it; figures in
 /// `out/lighthouse.{md,json}` and its HTML reports beside them.
 fn lighthouse(root: &Path, out: &Path) -> Result {
-    let www = root.join("www");
-    if !www
-        .join("pkg/lite/simd")
-        .join(format!("{CRATE}_bg.wasm"))
-        .exists()
-    {
-        return Err("www/pkg has no engine build: run `cargo xtask build` first".into());
-    }
+    let www = built_www(root)?;
     let app = serve::Server::start(&www, 0)?;
     let result = crate::util::run(
         Command::new("node")
