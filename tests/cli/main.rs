@@ -1,7 +1,7 @@
 //! The `credit-scorer` command line: every command's arguments, help, errors and exit codes
 //! (0 done, 1 refused input, 2 usage, 3 `--strict` with refused rows), the output written
 //! atomically (never the input, an existing one only with `--force`) and the progress bar only on
-//! a terminal. What it scores is checked against onnxruntime in tests/batch.rs and here for
+//! a terminal. What it scores is checked against onnxruntime in tests/batch/ and here for
 //! `assess`.
 
 #[path = "../common/mod.rs"]
