@@ -178,7 +178,7 @@ def save(name, model, features, baseline, X_test, default_class=1, shap_values=N
 
 def generic_coverage(plain, k, default_class):
     """`generic_coverage_rows(k)` and onnxruntime's scores of them on the model without metadata:
-    reference scores the lite engine trusts for it (tests/bank_models.rs)."""
+    reference scores the lite engine trusts for it (tests/bank_models/trust.rs)."""
     rows = generic_coverage_rows(k)
     _, pd = ort_pd(plain, rows, default_class)
     return {"rows": rows.tolist(), "pd": [round(float(p), 9) for p in pd]}

@@ -112,7 +112,7 @@ const declined = g.rows.find((r) => r.id === 'test-36');
 const typed = g.rows.find((r) => r.id === 'test-32');
 const approved = g.rows.find((r) => r.id.startsWith('test-') && r.pd <= cutOff && r.pd > 0.1);
 // No change of up to three allowed characteristics lifts this one to band C (the core's brute
-// force in tests/recourse.rs covers such applicants; here: what the page says).
+// force in tests/recourse/ covers such applicants; here: what the page says).
 const hopeless = g.rows.find((r) => r.id === 'test-62');
 
 describe('what would change the outcome', () => {
