@@ -12,7 +12,7 @@
 
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launch, median, result as pageResult } from './driver.mjs';
 
 const BASE_URL = process.env.BASE_URL;
 const SITE_DIR = process.env.SITE_DIR;
@@ -23,37 +23,18 @@ const readJson = (p) => (p && existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')
 const native = readJson(process.env.NATIVE);
 const cli = readJson(process.env.CLI);
 
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run'];
 const log = (...a) => console.error('[bench]', ...a);
 
 const inputs = new Float32Array(readFileSync(path.join(SITE_DIR, 'inputs.bin')).buffer.slice(0));
 const K = Number(process.env.K ?? 10);
 const firstRow = Array.from(inputs.subarray(0, K)).join(',');
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+const { browser, newPage } = await launch(log);
 const versions = { chromium: browser.version() };
 const ONLY = process.env.ONLY ?? '';
 const CSV_REPS = Number(process.env.CSV_REPS ?? (ONLY === 'csv' ? 3 : 1));
 
-async function newPage({ cache }) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.setCacheDisabled', { cacheDisabled: !cache });
-  page.on('pageerror', (e) => log('page error:', e.message));
-  page.on('console', (m) => m.type() === 'error' && log('console:', m.text()));
-  return { context, page, cdp };
-}
-
-async function result(page, url) {
-  await page.goto(url, { waitUntil: 'load', timeout: 120_000 });
-  const r = await page.evaluate(() => window.benchResult, null, { timeout: 600_000 });
-  if (r?.error) throw new Error(`${url}: ${r.error}`);
-  return r;
-}
+const result = (page, url) => pageResult(page, url, 600_000);
 
 // The 1,000,000-row CSV through the page's batch engine (issue 6), with and without reasons; a
 // fresh page per run, and the fastest of CSV_REPS runs (with its memory growth) per mode.

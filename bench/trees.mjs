@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { launch, median, result as pageResult } from './driver.mjs';
 
 const { BASE_URL, SITE_DIR, OUT_DIR } = process.env;
 const SIZES = JSON.parse(process.env.SIZES ?? '{}');
@@ -23,35 +23,14 @@ const K = meta.k;
 const inputs = new Float32Array(readFileSync(path.join(SITE_DIR, 'inputs.bin')).buffer.slice(0, K * 4));
 const firstRow = Array.from(inputs).join(',');
 const log = (...a) => console.error('[trees]', ...a);
-const ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--no-first-run'];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 const RUNTIMES = ['cs', 'ort', 'lib'];
 /** Agreement with onnxruntime (Python) on the same rows: the run fails beyond this. */
 const AGREE = 1e-5;
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+const { browser, newPage } = await launch(log);
 const versions = { chromium: browser.version() };
 
-async function newPage({ cache }) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.setCacheDisabled', { cacheDisabled: !cache });
-  page.on('pageerror', (e) => log('page error:', e.message));
-  page.on('console', (m) => m.type() === 'error' && log('console:', m.text()));
-  const requests = [];
-  context.on('request', (r) => requests.push(new URL(r.url()).pathname));
-  return { context, page, requests };
-}
-
-async function result(page, url) {
-  await page.goto(url, { waitUntil: 'load', timeout: 120_000 });
-  const r = await page.evaluate(() => window.benchResult, null, { timeout: 900_000 });
-  if (r?.error) throw new Error(`${url}: ${r.error}`);
-  return r;
-}
+const result = (page, url) => pageResult(page, url, 900_000);
 
 const url = (rt, task) => `${BASE_URL}trees.html?rt=${rt}&task=${task}&k=${K}${task === 'cold' ? `&row=${firstRow}` : ''}`;
 

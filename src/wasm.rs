@@ -300,20 +300,39 @@ impl BatchJob {
     }
 
     /// Scores the next chunk here (no bytes passed); returns the output rows now ready, in input
-    /// order (empty while an earlier chunk is still out), or `undefined` when no chunk waits.
-    /// Chunks are numbered from 0 in the order taken, here or by `takeChunk`.
+    /// order (empty while an earlier chunk is still out), or `undefined` when no chunk waits or
+    /// too many scored here already wait for an earlier one (see `parsedChunks`). Chunks are
+    /// numbered from 0 in the order taken, here or by `takeChunk`.
     #[wasm_bindgen(js_name = scoreHere)]
     pub fn score_here(&mut self) -> Result<Option<Vec<u8>>, JsValue> {
         self.inner.score_here().map_err(to_js)
     }
 
     /// Takes chunk number `seq`, scored by a `ChunkScorer` (results may come in any order), and
-    /// returns the output rows now ready, in input order: empty while an earlier chunk is still
-    /// out, else this chunk's and those of the later chunks that waited for it. Append them as
-    /// they come.
-    #[wasm_bindgen(js_name = addScored)]
-    pub fn add_scored(&mut self, seq: u32, scored: &[u8]) -> Result<Vec<u8>, JsValue> {
-        self.inner.add_scored(u64::from(seq), scored).map_err(to_js)
+    /// returns the output rows now ready, in input order, one `Uint8Array` per chunk: none while
+    /// an earlier chunk is still out, else this chunk's and those of the later chunks that waited
+    /// for it. Append them as they come.
+    #[wasm_bindgen(js_name = addScored, unchecked_return_type = "Uint8Array[]")]
+    pub fn add_scored(&mut self, seq: u32, scored: &[u8]) -> Result<js_sys::Array, JsValue> {
+        let parts = self
+            .inner
+            .add_scored(u64::from(seq), scored)
+            .map_err(to_js)?;
+        // Each chunk's rows are copied out, then freed before the next: joined into one buffer
+        // they would be in wasm memory twice, and wasm memory never shrinks.
+        let out = js_sys::Array::new();
+        for rows in parts {
+            out.push(&js_sys::Uint8Array::from(rows.as_slice()));
+        }
+        Ok(out)
+    }
+
+    /// Chunks parsed and not yet taken: after `scoreHere` gave `undefined`, not 0 when
+    /// `BatchJob`'s most chunks scored here already wait for an earlier one (take a helper's
+    /// result back with `addScored` first).
+    #[wasm_bindgen(getter, js_name = parsedChunks)]
+    pub fn parsed_chunks(&self) -> usize {
+        self.inner.parsed_chunks()
     }
 
     /// Rows scored or refused so far.

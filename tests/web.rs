@@ -34,6 +34,18 @@ fn error_of(e: JsValue) -> (String, String) {
     (String::from(e.name()), String::from(e.message()))
 }
 
+/// The golden applicant with the highest PD and `Scorer::score`'s result for it, its values
+/// given as a form gives them (strings).
+fn score_worst<'g>(scorer: &Scorer, g: &'g Golden) -> (&'g Row, serde_json::Value) {
+    let worst = g.rows.iter().max_by(|a, b| a.pd.total_cmp(&b.pd)).unwrap();
+    let values = js_sys::Object::new();
+    for (name, x) in g.features.iter().zip(&worst.x) {
+        js_sys::Reflect::set(&values, &name.into(), &JsValue::from_str(&x.to_string())).unwrap();
+    }
+    let result = serde_wasm_bindgen::from_value(scorer.score(values.into()).unwrap()).unwrap();
+    (worst, result)
+}
+
 #[wasm_bindgen_test]
 fn reference_model_matches_onnxruntime_in_the_browser() {
     let g = golden(GOLDEN);
@@ -53,13 +65,7 @@ fn reference_model_matches_onnxruntime_in_the_browser() {
 fn score_returns_points_band_and_reasons_from_form_strings() {
     let g = golden(GOLDEN);
     let scorer = Scorer::new(REFERENCE).unwrap();
-    let worst = g.rows.iter().max_by(|a, b| a.pd.total_cmp(&b.pd)).unwrap();
-    let values = js_sys::Object::new();
-    for (name, x) in g.features.iter().zip(&worst.x) {
-        js_sys::Reflect::set(&values, &name.into(), &JsValue::from_str(&x.to_string())).unwrap();
-    }
-    let result: serde_json::Value =
-        serde_wasm_bindgen::from_value(scorer.score(values.into()).unwrap()).unwrap();
+    let (worst, result) = score_worst(&scorer, &g);
     assert!((result["pd"].as_f64().unwrap() - worst.pd).abs() < 1e-5);
     assert!(result["points"].as_f64().unwrap() < 520.0, "{result}");
     assert_eq!(result["band"]["id"], "E");
@@ -104,13 +110,7 @@ fn points_for_pd_follows_the_schema_scaling_and_matches_scores() {
         scaling["min_points"].as_f64().unwrap()
     );
     // A score's points are those of its PD.
-    let worst = g.rows.iter().max_by(|a, b| a.pd.total_cmp(&b.pd)).unwrap();
-    let values = js_sys::Object::new();
-    for (name, x) in g.features.iter().zip(&worst.x) {
-        js_sys::Reflect::set(&values, &name.into(), &JsValue::from_str(&x.to_string())).unwrap();
-    }
-    let result: serde_json::Value =
-        serde_wasm_bindgen::from_value(scorer.score(values.into()).unwrap()).unwrap();
+    let (_, result) = score_worst(&scorer, &g);
     let (pd, points) = (
         result["pd"].as_f64().unwrap(),
         result["points"].as_f64().unwrap(),

@@ -3,19 +3,11 @@
 //! refused or scored, never panic, and a result must never be counted for a chunk not handed out.
 #![no_main]
 
-use std::sync::OnceLock;
+mod reference;
 
-use credit_scorer::Scorer;
 use credit_scorer::batch::{BatchJob, BatchOptions, ChunkScorer};
 use libfuzzer_sys::fuzz_target;
-
-fn scorer() -> &'static Scorer {
-    static SCORER: OnceLock<Scorer> = OnceLock::new();
-    SCORER.get_or_init(|| {
-        let bytes = include_bytes!("../../www/models/german-credit-mlp.onnx");
-        Scorer::from_bytes(bytes).expect("the reference model loads")
-    })
-}
+use reference::scorer;
 
 /// A real two-row file's job, its header mapping and one chunk handed out.
 fn job() -> (BatchJob, Vec<u8>) {

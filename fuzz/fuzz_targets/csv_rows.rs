@@ -3,19 +3,11 @@
 //! must refuse the file or account for every row, never panic.
 #![no_main]
 
-use std::sync::OnceLock;
+mod reference;
 
-use credit_scorer::Scorer;
 use credit_scorer::batch::{BatchJob, BatchOptions};
 use libfuzzer_sys::fuzz_target;
-
-fn scorer() -> &'static Scorer {
-    static SCORER: OnceLock<Scorer> = OnceLock::new();
-    SCORER.get_or_init(|| {
-        let bytes = include_bytes!("../../www/models/german-credit-mlp.onnx");
-        Scorer::from_bytes(bytes).expect("the reference model loads")
-    })
-}
+use reference::scorer;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&cut, csv)) = data.split_first() else { return };

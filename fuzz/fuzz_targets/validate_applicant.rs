@@ -3,18 +3,14 @@
 //! schema's width or field errors, never panic.
 #![no_main]
 
-use std::sync::OnceLock;
+mod reference;
 
 use credit_scorer::validate::{validate_fields, validate_json};
-use credit_scorer::{Model, RawValue, Schema};
+use credit_scorer::{RawValue, Schema};
 use libfuzzer_sys::fuzz_target;
 
 fn schema() -> &'static Schema {
-    static SCHEMA: OnceLock<Schema> = OnceLock::new();
-    SCHEMA.get_or_init(|| {
-        let bytes = include_bytes!("../../www/models/german-credit-mlp.onnx");
-        Model::from_bytes(bytes).expect("the reference model loads").schema().clone()
-    })
+    reference::scorer().schema()
 }
 
 fuzz_target!(|data: &[u8]| {

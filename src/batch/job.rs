@@ -31,6 +31,14 @@ pub struct BatchJob {
 }
 
 impl BatchJob {
+    /// Most scored chunks that may wait for an earlier one still out (with a helper): each holds
+    /// its output rows in memory until then (the page's wasm memory, which never shrinks), so
+    /// [`BatchJob::score_here`] scores no more past this and the caller takes a helper's result
+    /// back first. While this Worker and a helper score at the same pace about as many wait as
+    /// the page queues per helper (`IN_FLIGHT` in www/js/worker/file-batch.js, 16 at most);
+    /// twice that leaves room for uneven paces and bounds the rest (a helper that falls behind).
+    pub const MAX_WAITING: usize = 32;
+
     /// A job scoring with `scorer`.
     pub fn new(scorer: Scorer, options: BatchOptions) -> BatchJob {
         let parser = Parser::with_options(scorer.schema(), &options);
@@ -102,9 +110,14 @@ impl BatchJob {
 
     /// Scores the oldest parsed chunk not yet taken right here (no bytes passed) and returns the
     /// output rows now ready, in input order (its own, unless an earlier chunk is still out, and
-    /// those of later chunks that waited for it); `None` when no chunk waits. It takes the next
-    /// number, like `take_chunk`.
+    /// those of later chunks that waited for it); `None` when no chunk waits, or when
+    /// [`BatchJob::MAX_WAITING`] scored chunks already wait for an earlier one (then
+    /// [`BatchJob::parsed_chunks`] is not 0: take a result back with
+    /// [`BatchJob::add_scored`] first). It takes the next number, like `take_chunk`.
     pub fn score_here(&mut self) -> Result<Option<Vec<u8>>> {
+        if self.scored.waiting() >= Self::MAX_WAITING {
+            return Ok(None);
+        }
         let mut csv = Vec::new();
         Ok(self.score_next_into(&mut csv)?.then_some(csv))
     }
@@ -136,19 +149,28 @@ impl BatchJob {
         );
         self.parser.recycle(chunk);
         self.taken += 1;
-        self.release(seq, tally?, csv, out)?;
+        // Rows that wait for an earlier chunk keep no spare capacity (the wasm memory's peak is
+        // every waiting chunk at once).
+        csv.shrink_to_fit();
+        self.release(seq, tally?, csv, |rows| out.extend_from_slice(&rows))?;
         Ok(true)
     }
 
-    /// Takes chunk `seq`'s tally and output rows, then adds to the summary and appends to `out`
+    /// Takes chunk `seq`'s tally and output rows, then adds to the summary and hands to `each`
     /// those of every chunk now next in input order (the line lists and the file grow in order).
-    fn release(&mut self, seq: u64, tally: Tally, csv: Vec<u8>, out: &mut Vec<u8>) -> Result<()> {
+    fn release(
+        &mut self,
+        seq: u64,
+        tally: Tally,
+        csv: Vec<u8>,
+        mut each: impl FnMut(Vec<u8>),
+    ) -> Result<()> {
         if !self.scored.insert(seq, (tally, csv)) {
             return Err(wire_error("result (for a chunk not handed out, or twice)"));
         }
         while let Some((tally, csv)) = self.scored.pop() {
             self.summary.add(&tally);
-            out.extend_from_slice(&csv);
+            each(csv);
         }
         self.summary.update_from(&self.parser);
         Ok(())
@@ -161,17 +183,29 @@ impl BatchJob {
     }
 
     /// Takes chunk `seq`, scored elsewhere (results may arrive in any order), and returns the
-    /// output rows now ready, in input order: empty while an earlier chunk is still out, else
-    /// this chunk's and those of later chunks that waited for it. The caller appends them as
-    /// they come.
-    pub fn add_scored(&mut self, seq: u64, scored: &[u8]) -> Result<Vec<u8>> {
+    /// output rows now ready, in input order, one part per chunk: none while an earlier chunk
+    /// is still out, else this chunk's and those of later chunks that waited for it. The caller
+    /// appends them as they come. The parts are the rows as they waited, not joined into one
+    /// buffer: a file's memory is then the chunks that wait, once.
+    pub fn add_scored(&mut self, seq: u64, scored: &[u8]) -> Result<Vec<Vec<u8>>> {
         if seq >= self.taken || !self.scored.accepts(seq) {
             return Err(wire_error("result (for a chunk not handed out, or twice)"));
         }
         let (tally, csv) = scored_from_wire(self.scorer.schema(), scored)?;
-        let mut out = Vec::new();
-        self.release(seq, tally, csv, &mut out)?;
-        Ok(out)
+        let mut parts = Vec::new();
+        self.release(seq, tally, csv, |rows| parts.push(rows))?;
+        Ok(parts)
+    }
+
+    /// Chunks parsed and not yet taken (by [`BatchJob::take_chunk`] or
+    /// [`BatchJob::score_here`]).
+    pub fn parsed_chunks(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Chunks scored (here or elsewhere) whose rows wait for an earlier chunk still out.
+    pub fn waiting(&self) -> usize {
+        self.scored.waiting()
     }
 
     /// Rows accounted for so far (scored or refused).
@@ -243,7 +277,7 @@ mod tests {
             )
         });
         for (seq, scored) in &away {
-            out.extend(job.add_scored(*seq, scored).unwrap());
+            out.extend(job.add_scored(*seq, scored).unwrap().concat());
         }
         assert!(out == expected, "the output differs");
         assert_eq!(job.summary(), one.summary());

@@ -58,7 +58,7 @@ fn score_in_workers(
         }
         let mut back = Vec::new();
         for (n, scored) in sent.iter().rev() {
-            back.push(job.add_scored(*n, scored)?);
+            back.push(job.add_scored(*n, scored)?.concat());
         }
         csvs.extend(back.into_iter().rev());
         csvs.iter().for_each(|csv| out.extend_from_slice(csv));
@@ -143,7 +143,7 @@ fn damaged_chunks_between_workers_are_errors() {
         "chunk 1 was never handed out"
     );
     assert!(job.add_scored(0, b"\x08\x01\x12").is_err());
-    let csv = job.add_scored(0, &scored).unwrap();
+    let csv = job.add_scored(0, &scored).unwrap().concat();
     assert_eq!(records(&csv).len(), 50);
     assert_eq!(job.summary().rows_in, 50);
     assert!(job.add_scored(0, &scored).is_err(), "counted twice");

@@ -15,6 +15,6 @@ export const DEPLOYMENT_INTEGRITY = 'sha384-Hw38LcUeb8QWucbGYVtw1V0yNC2CYIczD/hW
 export const ENGINE_INTEGRITY = Object.freeze({
   scalar: 'sha384-ZORF9QtjTFt2RVYA/HnYnKZ7DzJ6yC+ci/+wuqxHyMfgmnue3NTnl3DuAgBYy9uR', // pkg/credit_scorer_bg.wasm
   simd: 'sha384-FtogBLp4NDvvVq2yMQZuI7+B1FwlkDiZNSZf2NsYGMjbyvHcrZUkuUG3D3BY8+q1', // pkg/simd/credit_scorer_bg.wasm
-  liteScalar: 'sha384-z4JFicc+R1MVeF/mZjTW/aHdXcvple2fQWXKVmHOTe69HqIEw0E786VA880f9SdM', // pkg/lite/credit_scorer_bg.wasm
-  liteSimd: 'sha384-a9WWFy+f3naBXW5al7a4Qbk754UE6N2T4j9+hvqEWrFLFXhCyDURrecmG9OZQxK5', // pkg/lite/simd/credit_scorer_bg.wasm
+  liteScalar: 'sha384-zdru1DQOWVTiRcJ3aYr8sM3qC5X63EcqMQcBe/SeON8HcC3Ig0bsBAR7qzEEML1A', // pkg/lite/credit_scorer_bg.wasm
+  liteSimd: 'sha384-6agLIwtq6zzuMEYqYuidmR7JT/LBX+GGSO4KAH+ZDVY888TVpBNmIrVw5sXPf+i3', // pkg/lite/simd/credit_scorer_bg.wasm
 });

@@ -464,17 +464,23 @@ fn linear_logits(l: &Linear, cols: &[Aff], k: usize) -> Option<Vec<Option<Linear
     }
 }
 
-/// `col ∘ c` (or `c ∘ col`) as an affine form, `None` when it is not one.
-fn arith_aff(col: Aff, op: Arith, c: f64, reversed: bool) -> Option<Aff> {
-    let Aff { src, a, b } = col;
-    let (a, b) = match (op, reversed) {
+/// `(a·x + b) ∘ c` (or `c ∘ (a·x + b)` when `reversed`) as the `(a, b)` of an affine form;
+/// `None` for `c / (a·x + b)`, which is not one.
+fn compose_affine(a: f64, b: f64, op: Arith, c: f64, reversed: bool) -> Option<(f64, f64)> {
+    Some(match (op, reversed) {
         (Arith::Add, _) => (a, b + c),
         (Arith::Sub, false) => (a, b - c),
         (Arith::Sub, true) => (-a, c - b),
         (Arith::Mul, _) => (a * c, b * c),
         (Arith::Div, false) => (a / c, b / c),
         (Arith::Div, true) => return None,
-    };
+    })
+}
+
+/// `col ∘ c` (or `c ∘ col`) as an affine form, `None` when it is not one.
+fn arith_aff(col: Aff, op: Arith, c: f64, reversed: bool) -> Option<Aff> {
+    let Aff { src, a, b } = col;
+    let (a, b) = compose_affine(a, b, op, c, reversed)?;
     Some(Aff { src, a, b })
 }
 
@@ -494,13 +500,8 @@ fn arith_sym(s: Sym, op: Arith, c: f64, reversed: bool) -> Sym {
             _ => Sym::Unknown,
         };
     };
-    let (a, b) = match (op, reversed) {
-        (Arith::Add, _) => (a, b + c),
-        (Arith::Sub, false) => (a, b - c),
-        (Arith::Sub, true) => (-a, c - b),
-        (Arith::Mul, _) => (a * c, b * c),
-        (Arith::Div, false) => (a / c, b / c),
-        (Arith::Div, true) => return Sym::Unknown,
-    };
-    Sym::Lin { step, target, a, b }
+    match compose_affine(a, b, op, c, reversed) {
+        Some((a, b)) => Sym::Lin { step, target, a, b },
+        None => Sym::Unknown,
+    }
 }

@@ -17,7 +17,11 @@ const YIELD_MS_WITH_HELPERS = 6; // a helper's results free its queue only when 
 const PROGRESS_MS = 100;
 const HELPERS_FROM_BYTES = 2 * 1024 * 1024; // smaller files are done before helpers would start
 const MAX_HELPERS = 7;
-const IN_FLIGHT = 16; // chunks queued per helper: enough to keep it busy between this Worker's yields
+// Chunks queued per helper: enough to keep it busy between this Worker's yields (about 45 ms of its
+// work). Every chunk this Worker scores meanwhile waits in wasm memory for the helper's (at most
+// the core's BatchJob::MAX_WAITING, 32), so no more: a chunk with reasons takes twice as long.
+const IN_FLIGHT = 16;
+const IN_FLIGHT_EXPLAINED = 8;
 
 const pause = () => new Promise((resolve) => { setTimeout(resolve, 0); });
 // A turn for waiting messages without a timer's minimum delay.
@@ -165,18 +169,21 @@ export class FileBatch {
     let lastYield = performance.now();
     let lastProgress = 0;
 
-    // `addScored` and `scoreHere` return the rows now ready in input order (the core's
-    // `batch::Ordered` keeps a chunk that arrives early until those before it are in).
+    // `addScored` (one part per chunk) and `scoreHere` return the rows now ready in input order
+    // (the core's `batch::Ordered` keeps a chunk that arrives early until those before it are in).
     let outstanding = 0; // chunks given to helpers whose results are not back yet
     let failure = null;
     let columnsKnown;
     const columnsWire = new Promise((resolve) => { columnsKnown = resolve; });
     const starting = this.startHelpers(file, columnsWire, reasons, contributions, decimalComma);
     let columnsSent = false;
-    // Chunks are numbered in the order taken, by `takeChunk` (to a helper) or `scoreHere`.
+    const inFlight = reasons || contributions ? IN_FLIGHT_EXPLAINED : IN_FLIGHT;
+    // Chunks are numbered in the order taken, by `takeChunk` (to a helper) or `scoreHere`. When
+    // `scoreHere` leaves parsed chunks (too many scored here wait for a helper's), the caller
+    // waits for a helper's result before it dispatches again.
     const dispatch = () => {
       for (;;) {
-        const helper = this.ready.filter((hp) => !hp.failed && hp.inFlight < IN_FLIGHT).sort((a, b) => a.inFlight - b.inFlight)[0];
+        const helper = this.ready.filter((hp) => !hp.failed && hp.inFlight < inFlight).sort((a, b) => a.inFlight - b.inFlight)[0];
         if (!helper) {
           const csv = job.scoreHere();
           if (!csv) return;
@@ -196,7 +203,7 @@ export class FileBatch {
           outstanding -= 1;
           if (!failure) {
             try {
-              keep(job.addScored(seq, scored));
+              for (const rows of job.addScored(seq, scored)) keep(rows);
             } catch (err) { failure = err; }
           }
           this.arrived();
@@ -207,6 +214,13 @@ export class FileBatch {
     const check = () => {
       if (this.cancelled) throw Object.assign(new Error('the batch was cancelled'), { name: 'cancelled' });
       if (failure) throw failure;
+    };
+    // The next helper result (or a cancel or failure), then what it lets this Worker dispatch.
+    const helperResult = async () => {
+      check();
+      if (outstanding > 0) await new Promise((resolve) => { this.wake = resolve; });
+      check();
+      dispatch();
     };
     const read = async () => {
       try {
@@ -232,6 +246,7 @@ export class FileBatch {
             }
           }
           dispatch();
+          while (job.parsedChunks > 0) await helperResult();
           const now = performance.now();
           if (now - lastProgress >= PROGRESS_MS) {
             lastProgress = now;
@@ -246,10 +261,7 @@ export class FileBatch {
       await this.checkWhole(file, bytes);
       keep(job.finishParse());
       dispatch();
-      while (outstanding > 0) {
-        check();
-        await new Promise((resolve) => { this.wake = resolve; });
-      }
+      while (outstanding > 0 || job.parsedChunks > 0) await helperResult();
       check();
       progress();
       blob = new Blob([blob, ...parts], { type: 'text/csv' });

@@ -194,13 +194,11 @@ impl Ensemble {
         acc: &mut [f64],
         has: &mut [bool],
     ) -> Option<()> {
-        let n = rows.len() / k.max(1);
-        let t = self.targets;
-        if n > BLOCK || acc.len() != n * t || has.len() != acc.len() || k == 0 {
+        if k == 0 {
             return None;
         }
-        acc.iter_mut().for_each(|v| *v = 0.0);
-        has.iter_mut().for_each(|v| *v = false);
+        let n = self.start_block(rows, k, acc, has)?;
+        let t = self.targets;
         if n < FEW_ROWS {
             for (r, row) in rows.chunks_exact(k).enumerate() {
                 p.walk_row::<M>(row, None, |_, w, target, _| {

@@ -92,6 +92,25 @@ impl Ensemble {
         }
     }
 
+    /// The number of rows of `k` values in `rows`, once `acc` and `has` (a slot per row and
+    /// target) are cleared; `None` when they do not fit the rows or the rows are more than a
+    /// [`BLOCK`]. Both block walks start with it.
+    pub(super) fn start_block(
+        &self,
+        rows: &[f32],
+        k: usize,
+        acc: &mut [f64],
+        has: &mut [bool],
+    ) -> Option<usize> {
+        let n = rows.len() / k.max(1);
+        if n > BLOCK || acc.len() != n * self.targets || has.len() != acc.len() {
+            return None;
+        }
+        acc.iter_mut().for_each(|v| *v = 0.0);
+        has.iter_mut().for_each(|v| *v = false);
+        Some(n)
+    }
+
     fn walk_block<const M: u8>(
         &self,
         rows: &[f32],
@@ -99,12 +118,7 @@ impl Ensemble {
         acc: &mut [f64],
         has: &mut [bool],
     ) -> Option<()> {
-        let n = rows.len() / k.max(1);
-        if n > BLOCK || acc.len() != n * self.targets || has.len() != acc.len() {
-            return None;
-        }
-        acc.iter_mut().for_each(|v| *v = 0.0);
-        has.iter_mut().for_each(|v| *v = false);
+        let n = self.start_block(rows, k, acc, has)?;
         let mut idx = [0u32; BLOCK];
         let idx = idx.get_mut(..n)?;
         for &root in &self.roots {
