@@ -7,8 +7,8 @@
 The model's bytes are broadcast once; each Python worker loads them into a :class:`Scorer` once
 and scores every Arrow batch Spark hands it (``spark.sql.execution.arrow.maxRecordsPerBatch``
 rows, 10,000 by default) with the GIL released. With Spark 4.1 or later this is an Arrow UDF
-(``pyspark.sql.functions.arrow_udf``) over the feature columns only, returning the scored columns
-as one struct: Spark ships the features to Python and the scores back, and keeps the other
+(``pyspark.sql.functions.arrow_udf``) taking the feature columns only, returning the scored
+columns as one struct: Spark ships the features to Python and the scores back, and keeps the other
 columns in the JVM. Older Spark takes ``mapInArrow``, which ships every column both ways.
 """
 
@@ -96,8 +96,8 @@ def score(df, model: Union[str, os.PathLike, bytes], reasons: bool = True):
 
 
 def score_with_arrow_udf(df, model: Union[str, os.PathLike, bytes], reasons: bool = True):
-    """``score`` as an Arrow UDF (Spark 4.1 and later) over ``struct(features)``: only the
-    feature columns go to Python, only the scored columns come back."""
+    """``score`` as an Arrow UDF (Spark 4.1 and later) over the feature columns: only they go
+    to Python, only the scored columns (one struct, unnested) come back."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import StructType
 
@@ -108,16 +108,17 @@ def score_with_arrow_udf(df, model: Union[str, os.PathLike, bytes], reasons: boo
     names = list(OUTPUT_COLUMNS)
 
     @F.arrow_udf(StructType(_scored_fields()))
-    def scored(rows: pa.Array) -> pa.Array:
-        batch = pa.RecordBatch.from_struct_array(rows)
+    def scored(*cells: pa.Array) -> pa.Array:
+        # Named as the features, so the worker's header matching is by exact name.
+        batch = pa.RecordBatch.from_arrays(list(cells), names=features)
         out = _scorer_for(key, broadcast).score_arrow(batch, reasons)
         return pa.StructArray.from_arrays(out.columns[k:], names=names)
 
-    # Named as the features, so the worker's header matching is by exact name.
-    rows = F.struct(*[F.col(_quoted(c)).alias(f) for c, f in zip(columns, features)])
+    # One argument per feature column rather than one struct of them: Spark then builds no
+    # struct per row (measured 20 % less CPU than `struct(features)`, docs/BENCHMARKS.md).
     held = "_credit_scorer_" + key[:16]
     return (
-        df.select("*", scored(rows).alias(held))
+        df.select("*", scored(*[F.col(_quoted(c)) for c in columns]).alias(held))
         .select("*", F.col(_quoted(held) + ".*"))
         .drop(held)
     )
