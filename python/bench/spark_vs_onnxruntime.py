@@ -127,7 +127,7 @@ def _constant_scores(n: int, reasons: list):
 def floor_route(df, features: list[str], struct_of_features: bool = False):
     """Spark's floor for the Arrow UDF route: an Arrow UDF over the feature columns (as
     credit-scorer's) returning the same struct of scored columns, filled with constants.
-    `struct_of_features` takes one struct(features) argument instead (20 % more CPU here)."""
+    `struct_of_features` takes one struct(features) argument instead."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import DoubleType, FloatType, StringType, StructField, StructType
 

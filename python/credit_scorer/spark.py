@@ -114,8 +114,8 @@ def score_with_arrow_udf(df, model: Union[str, os.PathLike, bytes], reasons: boo
         out = _scorer_for(key, broadcast).score_arrow(batch, reasons)
         return pa.StructArray.from_arrays(out.columns[k:], names=names)
 
-    # One argument per feature column rather than one struct of them: Spark then builds no
-    # struct per row (measured 20 % less CPU than `struct(features)`, docs/BENCHMARKS.md).
+    # One argument per feature column rather than one struct of them: Spark builds no struct
+    # per row (the two measured within noise of each other, docs/BENCHMARKS.md).
     held = "_credit_scorer_" + key[:16]
     return (
         df.select("*", scored(*[F.col(_quoted(c)) for c in columns]).alias(held))
