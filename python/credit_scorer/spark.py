@@ -115,7 +115,7 @@ def score_with_arrow_udf(df, model: Union[str, os.PathLike, bytes], reasons: boo
         return pa.StructArray.from_arrays(out.columns[k:], names=names)
 
     # One argument per feature column rather than one struct of them: Spark builds no struct
-    # per row (the two measured within noise of each other, docs/BENCHMARKS.md).
+    # per row (3-7 % less CPU for Spark's part in the runs of docs/BENCHMARKS.md).
     held = "_credit_scorer_" + key[:16]
     return (
         df.select("*", scored(*[F.col(_quoted(c)) for c in columns]).alias(held))
