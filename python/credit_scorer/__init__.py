@@ -69,6 +69,12 @@ class Scorer:
             applicant = dict(applicant)
         return json.loads(self._native.assess_json(applicant))
 
+    def feature_columns(self, names) -> list[str]:
+        """For each feature (in :attr:`feature_names` order), the name among ``names`` of the
+        column that holds it, matched as :meth:`score_arrow` and the CLI match a header. Raises
+        :class:`CreditScorerError` (kind ``csv``) where ``score_arrow`` would."""
+        return self._native.feature_columns(list(names))
+
     def score_arrow(self, batch, reasons: bool = True):
         """Scores a ``pyarrow.RecordBatch`` (a ``pyarrow.Table`` gives a ``Table``) as
         ``credit-scorer score`` scores a CSV file.

@@ -19,6 +19,8 @@ class Scorer:
         """``"direct"`` or ``"tract"``."""
     def assess_json(self, applicant: dict[str, Any]) -> str:
         """Validates, scores and explains one applicant; the assessment as JSON text."""
+    def feature_columns(self, names: list[str]) -> list[str]:
+        """For each feature, the name among ``names`` of its column, as score_arrow matches them."""
     def score_arrow(
         self, batch: pyarrow.RecordBatch, reasons: bool = True
     ) -> pyarrow.RecordBatch:

@@ -1,11 +1,13 @@
 //! Python bindings of credit-scorer (`credit_scorer._native`): the same core the CLI and the page
 //! run, over Python dicts and Arrow record batches.
 //!
-//! `score_arrow` does not score by itself: it writes each slice of rows as the CSV the CLI reads,
-//! runs the core's batch path on it (`batch::Parser`, `batch::score_chunk_into`: header matching,
-//! validation, scoring, Shapley reasons, number formatting) and reads the scored columns
-//! back. So a row gets exactly the PD digits, points, band, reasons and error the CLI writes for it.
-//! The input columns go back out untouched (the same Arrow buffers, no copy).
+//! `score_arrow` does not score by itself: it writes each row's feature cells as the text of the
+//! CSV cells the CLI would read, pushes them as records of a `batch::Chunk` (no CSV is written or
+//! parsed) and runs the core's batch path on each chunk (`batch::score_chunk_rows`: the CLI's
+//! header matching, validation, scoring, Shapley reasons and messages), which hands back each
+//! row's PD, points, band, reasons or error as values. So a row gets exactly the PD, points (as
+//! printed), band, reasons and error the CLI writes for it. The input columns go back out
+//! untouched (the same Arrow buffers, no copy).
 
 // No path that input reaches may panic: a panic would surface as a `PanicException`.
 #![cfg_attr(
@@ -30,16 +32,12 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use arrow_schema::{DataType, Field, Schema as ArrowSchema};
-use credit_scorer::batch::{self, BatchOptions, OUTPUT_COLUMNS, Parser, Scratch};
+use credit_scorer::batch::{
+    self, BatchOptions, Chunk, Columns, MAX_CHUNK_BYTES, OUTPUT_COLUMNS, RowResult, Scratch,
+};
 use credit_scorer::{Error, ErrorKind, RawValue, Scorer as Core};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
-
-/// The extra CSV column that numbers the rows: no record is ever blank (a row whose features are
-/// all null would otherwise be a blank line, which the CSV path skips), and the scored rows can be
-/// checked to come back in order. Every feature is matched by its exact name first, so this
-/// column is always one the model does not use.
-const ROW_COLUMN: &str = "row";
 
 /// A core error as a `credit_scorer.CreditScorerError` with the core's kind and message.
 fn to_py(py: Python<'_>, e: &Error) -> PyErr {
@@ -156,6 +154,22 @@ impl Scorer {
         }
     }
 
+    /// For each feature (schema order), the name among `names` of the column that holds it, as
+    /// `score_arrow` matches them; raises as it does for a missing, doubled or taken column.
+    fn feature_columns(&self, py: Python<'_>, names: Vec<String>) -> PyResult<Vec<String>> {
+        let columns = match_columns(&self.inner, &names).map_err(|e| to_py(py, &e))?;
+        columns
+            .column_of_feature
+            .iter()
+            .map(|&c| {
+                names
+                    .get(c)
+                    .cloned()
+                    .ok_or_else(|| to_py(py, &internal(format!("column {c} is not in the names"))))
+            })
+            .collect()
+    }
+
     /// Scores a `pyarrow.RecordBatch`: its columns, then `pd`, `points`, `band`, `reason_1` …
     /// `reason_4`, `error`, one output row per input row, as the CLI writes them.
     #[pyo3(signature = (batch, reasons = true))]
@@ -256,7 +270,8 @@ impl<'a> Cells<'a> {
         })
     }
 
-    /// Writes row `i`'s cell as the CLI would read it from a CSV file (null: an empty cell).
+    /// Writes row `i`'s cell as the text the CLI would read from a CSV cell (null: an empty
+    /// cell), unquoted: it becomes a field of a chunk's record, not CSV.
     fn write(&self, i: usize, out: &mut Vec<u8>) {
         fn num<T: arrow_array::ArrowPrimitiveType>(
             a: &arrow_array::PrimitiveArray<T>,
@@ -289,44 +304,25 @@ impl<'a> Cells<'a> {
             }
             Cells::Utf8(a) => {
                 if a.is_valid(i) {
-                    write_field(out, a.value(i).as_bytes());
+                    out.extend_from_slice(a.value(i).as_bytes());
                 }
             }
             Cells::LargeUtf8(a) => {
                 if a.is_valid(i) {
-                    write_field(out, a.value(i).as_bytes());
+                    out.extend_from_slice(a.value(i).as_bytes());
                 }
             }
             Cells::Utf8View(a) => {
                 if a.is_valid(i) {
-                    write_field(out, a.value(i).as_bytes());
+                    out.extend_from_slice(a.value(i).as_bytes());
                 }
             }
         }
     }
 }
 
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
-fn write_field(out: &mut Vec<u8>, field: &[u8]) {
-    if !field
-        .iter()
-        .any(|b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
-    {
-        out.extend_from_slice(field);
-        return;
-    }
-    out.push(b'"');
-    for &b in field {
-        if b == b'"' {
-            out.push(b'"');
-        }
-        out.push(b);
-    }
-    out.push(b'"');
-}
-
-/// `line 1,204, column …` → `column …`: a batch's rows have no line numbers, and the CSV's lines
-/// are not the batch's rows (a quoted line break in a text cell shifts them).
+/// `line 1,204, column …` → `column …`: a batch's rows have no line numbers (the core's messages
+/// give each record the row's number from 1, which is not the line of any file).
 fn without_line(message: &str) -> &str {
     let Some(rest) = message.strip_prefix("line ") else {
         return message;
@@ -343,13 +339,24 @@ fn without_line(message: &str) -> &str {
         .unwrap_or(message)
 }
 
-/// The scored columns, built row by row from the core's CSV output.
+/// The scored columns, built row by row from the core's results.
 struct Scored {
     pd: Float32Builder,
     points: Float64Builder,
     band: StringBuilder,
     reasons: [StringBuilder; 4],
     error: StringBuilder,
+    /// The first failure inside the core's callback (which cannot return one).
+    failure: Option<Error>,
+}
+
+/// Empty text as a null, as an empty CSV cell reads.
+fn text_or_null(builder: &mut StringBuilder, s: &str) {
+    if s.is_empty() {
+        builder.append_null();
+    } else {
+        builder.append_value(s);
+    }
 }
 
 impl Scored {
@@ -361,72 +368,50 @@ impl Scored {
             band: text(),
             reasons: [text(), text(), text(), text()],
             error: StringBuilder::with_capacity(rows, 0),
+            failure: None,
         }
     }
 
-    /// Reads the output rows of one chunk: `k` feature cells, the row number, then the eight
-    /// scored columns. `next_row` is the row number the first must carry.
-    fn read(&mut self, csv_rows: &[u8], k: usize, next_row: &mut usize) -> Result<(), Error> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(false)
-            .from_reader(csv_rows);
-        let mut record = csv::ByteRecord::new();
-        loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => return Ok(()),
-                Err(e) => return Err(internal(format!("cannot read the scored rows: {e}"))),
+    /// One row, as the CLI writes it: the PD whose digits it prints, the points as printed (one
+    /// decimal), empty cells as nulls, the error without its line number.
+    fn push(&mut self, row: RowResult<'_>) {
+        match row {
+            RowResult::Scored {
+                pd,
+                points,
+                band,
+                reasons,
+            } => {
+                let Some(printed) = batch::one_decimal_value(points) else {
+                    self.failure.get_or_insert_with(|| {
+                        internal(format!("the points {points} did not read back as printed"))
+                    });
+                    return;
+                };
+                self.pd.append_value(pd);
+                self.points.append_value(printed);
+                text_or_null(&mut self.band, band);
+                for (builder, reason) in self.reasons.iter_mut().zip(reasons) {
+                    text_or_null(builder, reason);
+                }
+                self.error.append_null();
             }
-            let text = |i: usize| -> Result<&str, Error> {
-                let bytes = record.get(k + i).ok_or_else(|| {
-                    internal(format!(
-                        "a scored row has {} fields, fewer than {}",
-                        record.len(),
-                        k + 9
-                    ))
-                })?;
-                std::str::from_utf8(bytes)
-                    .map_err(|_| internal("a scored row is not UTF-8 (the core writes UTF-8)"))
-            };
-            let row = text(0)?;
-            if row.parse::<usize>().ok() != Some(*next_row) {
-                return Err(internal(format!(
-                    "scored row `{row}` came back where row {next_row} was expected"
-                )));
-            }
-            *next_row += 1;
-            let pd = text(1)?;
-            if pd.is_empty() {
+            RowResult::Refused { message } => {
                 self.pd.append_null();
                 self.points.append_null();
-            } else {
-                let p: f32 = pd
-                    .parse()
-                    .map_err(|_| internal(format!("the core wrote the PD `{pd}`")))?;
-                let points_text = text(2)?;
-                let points: f64 = points_text
-                    .parse()
-                    .map_err(|_| internal(format!("the core wrote the points `{points_text}`")))?;
-                self.pd.append_value(p);
-                self.points.append_value(points);
-            }
-            let text_or_null = |builder: &mut StringBuilder, s: &str| {
-                if s.is_empty() {
+                self.band.append_null();
+                for builder in &mut self.reasons {
                     builder.append_null();
-                } else {
-                    builder.append_value(s);
                 }
-            };
-            text_or_null(&mut self.band, text(3)?);
-            for (i, builder) in self.reasons.iter_mut().enumerate() {
-                text_or_null(builder, text(4 + i)?);
+                text_or_null(&mut self.error, without_line(message));
             }
-            text_or_null(&mut self.error, without_line(text(8)?));
         }
     }
 
-    fn finish(mut self) -> Vec<ArrayRef> {
+    fn finish(mut self) -> Result<Vec<ArrayRef>, Error> {
+        if let Some(e) = self.failure {
+            return Err(e);
+        }
         let mut out: Vec<ArrayRef> = vec![
             Arc::new(self.pd.finish()),
             Arc::new(self.points.finish()),
@@ -436,7 +421,7 @@ impl Scored {
             out.push(Arc::new(builder.finish()));
         }
         out.push(Arc::new(self.error.finish()));
-        out
+        Ok(out)
     }
 }
 
@@ -450,15 +435,9 @@ fn output_type(name: &str) -> DataType {
     }
 }
 
-/// Scores a record batch through the core's CSV batch path, a chunk of rows at a time.
-fn score_batch(scorer: &Core, batch: &RecordBatch, reasons: bool) -> Result<RecordBatch, Error> {
-    let schema = scorer.schema();
-    let arrow_schema = batch.schema();
-    let names: Vec<String> = arrow_schema
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+/// The features' columns among `names`, as the CLI matches a CSV header (names, source columns,
+/// case and spaces); refuses a name the output would add a second time.
+fn match_columns(scorer: &Core, names: &[String]) -> Result<Columns, Error> {
     if let Some(taken) = OUTPUT_COLUMNS
         .iter()
         .find(|c| names.iter().any(|n| n == *c))
@@ -472,8 +451,19 @@ fn score_batch(scorer: &Core, batch: &RecordBatch, reasons: bool) -> Result<Reco
             ),
         ));
     }
-    // The same header matching as the CLI (names, source columns, case and spaces).
-    let columns = batch::map_header(schema, &names)?;
+    batch::map_header(scorer.schema(), names)
+}
+
+/// Scores a record batch through the core's batch path, a chunk of rows at a time.
+fn score_batch(scorer: &Core, batch: &RecordBatch, reasons: bool) -> Result<RecordBatch, Error> {
+    let schema = scorer.schema();
+    let arrow_schema = batch.schema();
+    let names: Vec<String> = arrow_schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let columns = match_columns(scorer, &names)?;
     let cells = columns
         .column_of_feature
         .iter()
@@ -486,71 +476,47 @@ fn score_batch(scorer: &Core, batch: &RecordBatch, reasons: bool) -> Result<Reco
                 .and_then(|array| Cells::new(name, array))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let k = cells.len();
     let rows = batch.num_rows();
-
+    // A chunk's records hold the feature cells only, in schema order, named as the features.
+    let record_columns = Columns {
+        header: schema.features.iter().map(|f| f.name.clone()).collect(),
+        column_of_feature: (0..cells.len()).collect(),
+        ignored: Vec::new(),
+    };
     let options = BatchOptions {
         reasons,
         ..BatchOptions::default()
     };
-    let mut parser = Parser::new(schema, options.chunk_rows);
-    let mut text = Vec::new();
-    for f in &schema.features {
-        write_field(&mut text, f.name.as_bytes());
-        text.push(b',');
-    }
-    text.extend_from_slice(ROW_COLUMN.as_bytes());
-    text.push(b'\n');
-    let mut chunks = Vec::new();
-    parser.push(&text, &mut chunks)?;
+    let mut chunk = Chunk::default();
     let mut scratch = Scratch::default();
-    let mut scored_csv = Vec::new();
     let mut scored = Scored::new(rows);
-    let mut next_row = 0;
-    let mut start = 0;
-    loop {
-        let end = (start + options.chunk_rows).min(rows);
-        text.clear();
-        for i in start..end {
-            for c in &cells {
-                c.write(i, &mut text);
-                text.push(b',');
-            }
-            let _ = write!(text, "{i}");
-            text.push(b'\n');
+    let mut data = Vec::new();
+    let mut ends = Vec::with_capacity(cells.len());
+    for i in 0..rows {
+        data.clear();
+        ends.clear();
+        for c in &cells {
+            c.write(i, &mut data);
+            ends.push(data.len());
         }
-        if end == rows {
-            parser.push(&text, &mut chunks)?;
-            parser.finish(&mut chunks)?;
-        } else {
-            parser.push(&text, &mut chunks)?;
-        }
-        let parsed_columns = parser
-            .columns()
-            .ok_or_else(|| internal("the CSV header was not read"))?
-            .clone();
-        for chunk in chunks.drain(..) {
-            scored_csv.clear();
-            batch::score_chunk_into(
+        chunk.push_fields(&record_columns, i as u64 + 1, &data, &ends)?;
+        // Cut as the CLI's parser cuts its chunks.
+        let full = chunk.len() >= options.chunk_rows || chunk.data_len() >= MAX_CHUNK_BYTES;
+        if full || i + 1 == rows {
+            batch::score_chunk_rows(
                 scorer,
-                &parsed_columns,
+                &record_columns,
                 &chunk,
                 &options,
                 &mut scratch,
-                &mut scored_csv,
+                |row| scored.push(row),
             )?;
-            scored.read(&scored_csv, k, &mut next_row)?;
-            parser.recycle(chunk);
+            chunk.clear();
         }
-        if end == rows {
-            break;
-        }
-        start = end;
     }
-    if next_row != rows {
-        return Err(internal(format!(
-            "{next_row} of {rows} rows came back scored"
-        )));
+    let scored = scored.finish()?;
+    if scored.first().map_or(0, |a| a.len()) != rows {
+        return Err(internal("the core did not score every row of the batch"));
     }
 
     let mut fields: Vec<Arc<Field>> = arrow_schema.fields().iter().cloned().collect();
@@ -560,7 +526,7 @@ fn score_batch(scorer: &Core, batch: &RecordBatch, reasons: bool) -> Result<Reco
             .map(|name| Arc::new(Field::new(*name, output_type(name), true))),
     );
     let mut arrays: Vec<ArrayRef> = batch.columns().to_vec();
-    arrays.extend(scored.finish());
+    arrays.extend(scored);
     RecordBatch::try_new(
         Arc::new(ArrowSchema::new_with_metadata(
             fields,

@@ -14,6 +14,7 @@ import pytest
 
 from cli_output import mismatches, read_cli_csv
 from conftest import REFERENCE_MODEL, ROOT, applicants_csv
+from credit_scorer import OUTPUT_COLUMNS
 
 ROWS = 100_000
 
@@ -74,3 +75,35 @@ def test_recipe_scores_like_the_cli(spark, golden, cli, tmp_path):
     refused = sum(1 for row in cli_rows if row["error"])
     assert refused == len(range(7, ROWS, 101))
     assert table["error"].null_count == ROWS - refused
+
+
+def test_both_routes_give_the_same_rows_with_loose_names(spark, golden):
+    """The Arrow UDF route (Spark ≥ 4.1) and the mapInArrow one: same columns, same rows, with
+    feature columns named loosely (a space, a dash) and a refused row; a dot in a name works in
+    the Arrow UDF route (pyspark's own mapInArrow cannot resolve such a column)."""
+    from credit_scorer.spark import score_with_arrow_udf, score_with_map_in_arrow
+
+    features = golden["features"]
+    loose = {"credit_amount": "Credit Amount", "duration_months": "DURATION-MONTHS"}
+    rows = []
+    for i in range(300):
+        x = dict(zip(features, golden["rows"][i % len(golden["rows"])]["x"]))
+        values = [f"r{i}"] + [None if (i == 7 and f == "credit_amount") else x[f] for f in features]
+        rows.append(values + ['say "hi", then' if i % 3 else None])
+    names = ["id"] + [loose.get(f, f) for f in features] + ["note"]
+    df = spark.createDataFrame(rows, names)
+    model = REFERENCE_MODEL.read_bytes()
+    by_udf = score_with_arrow_udf(df, model).toArrow()
+    by_map = score_with_map_in_arrow(df, model).toArrow()
+    assert by_udf.schema.names == names + list(OUTPUT_COLUMNS)
+    assert by_udf.schema.names == by_map.schema.names
+    by_udf = by_udf.take(pc.sort_indices(by_udf, [("id", "ascending")]))
+    by_map = by_map.take(pc.sort_indices(by_map, [("id", "ascending")]))
+    for name in OUTPUT_COLUMNS:
+        assert by_udf[name].to_pylist() == by_map[name].to_pylist(), name
+    errors = [e for e in by_udf["error"].to_pylist() if e is not None]
+    assert len(errors) == 1 and "credit_amount" in errors[0]
+    assert by_udf["pd"].null_count == 1
+    dotted = score_with_arrow_udf(df.withColumnRenamed("housing", "hou.sing"), model).toArrow()
+    dotted = dotted.take(pc.sort_indices(dotted, [("id", "ascending")]))
+    assert dotted["pd"].to_pylist() == by_udf["pd"].to_pylist()

@@ -11,7 +11,9 @@
 //!    scores the valid ones in one model run, finds their reasons and writes the output CSV: the
 //!    input columns, then `pd`, `points`, `band`, `reason_1` … `reason_4` and `error`. A refused
 //!    row keeps its place with its error and no score. [`score_chunk_into`] does the same into a
-//!    caller's buffer with a [`Scratch`] reused across chunks, so a valid row allocates nothing.
+//!    caller's buffer with a [`Scratch`] reused across chunks, so a valid row allocates nothing;
+//!    [`score_chunk_rows`] hands each row's values instead of text (the Python bindings build
+//!    Arrow columns from them, with records made by [`Chunk::push_fields`], not parsed).
 //!
 //! [`BatchJob`] glues the two for the page (on one Worker, or handing chunks as bytes to
 //! [`ChunkScorer`]s in helper Workers); [`Ordered`] puts results that come back in any order into
@@ -47,10 +49,12 @@ pub use header::{Columns, map_header};
 pub use job::BatchJob;
 pub use ordered::Ordered;
 pub use read::{Chunk, DELIMITERS, Parser, delimiter_name, detect_delimiter};
-pub use score_chunk::{ScoredChunk, Scratch, Tally, score_chunk, score_chunk_into};
+pub use score_chunk::{
+    RowResult, ScoredChunk, Scratch, Tally, score_chunk, score_chunk_into, score_chunk_rows,
+};
 pub use summary::{BandCount, Histogram, Summary};
 pub use wire::ChunkScorer;
-pub use write::{output_columns, output_header, output_header_with};
+pub use write::{one_decimal_value, output_columns, output_header, output_header_with};
 
 use crate::error::{Error, ErrorKind};
 pub use crate::validate::Decimal;

@@ -49,8 +49,29 @@ impl Chunk {
         });
     }
 
+    /// Appends a record that is not CSV text (the Python bindings' Arrow rows): `data` holds its
+    /// fields back to back, unquoted, field `i` ending at `ends[i]`; `line` is the number its
+    /// messages give. Refuses a feature's field longer than [`MAX_FEATURE_FIELD_BYTES`], as the
+    /// CSV [`Parser`] does.
+    pub fn push_fields(
+        &mut self,
+        columns: &Columns,
+        line: u64,
+        data: &[u8],
+        ends: &[usize],
+    ) -> Result<()> {
+        check_feature_lengths(columns, ends, line)?;
+        self.push(line, data, ends);
+        Ok(())
+    }
+
+    /// Bytes held by the chunk's fields (a [`Parser`] cuts a chunk at [`MAX_CHUNK_BYTES`]).
+    pub fn data_len(&self) -> usize {
+        self.data.len()
+    }
+
     /// Empties the chunk, keeping its buffers for the next one.
-    fn clear(&mut self) {
+    pub fn clear(&mut self) {
         self.data.clear();
         self.ends.clear();
         self.records.clear();

@@ -1,11 +1,16 @@
 //! Scoring one chunk: validation, one model run, each row's contributions and reasons (the
 //! same routine as [`Scorer::assess`]), and the output rows.
 
+use std::borrow::Cow;
+
+use super::read::RawRecord;
 use super::write::{write_f32, write_f64, write_field, write_input_cells, write_one_decimal};
 use super::{BatchOptions, Chunk, Columns, HISTOGRAM_BINS, MAX_EXAMPLES, MAX_LISTED, thousands};
 use crate::drift::Drift;
 use crate::error::Result;
 use crate::explain;
+use crate::schema::Schema;
+use crate::score::PointsScale;
 use crate::validate::{CellValidator, validate_cell};
 use crate::{Prediction, REASON_COUNT, Scorer};
 
@@ -80,15 +85,15 @@ pub fn score_chunk(
     Ok(ScoredChunk { csv, tally })
 }
 
-/// [`score_chunk`] appending the output rows to `out`, with buffers reused across chunks.
-pub fn score_chunk_into(
+/// Validates each record of `chunk`, scores the valid ones in one model run and finds their
+/// reasons (and contributions, if asked): the outcomes, predictions and reasons in `scratch`.
+fn evaluate(
     scorer: &Scorer,
     columns: &Columns,
     chunk: &Chunk,
     options: &BatchOptions,
     scratch: &mut Scratch,
-    out: &mut Vec<u8>,
-) -> Result<Tally> {
+) -> Result<()> {
     let schema = scorer.schema();
     let k = schema.features.len();
     let width = columns.header.len();
@@ -96,7 +101,6 @@ pub fn score_chunk_into(
         matrix,
         outcomes,
         predictions,
-        pds,
         explain,
         points,
         ranked,
@@ -104,6 +108,7 @@ pub fn score_chunk_into(
         contributions,
         row,
         problems,
+        ..
     } = scratch;
     matrix.clear();
     outcomes.clear();
@@ -196,7 +201,161 @@ pub fn score_chunk_into(
             same_count("contributions", contributions.len(), predictions.len() * k)?;
         }
     }
+    Ok(())
+}
 
+/// One row as [`score_chunk_into`] writes it, before the text.
+enum Row<'a> {
+    /// `index`: the row among the valid ones (its reasons and contributions).
+    Scored {
+        index: usize,
+        pd: f64,
+        points: f64,
+        band: Option<usize>,
+    },
+    Refused {
+        message: Cow<'a, str>,
+    },
+}
+
+/// Turns each record's outcome into its [`Row`]: the one place that decides what a row's PD,
+/// points, band and error are, for the CSV and for [`score_chunk_rows`] alike.
+struct Resolver<'a> {
+    schema: &'a Schema,
+    scale: PointsScale,
+    predictions: &'a [Prediction],
+}
+
+impl<'a> Resolver<'a> {
+    fn new(schema: &'a Schema, predictions: &'a [Prediction]) -> Resolver<'a> {
+        Resolver {
+            schema,
+            scale: PointsScale::new(&schema.scaling),
+            predictions,
+        }
+    }
+
+    fn row<'o>(&self, r: &RawRecord, outcome: &'o Outcome) -> Row<'o> {
+        let scored = match outcome {
+            Outcome::Scored { index } => self
+                .predictions
+                .get(*index)
+                .filter(|p| p.pd.is_finite())
+                .map(|p| (*index, p)),
+            Outcome::Refused { .. } => None,
+        };
+        match (scored, outcome) {
+            (Some((index, p)), _) => Row::Scored {
+                index,
+                pd: p.pd,
+                points: self.scale.points(p.logit),
+                band: crate::score::band_index_for(&self.schema.bands, p.pd),
+            },
+            (None, Outcome::Refused { message }) => Row::Refused {
+                message: Cow::Borrowed(message),
+            },
+            (None, Outcome::Scored { .. }) => Row::Refused {
+                message: Cow::Owned(format!(
+                    "line {}: the model returned no probability for this row",
+                    thousands(r.line)
+                )),
+            },
+        }
+    }
+
+    /// The band's id as written: `?` when no band holds the PD.
+    fn band_id(&self, band: Option<usize>) -> &'a str {
+        band.and_then(|b| self.schema.bands.get(b))
+            .map_or("?", |b| b.id.as_str())
+    }
+
+    /// Reason `slot` of valid row `index` (a feature's name), empty when there is none.
+    fn reason(&self, reasons: &[usize], index: usize, slot: usize) -> &'a str {
+        reasons
+            .get(index * REASON_COUNT + slot)
+            .and_then(|&f| self.schema.features.get(f))
+            .map_or("", |f| f.name.as_str())
+    }
+}
+
+/// One row's result, as [`score_chunk_into`] writes it in the CSV, for callers that build
+/// columns rather than text (the Python bindings' Arrow batches).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RowResult<'a> {
+    /// A scored row.
+    Scored {
+        /// The PD; the CSV has the shortest digits that read back as this `f32`.
+        pd: f32,
+        /// The points before rounding; the CSV has them with one decimal
+        /// ([`super::one_decimal_value`] is the number it prints).
+        points: f64,
+        /// The band's id, `?` when no band holds the PD.
+        band: &'a str,
+        /// The reasons' feature names, worst first; empty where there are fewer (or none were
+        /// asked for).
+        reasons: [&'a str; REASON_COUNT],
+    },
+    /// A refused row, with the text of its `error` column (it starts with `line N`).
+    Refused {
+        /// The error.
+        message: &'a str,
+    },
+}
+
+/// [`score_chunk_into`] without the CSV text: validates, scores and explains `chunk` the same
+/// way and hands each record's [`RowResult`] to `each`, in input order. No summary tallies, and
+/// no contributions even if `options` asks for them.
+pub fn score_chunk_rows(
+    scorer: &Scorer,
+    columns: &Columns,
+    chunk: &Chunk,
+    options: &BatchOptions,
+    scratch: &mut Scratch,
+    mut each: impl FnMut(RowResult<'_>),
+) -> Result<()> {
+    evaluate(scorer, columns, chunk, options, scratch)?;
+    let resolver = Resolver::new(scorer.schema(), &scratch.predictions);
+    for (r, outcome) in chunk.records.iter().zip(scratch.outcomes.iter()) {
+        match resolver.row(r, outcome) {
+            Row::Scored {
+                index,
+                pd,
+                points,
+                band,
+            } => each(RowResult::Scored {
+                pd: pd as f32,
+                points,
+                band: resolver.band_id(band),
+                reasons: std::array::from_fn(|slot| resolver.reason(&scratch.reasons, index, slot)),
+            }),
+            Row::Refused { message } => each(RowResult::Refused { message: &message }),
+        }
+    }
+    Ok(())
+}
+
+/// [`score_chunk`] appending the output rows to `out`, with buffers reused across chunks.
+pub fn score_chunk_into(
+    scorer: &Scorer,
+    columns: &Columns,
+    chunk: &Chunk,
+    options: &BatchOptions,
+    scratch: &mut Scratch,
+    out: &mut Vec<u8>,
+) -> Result<Tally> {
+    evaluate(scorer, columns, chunk, options, scratch)?;
+    let schema = scorer.schema();
+    let k = schema.features.len();
+    let width = columns.header.len();
+    let Scratch {
+        matrix,
+        outcomes,
+        predictions,
+        pds,
+        reasons,
+        contributions,
+        ..
+    } = scratch;
     let mut drift = Drift::new(schema);
     pds.clear();
     pds.extend(predictions.iter().map(|p| p.pd));
@@ -211,22 +370,18 @@ pub fn score_chunk_into(
     let band_slot = |id: &str| schema.bands.iter().position(|b| b.id == id);
     let slots: Vec<Option<usize>> = schema.bands.iter().map(|b| band_slot(&b.id)).collect();
     let unknown_slot = band_slot("?");
-    let scale = crate::score::PointsScale::new(&schema.scaling);
+    let resolver = Resolver::new(schema, predictions);
     out.reserve(chunk.data.len() + chunk.len() * 64);
     for (r, outcome) in chunk.records.iter().zip(outcomes.iter()) {
         tally.rows += 1;
         write_input_cells(out, chunk, r, width);
-        let scored = match outcome {
-            Outcome::Scored { index } => predictions
-                .get(*index)
-                .filter(|p| p.pd.is_finite())
-                .map(|p| (*index, p)),
-            Outcome::Refused { .. } => None,
-        };
-        match (scored, outcome) {
-            (Some((index, p)), _) => {
-                let points = scale.points(p.logit);
-                let band = crate::score::band_index_for(&schema.bands, p.pd);
+        match resolver.row(r, outcome) {
+            Row::Scored {
+                index,
+                pd,
+                points,
+                band,
+            } => {
                 tally.scored += 1;
                 let slot = match band {
                     Some(b) => slots.get(b).copied().flatten(),
@@ -241,24 +396,14 @@ pub fn score_chunk_into(
                 {
                     *c += 1;
                 }
-                write_f32(out, p.pd as f32);
+                write_f32(out, pd as f32);
                 out.push(b',');
                 write_one_decimal(out, points);
                 out.push(b',');
-                let id = band
-                    .and_then(|b| schema.bands.get(b))
-                    .map_or("?", |b| b.id.as_str());
-                write_field(out, id.as_bytes());
+                write_field(out, resolver.band_id(band).as_bytes());
                 out.push(b',');
-                let names = reasons
-                    .get(index * REASON_COUNT..(index + 1) * REASON_COUNT)
-                    .unwrap_or(&[]);
-                for i in 0..REASON_COUNT {
-                    let name = names
-                        .get(i)
-                        .and_then(|&f| schema.features.get(f))
-                        .map_or("", |f| f.name.as_str());
-                    write_field(out, name.as_bytes());
+                for slot in 0..REASON_COUNT {
+                    write_field(out, resolver.reason(reasons, index, slot).as_bytes());
                     out.push(b',');
                 }
                 if options.contributions {
@@ -270,14 +415,7 @@ pub fn score_chunk_into(
                     }
                 }
             }
-            (None, outcome) => {
-                let message = match outcome {
-                    Outcome::Refused { message } => message.clone(),
-                    Outcome::Scored { .. } => format!(
-                        "line {}: the model returned no probability for this row",
-                        thousands(r.line)
-                    ),
-                };
+            Row::Refused { message } => {
                 tally.refused += 1;
                 if tally.refused_lines.len() < MAX_LISTED {
                     tally.refused_lines.push(r.line);
@@ -288,7 +426,7 @@ pub fn score_chunk_into(
                     out.extend(std::iter::repeat_n(b',', k));
                 }
                 if tally.examples.len() < MAX_EXAMPLES {
-                    tally.examples.push(message);
+                    tally.examples.push(message.into_owned());
                 }
             }
         }

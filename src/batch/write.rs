@@ -114,6 +114,14 @@ pub(super) fn write_f64(out: &mut Vec<u8>, v: f64) {
     let _ = write!(out, "{v}");
 }
 
+/// The number the CSV's `points` column holds for `points`: `{:.1}` of it ([`write_one_decimal`]'s
+/// text) read back as an f64. `None` only if that text did not parse, which would be a bug.
+pub fn one_decimal_value(points: f64) -> Option<f64> {
+    let mut text = Vec::with_capacity(24);
+    write_one_decimal(&mut text, points);
+    std::str::from_utf8(&text).ok()?.parse().ok()
+}
+
 /// `{:.1}` of an f64, into `out`: ten times the exact binary value, rounded half to even, as the
 /// standard formatter does, without its machinery. Very large or tiny values take the formatter.
 pub(super) fn write_one_decimal(out: &mut Vec<u8>, v: f64) {
@@ -175,6 +183,30 @@ mod tests {
         let mut out = Vec::new();
         write_one_decimal(&mut out, v);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn one_decimal_value_is_the_printed_text_read_back() {
+        for v in [
+            0.0,
+            -0.0,
+            0.05,
+            0.15,
+            299.95,
+            512.3456,
+            -17.25,
+            1e15,
+            f64::MAX,
+        ] {
+            let printed: f64 = format!("{v:.1}").parse().unwrap();
+            assert_eq!(
+                one_decimal_value(v).map(f64::to_bits),
+                Some(printed.to_bits()),
+                "{v}"
+            );
+        }
+        assert!(one_decimal_value(f64::NAN).is_some_and(f64::is_nan));
+        assert_eq!(one_decimal_value(f64::INFINITY), Some(f64::INFINITY));
     }
 
     #[test]

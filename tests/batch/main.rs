@@ -12,6 +12,7 @@ mod long_fields;
 mod output;
 mod reasons;
 mod streaming;
+mod values;
 
 use std::io::Write;
 use std::path::Path;
