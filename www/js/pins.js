@@ -13,8 +13,8 @@ export const DEPLOYMENT_INTEGRITY = 'sha384-Hw38LcUeb8QWucbGYVtw1V0yNC2CYIczD/hW
 // the page hands these to the Worker, which fetches the wasm it runs with `integrity`, so a
 // different wasm is refused before any of it runs.
 export const ENGINE_INTEGRITY = Object.freeze({
-  scalar: 'sha384-ZORF9QtjTFt2RVYA/HnYnKZ7DzJ6yC+ci/+wuqxHyMfgmnue3NTnl3DuAgBYy9uR', // pkg/credit_scorer_bg.wasm
-  simd: 'sha384-FtogBLp4NDvvVq2yMQZuI7+B1FwlkDiZNSZf2NsYGMjbyvHcrZUkuUG3D3BY8+q1', // pkg/simd/credit_scorer_bg.wasm
-  liteScalar: 'sha384-zdru1DQOWVTiRcJ3aYr8sM3qC5X63EcqMQcBe/SeON8HcC3Ig0bsBAR7qzEEML1A', // pkg/lite/credit_scorer_bg.wasm
-  liteSimd: 'sha384-6agLIwtq6zzuMEYqYuidmR7JT/LBX+GGSO4KAH+ZDVY888TVpBNmIrVw5sXPf+i3', // pkg/lite/simd/credit_scorer_bg.wasm
+  scalar: 'sha384-kd0OQDcVDTwi/x0pDnpZkjYH1QU3Yhj+LrczL4cc62TBrAbofEaENox6nJAo3MJ5', // pkg/credit_scorer_bg.wasm
+  simd: 'sha384-RO7m8Cqlml9djH5JTirMGFAgGeOVRvQfbt+FNxYghYqKEb666AIU0cPz1ypRY4gh', // pkg/simd/credit_scorer_bg.wasm
+  liteScalar: 'sha384-+ryCJWAQqMal2W4sACQO5KOCQQYvxRFWFlAi7wpIzIKFzsy/F/yWMzEr7zfRjD5s', // pkg/lite/credit_scorer_bg.wasm
+  liteSimd: 'sha384-tQM6ERTty0SE2YUhA9jllB/9k98Z6tzvjbUJbDQJ4HBjRCrmjdbOrZItBSwAaO5x', // pkg/lite/simd/credit_scorer_bg.wasm
 });
