@@ -84,7 +84,7 @@ def golden_foreign(path, model, input_name, k, X, extra=None):
 
 def coverage_golden(sess, input_name, k):
     """`coverage_rows(k)` with onnxruntime's probabilities: reference scores that let the lite
-    engine trust a foreign model (tests/engines.rs)."""
+    engine trust a foreign model (tests/engines/)."""
     C = coverage_rows(k)
     pd = foreign_pd(sess, input_name, C)
     return [{"x": [f32(v) for v in C[i]], "pd": f32(pd[i])} for i in range(len(C))]

@@ -42,7 +42,7 @@ pub fn run(with_fuzz: bool) -> Result {
     })?;
     // After the native tests: the Python tests compare with the CLI they built.
     crate::python::test()?;
-    // The lite build's contract (tests/engines.rs) and the paths it shares with the full build;
+    // The lite build's contract (tests/engines/) and the paths it shares with the full build;
     // the other test files compare against tract or load models only the full build runs. Its
     // own target directory: these tests build the CLI too, and the end-to-end tests need the
     // full one at `debug/credit-scorer`.
